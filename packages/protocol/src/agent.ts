@@ -1,0 +1,87 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/** The agent's states. ERROR and CANCELLED are terminal outcomes of a generation round. */
+export const AGENT_STATES = [
+  'IDLE',
+  'DESIGNING_PHASE',
+  'IMPLEMENTING_PHASE',
+  'INSTALLING_DEPS',
+  'STARTING_SERVER',
+  'REVIEWING',
+  'COMPLETE',
+  'ERROR',
+  'CANCELLED',
+] as const;
+export type AgentStateName = (typeof AGENT_STATES)[number];
+export const AgentStateNameSchema = Type.Union(AGENT_STATES.map((s) => Type.Literal(s)));
+
+/** States in which the agent is busy working on a generation round. */
+export const ACTIVE_STATES: readonly AgentStateName[] = [
+  'DESIGNING_PHASE',
+  'IMPLEMENTING_PHASE',
+  'INSTALLING_DEPS',
+  'STARTING_SERVER',
+  'REVIEWING',
+];
+
+export function isActiveState(state: AgentStateName): boolean {
+  return ACTIVE_STATES.includes(state);
+}
+
+/** What the designer returns for one phase (validated LLM output). */
+export const PhaseFileSchema = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: 300 }),
+  purpose: Type.String({ maxLength: 2000 }),
+});
+export type PhaseFile = Static<typeof PhaseFileSchema>;
+
+export const PhaseSpecSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.String({ maxLength: 4000 }),
+  files: Type.Array(PhaseFileSchema, { maxItems: 100 }),
+  installCommands: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 20 }),
+  lastPhase: Type.Boolean(),
+});
+export type PhaseSpec = Static<typeof PhaseSpecSchema>;
+
+export const PHASE_STATUSES = ['designing', 'implementing', 'installing', 'starting', 'reviewing', 'done', 'failed', 'cancelled'] as const;
+export type PhaseStatus = (typeof PHASE_STATUSES)[number];
+
+export const PhaseRecordSchema = Type.Object({
+  index: Type.Integer({ minimum: 0 }),
+  round: Type.Integer({ minimum: 0 }),
+  spec: Type.Union([PhaseSpecSchema, Type.Null()]),
+  status: Type.Union(PHASE_STATUSES.map((s) => Type.Literal(s))),
+  completedFiles: Type.Array(Type.String()),
+});
+export type PhaseRecord = Static<typeof PhaseRecordSchema>;
+
+export const DiagnosticSchema = Type.Object({
+  source: Type.Union([Type.Literal('tsc'), Type.Literal('vite'), Type.Literal('runtime')]),
+  file: Type.Union([Type.String(), Type.Null()]),
+  line: Type.Union([Type.Integer(), Type.Null()]),
+  column: Type.Union([Type.Integer(), Type.Null()]),
+  message: Type.String(),
+});
+export type Diagnostic = Static<typeof DiagnosticSchema>;
+
+export const UsageSchema = Type.Object({
+  promptTokens: Type.Integer({ minimum: 0 }),
+  completionTokens: Type.Integer({ minimum: 0 }),
+});
+export type Usage = Static<typeof UsageSchema>;
+
+/** The whole agent state as stored and as sent to a client on connect. */
+export const AgentSnapshotSchema = Type.Object({
+  projectId: Type.String(),
+  state: AgentStateNameSchema,
+  round: Type.Integer({ minimum: 0 }),
+  phases: Type.Array(PhaseRecordSchema),
+  currentPhase: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  lastSeq: Type.Integer({ minimum: 0 }),
+  lastError: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  previewUrl: Type.Union([Type.String(), Type.Null()]),
+  usage: UsageSchema,
+  offlineModel: Type.Boolean(),
+});
+export type AgentSnapshot = Static<typeof AgentSnapshotSchema>;

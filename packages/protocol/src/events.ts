@@ -1,0 +1,69 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { AgentStateNameSchema, DiagnosticSchema, PhaseSpecSchema } from './agent';
+
+/**
+ * Every event an agent emits. Each carries the project's monotonically increasing `seq`
+ * (assigned when the event is appended to the project's event log) and an ISO time.
+ */
+function event<T extends string, P extends TSchema>(type: T, payload: P) {
+  return Type.Object({
+    seq: Type.Integer({ minimum: 1 }),
+    projectId: Type.String(),
+    at: Type.String(),
+    type: Type.Literal(type),
+    payload,
+  });
+}
+
+export const LogSourceSchema = Type.Union([Type.Literal('install'), Type.Literal('dev'), Type.Literal('exec'), Type.Literal('agent')]);
+export type LogSource = Static<typeof LogSourceSchema>;
+
+export const EventSchemas = {
+  state_change: event('state_change', Type.Object({ from: AgentStateNameSchema, to: AgentStateNameSchema })),
+  phase_designing: event('phase_designing', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }) })),
+  phase_designed: event('phase_designed', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), phase: PhaseSpecSchema })),
+  file_start: event('file_start', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), path: Type.String() })),
+  file_chunk: event('file_chunk', Type.Object({ path: Type.String(), chunk: Type.String() })),
+  file_end: event(
+    'file_end',
+    Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), path: Type.String(), hash: Type.String(), size: Type.Integer({ minimum: 0 }) }),
+  ),
+  files_written: event('files_written', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), paths: Type.Array(Type.String()) })),
+  deps_installed: event('deps_installed', Type.Object({ packages: Type.Array(Type.String()), ok: Type.Boolean() })),
+  server_started: event('server_started', Type.Object({ previewUrl: Type.Union([Type.String(), Type.Null()]) })),
+  review_result: event(
+    'review_result',
+    Type.Object({ round: Type.Integer({ minimum: 0 }), errors: Type.Array(DiagnosticSchema), fixed: Type.Boolean() }),
+  ),
+  message: event(
+    'message',
+    Type.Object({
+      id: Type.String(),
+      role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+      content: Type.String(),
+    }),
+  ),
+  log: event(
+    'log',
+    Type.Object({ source: LogSourceSchema, stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]), text: Type.String() }),
+  ),
+  generation_complete: event(
+    'generation_complete',
+    Type.Object({ round: Type.Integer({ minimum: 0 }), phases: Type.Integer({ minimum: 0 }), files: Type.Integer({ minimum: 0 }) }),
+  ),
+  error: event('error', Type.Object({ code: Type.String(), message: Type.String() })),
+} as const;
+
+export type EventType = keyof typeof EventSchemas;
+export const EVENT_TYPES = Object.keys(EventSchemas) as EventType[];
+
+export const AgentEventSchema = Type.Union(Object.values(EventSchemas));
+export type AgentEvent = Static<typeof AgentEventSchema>;
+
+/** An event of one type. */
+export type EventOf<T extends EventType> = Extract<AgentEvent, { type: T }>;
+/** The payload of one event type. */
+export type PayloadOf<T extends EventType> = EventOf<T>['payload'];
+
+/** An event before the log assigned it a seq and time. */
+export type NewEvent = { [T in EventType]: { type: T; payload: PayloadOf<T> } }[EventType];

@@ -1,0 +1,96 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { LIMITS } from './limits';
+
+/** REST shapes shared by apps/api (validation + OpenAPI) and apps/web. */
+export const ProjectStatusSchema = Type.Union([
+  Type.Literal('idle'),
+  Type.Literal('generating'),
+  Type.Literal('ready'),
+  Type.Literal('error'),
+  Type.Literal('cancelled'),
+]);
+export type ProjectStatus = Static<typeof ProjectStatusSchema>;
+
+export const ProjectSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  initialPrompt: Type.String(),
+  template: Type.String(),
+  status: ProjectStatusSchema,
+  agentState: Type.String(),
+  previewUrl: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+export type Project = Static<typeof ProjectSchema>;
+
+export const CreateProjectBodySchema = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.projectNameChars })),
+  prompt: Type.String({ minLength: 1, maxLength: LIMITS.promptChars }),
+  /** Start generating right away (default true). */
+  start: Type.Optional(Type.Boolean()),
+});
+export type CreateProjectBody = Static<typeof CreateProjectBodySchema>;
+
+export const RenameProjectBodySchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.projectNameChars }) });
+
+export const FileEntrySchema = Type.Object({
+  path: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  hash: Type.String(),
+  phase: Type.Union([Type.Integer(), Type.Null()]),
+  updatedAt: Type.String(),
+});
+export type FileEntry = Static<typeof FileEntrySchema>;
+
+export const FileContentSchema = Type.Object({
+  path: Type.String(),
+  content: Type.String(),
+  hash: Type.String(),
+  updatedAt: Type.String(),
+});
+export type FileContent = Static<typeof FileContentSchema>;
+
+export const WriteFileBodySchema = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }),
+  content: Type.String(),
+});
+export type WriteFileBody = Static<typeof WriteFileBodySchema>;
+
+export const MessageSchema = Type.Object({
+  id: Type.String(),
+  role: Type.Union([Type.Literal('user'), Type.Literal('assistant'), Type.Literal('system')]),
+  content: Type.String(),
+  createdAt: Type.String(),
+});
+export type Message = Static<typeof MessageSchema>;
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  provider: Type.String(),
+  /** e.g. "sk-or-…a1b2": never the key itself. */
+  masked: Type.String(),
+  createdAt: Type.String(),
+});
+export type ApiKey = Static<typeof ApiKeySchema>;
+
+export const AddApiKeyBodySchema = Type.Object({
+  provider: Type.String({ minLength: 1, maxLength: 50 }),
+  key: Type.String({ minLength: 8, maxLength: 500 }),
+});
+
+export const ModelsSchema = Type.Object({
+  offline: Type.Boolean(),
+  providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), baseUrl: Type.String(), configured: Type.Boolean() })),
+  roles: Type.Object({ designer: Type.String(), implementer: Type.String(), fixer: Type.String() }),
+});
+export type Models = Static<typeof ModelsSchema>;
+
+export const HealthSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  database: Type.Object({ kind: Type.Union([Type.Literal('postgres'), Type.Literal('pglite')]), ok: Type.Boolean() }),
+  sandbox: Type.Object({ provider: Type.String(), ok: Type.Boolean() }),
+  llm: Type.Object({ offline: Type.Boolean() }),
+  version: Type.String(),
+});
+export type Health = Static<typeof HealthSchema>;
