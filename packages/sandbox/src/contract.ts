@@ -1,0 +1,156 @@
+import type { Diagnostic } from '@lathe/protocol';
+
+/**
+ * The sandbox contract: what the agent and the API may ask of a project's sandbox.
+ * Every failure is a LatheError with a stable code (see `SandboxErrorCode`).
+ */
+
+export type SandboxKind = 'local' | 'docker';
+
+export type SandboxErrorCode =
+  | 'invalid_path'
+  | 'path_too_long'
+  | 'file_too_large'
+  | 'too_many_files'
+  | 'not_found'
+  | 'invalid_package'
+  | 'invalid_command'
+  | 'invalid_project_id'
+  | 'sandbox_exists'
+  | 'sandbox_not_found'
+  | 'sandbox_destroyed'
+  | 'dev_server_failed'
+  | 'no_free_port'
+  | 'docker_unavailable'
+  | 'sandbox_error';
+
+export interface FileWrite {
+  /** Project-relative POSIX path, e.g. `src/App.tsx`. */
+  path: string;
+  content: string;
+}
+
+export interface FileInfo {
+  path: string;
+  size: number;
+}
+
+/** A command: argv (no shell) or a shell line run by `sh -c`. */
+export type CommandSpec = { argv: string[] } | { shell: string };
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  /** Project-relative working directory (checked like any path). Default: project root. */
+  cwd?: string;
+  /** Extra variables; names must be `[A-Za-z_][A-Za-z0-9_]*`. Server secrets are never inherited. */
+  env?: Record<string, string>;
+  /** Default 120 000 ms. The whole process group is killed when it elapses. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onOutput?: (stream: OutputStream, text: string) => void;
+}
+
+export interface ExecResult {
+  /** null when the process was killed by a signal (timeout, cancel, limit). */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  cancelled: boolean;
+}
+
+export type DevServerState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
+
+export interface DevServerStatus {
+  state: DevServerState;
+  /** Host URL of the dev server (for the preview proxy) while starting/running. */
+  url: string | null;
+  /** Restarts after crashes since the last explicit start. */
+  restarts: number;
+  /** Why it failed, when state is 'failed'. */
+  error: string | null;
+}
+
+export interface LogLine {
+  source: 'install' | 'dev' | 'exec';
+  stream: OutputStream;
+  text: string;
+  /** ms since epoch */
+  time: number;
+}
+
+export interface Sandbox {
+  readonly projectId: string;
+  readonly kind: SandboxKind;
+
+  /** Writes all files or none: every path/size/count is checked before the first write; each write is temp file + rename. */
+  writeFiles(files: FileWrite[]): Promise<void>;
+  readFile(path: string): Promise<string>;
+  /** Project files (node_modules, .git and dist are left out), sorted by path. */
+  listFiles(): Promise<FileInfo[]>;
+  deleteFile(path: string): Promise<void>;
+
+  exec(spec: CommandSpec, opts?: ExecOptions): Promise<ExecResult>;
+  /** `npm install` of validated specs (name with optional version range); anything else is `invalid_package`. */
+  install(packages: string[], opts?: Pick<ExecOptions, 'timeoutMs' | 'signal' | 'onOutput'>): Promise<ExecResult>;
+
+  /** Resolves once the dev server answers HTTP. Idempotent while running. */
+  startDevServer(): Promise<{ url: string }>;
+  stopDevServer(): Promise<void>;
+  status(): DevServerStatus;
+
+  /** Live log lines from now on; ends when the sandbox is destroyed or the iteration is broken. */
+  logs(): AsyncIterable<LogLine>;
+  /** The most recent lines (bounded buffer). */
+  recentLogs(): LogLine[];
+
+  /** `tsc --noEmit` errors plus Vite build / overlay errors seen in the dev server output. */
+  diagnostics(opts?: { signal?: AbortSignal }): Promise<Diagnostic[]>;
+}
+
+export interface CreateOptions {
+  /** Template to start from. Only 'react-vite' exists. */
+  template?: 'react-vite';
+}
+
+export interface SandboxProvider {
+  readonly kind: SandboxKind;
+  /** Creates the project's sandbox from the template; `sandbox_exists` if it is already there. */
+  create(projectId: string, opts?: CreateOptions): Promise<Sandbox>;
+  /** The existing sandbox (adopted from disk / a labelled container after a restart), or null. */
+  get(projectId: string): Promise<Sandbox | null>;
+  /** Convenience: get, or create when missing. */
+  open(projectId: string, opts?: CreateOptions): Promise<Sandbox>;
+  list(): Promise<string[]>;
+  /** Stops every process and removes the directory / container. No-op when missing. */
+  destroy(projectId: string): Promise<void>;
+  /** Stops every process this provider started (server exit). Files and containers' data stay. */
+  shutdown(): Promise<void>;
+}
+
+export interface SandboxLimits {
+  /** Per-file byte limit. Default LIMITS.fileBytes (1 MiB). */
+  fileBytes: number;
+  /** Per-project file count (excluding node_modules). Default LIMITS.filesPerProject. */
+  filesPerProject: number;
+  /** Docker memory limit in bytes / local address-space limit. */
+  memoryBytes: number;
+  /** Docker CPU limit (cores). */
+  cpus: number;
+  /** Max processes (Docker pids limit; local RLIMIT_NPROC applies per uid, so it is generous). */
+  pids: number;
+}
+
+export interface SandboxConfig {
+  kind: SandboxKind;
+  /** Root for projects, the template store and the npm cache. */
+  dataDir: string;
+  /** Inclusive host port range for dev servers. Default [41000, 41999]. */
+  portRange?: [number, number];
+  /** Docker image. Default 'lathe/sandbox:local'. */
+  image?: string;
+  limits?: Partial<SandboxLimits>;
+  /** Restarts of a crashed dev server before giving up. Default 3. */
+  maxRestarts?: number;
+}
