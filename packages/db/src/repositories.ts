@@ -1,0 +1,599 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ACTIVE_STATES,
+  type AgentEvent,
+  type AgentSnapshot,
+  AgentSnapshotSchema,
+  check,
+  EVENT_TYPES,
+  EventSchemas,
+  LatheError,
+  LIMITS,
+  type NewEvent,
+  type ProjectStatus,
+} from '@lathe/protocol';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
+import type { Database, Orm } from './database';
+import { driverErrorCode } from './errors';
+import {
+  agentStates,
+  conversationMessages,
+  fileBlobs,
+  generatedFiles,
+  phaseSnapshotFiles,
+  phaseSnapshots,
+  projectEvents,
+  projects,
+  userApiKeys,
+} from './schema';
+import type {
+  AgentStatesRepository,
+  ApiKeyInfo,
+  ApiKeyRow,
+  ApiKeysRepository,
+  EventsRepository,
+  FileMeta,
+  FileRow,
+  FilesRepository,
+  MessageRole,
+  MessageRow,
+  MessagesRepository,
+  ProjectRow,
+  ProjectsRepository,
+  Repositories,
+  SnapshotFile,
+  SnapshotsRepository,
+} from './types';
+import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
+
+const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'error', 'cancelled'];
+const MESSAGE_ROLES: readonly MessageRole[] = ['user', 'assistant', 'system'];
+const MAX_EVENTS_PER_READ = 1000;
+// Rows per INSERT when writing many files: keeps statements far below the parameter limit.
+const INSERT_BATCH = 100;
+const FK_VIOLATION = '23503';
+
+/** Runs a write whose only expected failure is a missing parent row. */
+async function withParent<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (driverErrorCode(e) === FK_VIOLATION) throw notFound(what);
+    throw e;
+  }
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function requirePath(path: unknown): string {
+  const value = requireText('path', path, { min: 1, max: LIMITS.pathChars });
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid('path must not contain control characters');
+  return value;
+}
+
+function requireContent(content: unknown): string {
+  const value = requireText('content', content);
+  if (Buffer.byteLength(value, 'utf8') > LIMITS.fileBytes) throw invalid(`file content must be at most ${LIMITS.fileBytes} bytes`);
+  return value;
+}
+
+// ---------------------------------------------------------------- projects
+
+const projectColumns = { ...getTableColumns(projects), agentState: agentStates.state };
+type ProjectSelect = typeof projects.$inferSelect & { agentState: AgentSnapshot['state'] | null };
+
+function toProject(row: ProjectSelect): ProjectRow {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    name: row.name,
+    initialPrompt: row.initialPrompt,
+    template: row.template,
+    previewToken: row.previewToken,
+    status: row.status,
+    agentState: row.agentState ?? 'IDLE',
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+function projectsRepository(orm: Orm): ProjectsRepository {
+  const select = () => orm.select(projectColumns).from(projects).leftJoin(agentStates, eq(agentStates.projectId, projects.id));
+  const first = (rows: ProjectSelect[]) => (rows[0] ? toProject(rows[0]) : null);
+
+  return {
+    async create(input) {
+      const ownerId = requireText('ownerId', input.ownerId, { min: 1, max: 200 });
+      const name = requireText('name', input.name?.trim(), { min: 1, max: LIMITS.projectNameChars });
+      const initialPrompt = requireText('initialPrompt', input.initialPrompt, { max: LIMITS.promptChars });
+      const template = requireText('template', input.template, { min: 1, max: 100 });
+      const [row] = await withParent('user', () =>
+        orm
+          .insert(projects)
+          .values({ id: randomUUID(), ownerId, name, initialPrompt, template, previewToken: newPreviewToken() })
+          .returning(),
+      );
+      if (!row) throw new LatheError('internal_error', 'project insert returned no row');
+      return toProject({ ...row, agentState: null });
+    },
+
+    async get(id, ownerId) {
+      if (!isUuid(id)) return null;
+      return first(await select().where(and(eq(projects.id, id), eq(projects.ownerId, ownerId))));
+    },
+
+    async getAny(id) {
+      if (!isUuid(id)) return null;
+      return first(await select().where(eq(projects.id, id)));
+    },
+
+    async listByOwner(ownerId) {
+      const rows = await select().where(eq(projects.ownerId, ownerId)).orderBy(desc(projects.updatedAt), asc(projects.id));
+      return rows.map(toProject);
+    },
+
+    async rename(id, ownerId, name) {
+      const clean = requireText('name', name?.trim(), { min: 1, max: LIMITS.projectNameChars });
+      if (!isUuid(id)) return null;
+      const updated = await orm
+        .update(projects)
+        .set({ name: clean, updatedAt: sql`now()` })
+        .where(and(eq(projects.id, id), eq(projects.ownerId, ownerId)))
+        .returning({ id: projects.id });
+      return updated.length > 0 ? first(await select().where(eq(projects.id, id))) : null;
+    },
+
+    async setStatus(id, status) {
+      if (!PROJECT_STATUSES.includes(status)) throw invalid(`status must be one of ${PROJECT_STATUSES.join(', ')}`);
+      if (!isUuid(id)) return false;
+      const updated = await orm
+        .update(projects)
+        .set({ status, updatedAt: sql`now()` })
+        .where(eq(projects.id, id))
+        .returning({ id: projects.id });
+      return updated.length > 0;
+    },
+
+    async getByPreviewToken(token) {
+      if (!PREVIEW_TOKEN_RE.test(token)) return null;
+      return first(await select().where(eq(projects.previewToken, token)));
+    },
+
+    async rotatePreviewToken(id, ownerId) {
+      if (!isUuid(id)) throw notFound('project');
+      const previewToken = newPreviewToken();
+      const updated = await orm
+        .update(projects)
+        .set({ previewToken, updatedAt: sql`now()` })
+        .where(and(eq(projects.id, id), eq(projects.ownerId, ownerId)))
+        .returning({ id: projects.id });
+      if (updated.length === 0) throw notFound('project');
+      return previewToken;
+    },
+
+    async delete(id, ownerId) {
+      if (!isUuid(id)) return false;
+      const deleted = await orm
+        .delete(projects)
+        .where(and(eq(projects.id, id), eq(projects.ownerId, ownerId)))
+        .returning({ id: projects.id });
+      return deleted.length > 0;
+    },
+
+    async listActive() {
+      const rows = await select()
+        .where(inArray(agentStates.state, [...ACTIVE_STATES]))
+        .orderBy(asc(projects.updatedAt));
+      return rows.map(toProject);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- files
+
+const fileMetaColumns = {
+  path: generatedFiles.path,
+  size: generatedFiles.size,
+  hash: generatedFiles.hash,
+  phase: generatedFiles.phase,
+  updatedAt: generatedFiles.updatedAt,
+};
+
+function toFileMeta(row: { path: string; size: number; hash: string; phase: number | null; updatedAt: Date }): FileMeta {
+  return { path: row.path, size: row.size, hash: row.hash, phase: row.phase, updatedAt: iso(row.updatedAt) };
+}
+
+function toFile(row: typeof generatedFiles.$inferSelect): FileRow {
+  return { ...toFileMeta(row), content: row.content };
+}
+
+function filesRepository(orm: Orm): FilesRepository {
+  return {
+    async upsert(projectId, file) {
+      const path = requirePath(file.path);
+      const content = requireContent(file.content);
+      const phase = file.phase === null ? null : requireInt('phase', file.phase, 0);
+      if (!isUuid(projectId)) throw notFound('project');
+      const values = { content, hash: sha256(content), size: Buffer.byteLength(content, 'utf8'), phase, updatedAt: sql`now()` };
+      const [row] = await withParent('project', () =>
+        orm
+          .insert(generatedFiles)
+          .values({ projectId, path, ...values })
+          .onConflictDoUpdate({ target: [generatedFiles.projectId, generatedFiles.path], set: values })
+          .returning(),
+      );
+      if (!row) throw new LatheError('internal_error', 'file upsert returned no row');
+      return toFile(row);
+    },
+
+    async list(projectId) {
+      if (!isUuid(projectId)) return [];
+      const rows = await orm
+        .select(fileMetaColumns)
+        .from(generatedFiles)
+        .where(eq(generatedFiles.projectId, projectId))
+        .orderBy(asc(generatedFiles.path));
+      return rows.map(toFileMeta);
+    },
+
+    async read(projectId, path) {
+      if (!isUuid(projectId) || typeof path !== 'string' || path.includes('\0')) return null;
+      const [row] = await orm
+        .select()
+        .from(generatedFiles)
+        .where(and(eq(generatedFiles.projectId, projectId), eq(generatedFiles.path, path)));
+      return row ? toFile(row) : null;
+    },
+
+    async readMany(projectId, paths) {
+      if (!isUuid(projectId)) return [];
+      if (paths !== undefined && paths.length === 0) return [];
+      const scope = eq(generatedFiles.projectId, projectId);
+      const rows = await orm
+        .select()
+        .from(generatedFiles)
+        .where(paths === undefined ? scope : and(scope, inArray(generatedFiles.path, paths)))
+        .orderBy(asc(generatedFiles.path));
+      return rows.map(toFile);
+    },
+
+    async delete(projectId, path) {
+      if (!isUuid(projectId) || typeof path !== 'string' || path.includes('\0')) return false;
+      const deleted = await orm
+        .delete(generatedFiles)
+        .where(and(eq(generatedFiles.projectId, projectId), eq(generatedFiles.path, path)))
+        .returning({ path: generatedFiles.path });
+      return deleted.length > 0;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- events
+
+function validateNewEvent(event: NewEvent, index: number): NewEvent {
+  if (typeof event !== 'object' || event === null || !EVENT_TYPES.includes(event.type)) {
+    throw invalid(`event ${index}: unknown event type`);
+  }
+  const result = check(EventSchemas[event.type].properties.payload, event.payload);
+  if (!result.ok) throw invalid(`event ${index} (${event.type}): payload ${result.error}`);
+  return { type: event.type, payload: withoutNul(event.payload) } as NewEvent;
+}
+
+function toEvent(row: typeof projectEvents.$inferSelect): AgentEvent {
+  if (!EVENT_TYPES.includes(row.type as AgentEvent['type'])) {
+    throw new LatheError('db_corrupt_row', `event ${row.seq} of project ${row.projectId} has unknown type ${row.type}`);
+  }
+  const type = row.type as AgentEvent['type'];
+  const result = check(EventSchemas[type], { seq: row.seq, projectId: row.projectId, at: iso(row.createdAt), type, payload: row.payload });
+  if (!result.ok) throw new LatheError('db_corrupt_row', `event ${row.seq} of project ${row.projectId} is malformed: ${result.error}`);
+  return result.value;
+}
+
+function eventsRepository(orm: Orm): EventsRepository {
+  const appendMany = async (projectId: string, events: NewEvent[]): Promise<AgentEvent[]> => {
+    if (!Array.isArray(events)) throw invalid('events must be an array');
+    const clean = events.map(validateNewEvent);
+    if (!isUuid(projectId)) throw notFound('project');
+    if (clean.length === 0) return [];
+    return orm.transaction(async (tx) => {
+      // The counter row's lock serialises appenders of one project until commit: no gaps, no duplicates.
+      const [counter] = await tx
+        .update(projects)
+        .set({ lastEventSeq: sql`${projects.lastEventSeq} + ${clean.length}` })
+        .where(eq(projects.id, projectId))
+        .returning({ last: projects.lastEventSeq });
+      if (!counter) throw notFound('project');
+      const firstSeq = counter.last - clean.length + 1;
+      const rows = await tx
+        .insert(projectEvents)
+        .values(clean.map((e, i) => ({ projectId, seq: firstSeq + i, type: e.type, payload: e.payload })))
+        .returning();
+      return rows.sort((a, b) => a.seq - b.seq).map(toEvent);
+    });
+  };
+
+  return {
+    async append(projectId, event) {
+      const [appended] = await appendMany(projectId, [event]);
+      if (!appended) throw new LatheError('internal_error', 'event append returned no row');
+      return appended;
+    },
+
+    appendMany,
+
+    async after(projectId, afterSeq, limit = MAX_EVENTS_PER_READ) {
+      const from = requireInt('afterSeq', afterSeq, 0);
+      const take = requireInt('limit', limit, 1, MAX_EVENTS_PER_READ);
+      if (!isUuid(projectId)) return [];
+      const rows = await orm
+        .select()
+        .from(projectEvents)
+        .where(and(eq(projectEvents.projectId, projectId), gt(projectEvents.seq, from)))
+        .orderBy(asc(projectEvents.seq))
+        .limit(take);
+      return rows.map(toEvent);
+    },
+
+    async lastSeq(projectId) {
+      if (!isUuid(projectId)) return 0;
+      const [row] = await orm.select({ last: projects.lastEventSeq }).from(projects).where(eq(projects.id, projectId));
+      return row?.last ?? 0;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- agent states
+
+function agentStatesRepository(orm: Orm): AgentStatesRepository {
+  return {
+    async load(projectId) {
+      if (!isUuid(projectId)) return null;
+      const [row] = await orm.select().from(agentStates).where(eq(agentStates.projectId, projectId));
+      if (!row) return null;
+      const result = check(AgentSnapshotSchema, {
+        projectId: row.projectId,
+        state: row.state,
+        round: row.round,
+        phases: row.phases,
+        currentPhase: row.currentPhase,
+        lastSeq: row.lastSeq,
+        lastError: row.lastError ?? null,
+        previewUrl: row.previewUrl,
+        usage: row.usage,
+        offlineModel: row.offlineModel,
+      });
+      if (!result.ok) throw new LatheError('db_corrupt_row', `agent state of project ${projectId} is malformed: ${result.error}`);
+      return { snapshot: result.value, version: row.version };
+    },
+
+    async save(projectId, snapshot, expectedVersion) {
+      const result = check(AgentSnapshotSchema, snapshot);
+      if (!result.ok) throw invalid(`agent snapshot ${result.error}`);
+      const version = requireInt('expectedVersion', expectedVersion, 0);
+      const s = withoutNul(result.value);
+      if (s.projectId !== projectId) throw invalid('agent snapshot belongs to another project');
+      if (!isUuid(projectId)) throw notFound('project');
+      const columns = {
+        state: s.state,
+        round: s.round,
+        phases: s.phases,
+        currentPhase: s.currentPhase,
+        lastSeq: s.lastSeq,
+        lastError: s.lastError,
+        previewUrl: s.previewUrl,
+        usage: s.usage,
+        offlineModel: s.offlineModel,
+      };
+      const written =
+        version === 0
+          ? await withParent('project', () =>
+              orm
+                .insert(agentStates)
+                .values({ projectId, ...columns, version: 1 })
+                .onConflictDoNothing()
+                .returning({ version: agentStates.version }),
+            )
+          : await orm
+              .update(agentStates)
+              .set({ ...columns, version: version + 1, updatedAt: sql`now()` })
+              .where(and(eq(agentStates.projectId, projectId), eq(agentStates.version, version)))
+              .returning({ version: agentStates.version });
+      const row = written[0];
+      if (!row) {
+        throw new LatheError(
+          'stale_state',
+          `agent state of project ${projectId} was changed by another writer (expected version ${version}); reload it and retry`,
+        );
+      }
+      return row.version;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- phase snapshots
+
+function snapshotsRepository(orm: Orm): SnapshotsRepository {
+  return {
+    async savePhase(projectId, round, phaseIndex, files) {
+      const r = requireInt('round', round, 0, 2 ** 31 - 1);
+      const p = requireInt('phaseIndex', phaseIndex, 0, 2 ** 31 - 1);
+      if (!Array.isArray(files)) throw invalid('files must be an array');
+      const seen = new Set<string>();
+      const entries = files.map((f) => {
+        const path = requirePath(f.path);
+        if (seen.has(path)) throw invalid(`duplicate path in snapshot: ${path}`);
+        seen.add(path);
+        const content = requireContent(f.content);
+        return { path, content, hash: sha256(content) };
+      });
+      if (!isUuid(projectId)) throw notFound('project');
+      await withParent('project', () =>
+        orm.transaction(async (tx) => {
+          const key = and(eq(phaseSnapshots.projectId, projectId), eq(phaseSnapshots.round, r), eq(phaseSnapshots.phaseIndex, p));
+          await tx.delete(phaseSnapshots).where(key);
+          await tx.insert(phaseSnapshots).values({ projectId, round: r, phaseIndex: p, fileCount: entries.length });
+          for (const batch of chunks(entries, INSERT_BATCH)) {
+            await tx
+              .insert(fileBlobs)
+              .values(batch.map((e) => ({ projectId, hash: e.hash, content: e.content })))
+              .onConflictDoNothing();
+            await tx
+              .insert(phaseSnapshotFiles)
+              .values(batch.map((e) => ({ projectId, round: r, phaseIndex: p, path: e.path, hash: e.hash })));
+          }
+        }),
+      );
+    },
+
+    async list(projectId) {
+      if (!isUuid(projectId)) return [];
+      const rows = await orm
+        .select()
+        .from(phaseSnapshots)
+        .where(eq(phaseSnapshots.projectId, projectId))
+        .orderBy(asc(phaseSnapshots.round), asc(phaseSnapshots.phaseIndex));
+      return rows.map((row) => ({ round: row.round, phaseIndex: row.phaseIndex, createdAt: iso(row.createdAt), fileCount: row.fileCount }));
+    },
+
+    async restore(projectId, round, phaseIndex) {
+      const r = requireInt('round', round, 0, 2 ** 31 - 1);
+      const p = requireInt('phaseIndex', phaseIndex, 0, 2 ** 31 - 1);
+      if (!isUuid(projectId)) throw notFound('phase snapshot');
+      const [snapshot] = await orm
+        .select({ fileCount: phaseSnapshots.fileCount })
+        .from(phaseSnapshots)
+        .where(and(eq(phaseSnapshots.projectId, projectId), eq(phaseSnapshots.round, r), eq(phaseSnapshots.phaseIndex, p)));
+      if (!snapshot) throw notFound('phase snapshot');
+      const rows: SnapshotFile[] = await orm
+        .select({ path: phaseSnapshotFiles.path, content: fileBlobs.content })
+        .from(phaseSnapshotFiles)
+        .innerJoin(fileBlobs, and(eq(fileBlobs.projectId, phaseSnapshotFiles.projectId), eq(fileBlobs.hash, phaseSnapshotFiles.hash)))
+        .where(and(eq(phaseSnapshotFiles.projectId, projectId), eq(phaseSnapshotFiles.round, r), eq(phaseSnapshotFiles.phaseIndex, p)))
+        .orderBy(asc(phaseSnapshotFiles.path));
+      return rows;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- messages
+
+function toMessage(row: typeof conversationMessages.$inferSelect): MessageRow {
+  return { id: row.id, projectId: row.projectId, role: row.role, content: row.content, createdAt: iso(row.createdAt) };
+}
+
+function messagesRepository(orm: Orm): MessagesRepository {
+  return {
+    async append(projectId, message) {
+      if (!MESSAGE_ROLES.includes(message.role)) throw invalid(`role must be one of ${MESSAGE_ROLES.join(', ')}`);
+      const content = requireText('content', message.content);
+      if (!isUuid(projectId)) throw notFound('project');
+      const [row] = await withParent('project', () =>
+        orm.insert(conversationMessages).values({ id: randomUUID(), projectId, role: message.role, content }).returning(),
+      );
+      if (!row) throw new LatheError('internal_error', 'message insert returned no row');
+      return toMessage(row);
+    },
+
+    async list(projectId) {
+      if (!isUuid(projectId)) return [];
+      const rows = await orm
+        .select()
+        .from(conversationMessages)
+        .where(eq(conversationMessages.projectId, projectId))
+        .orderBy(asc(conversationMessages.position));
+      return rows.map(toMessage);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- API keys
+
+const { ciphertext: _c, iv: _i, tag: _t, ...apiKeyInfoColumns } = getTableColumns(userApiKeys);
+
+function toApiKeyInfo(row: Omit<typeof userApiKeys.$inferSelect, 'ciphertext' | 'iv' | 'tag'>): ApiKeyInfo {
+  return { id: row.id, userId: row.userId, provider: row.provider, last4: row.last4, createdAt: iso(row.createdAt) };
+}
+
+function toApiKey(row: typeof userApiKeys.$inferSelect): ApiKeyRow {
+  return { ...toApiKeyInfo(row), ciphertext: row.ciphertext, iv: row.iv, tag: row.tag };
+}
+
+function apiKeysRepository(orm: Orm): ApiKeysRepository {
+  return {
+    async add(userId, key) {
+      const values = {
+        provider: requireText('provider', key.provider, { min: 1, max: 50 }),
+        ciphertext: requireText('ciphertext', key.ciphertext, { min: 1, max: 4000 }),
+        iv: requireText('iv', key.iv, { min: 1, max: 200 }),
+        tag: requireText('tag', key.tag, { min: 1, max: 200 }),
+        last4: requireText('last4', key.last4, { max: 8 }),
+      };
+      requireText('userId', userId, { min: 1, max: 200 });
+      // A newer key for the same provider replaces the old one, under a new id.
+      const replacement = { ...values, id: randomUUID(), createdAt: sql`now()` };
+      const [row] = await withParent('user', () =>
+        orm
+          .insert(userApiKeys)
+          .values({ ...values, id: replacement.id, userId })
+          .onConflictDoUpdate({ target: [userApiKeys.userId, userApiKeys.provider], set: replacement })
+          .returning(),
+      );
+      if (!row) throw new LatheError('internal_error', 'API key insert returned no row');
+      return toApiKey(row);
+    },
+
+    async list(userId) {
+      const rows = await orm
+        .select(apiKeyInfoColumns)
+        .from(userApiKeys)
+        .where(eq(userApiKeys.userId, userId))
+        .orderBy(asc(userApiKeys.provider));
+      return rows.map(toApiKeyInfo);
+    },
+
+    async get(userId, id) {
+      if (!isUuid(id)) return null;
+      const [row] = await orm
+        .select()
+        .from(userApiKeys)
+        .where(and(eq(userApiKeys.userId, userId), eq(userApiKeys.id, id)));
+      return row ? toApiKey(row) : null;
+    },
+
+    async getForProvider(userId, provider) {
+      const [row] = await orm
+        .select()
+        .from(userApiKeys)
+        .where(and(eq(userApiKeys.userId, userId), eq(userApiKeys.provider, provider)));
+      return row ? toApiKey(row) : null;
+    },
+
+    async delete(userId, id) {
+      if (!isUuid(id)) return false;
+      const deleted = await orm
+        .delete(userApiKeys)
+        .where(and(eq(userApiKeys.userId, userId), eq(userApiKeys.id, id)))
+        .returning({ id: userApiKeys.id });
+      return deleted.length > 0;
+    },
+  };
+}
+
+/** The repository API, identical on PostgreSQL and PGlite. */
+export function createRepositories(db: Database): Repositories {
+  const { orm } = db;
+  return {
+    projects: projectsRepository(orm),
+    files: filesRepository(orm),
+    events: eventsRepository(orm),
+    agentStates: agentStatesRepository(orm),
+    snapshots: snapshotsRepository(orm),
+    messages: messagesRepository(orm),
+    apiKeys: apiKeysRepository(orm),
+  };
+}

@@ -1,0 +1,174 @@
+import type { AgentStateName, PhaseRecord, ProjectStatus, Usage } from '@lathe/protocol';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { user } from './auth-schema.gen';
+
+export { account, accountRelations, session, sessionRelations, user, userRelations, verification } from './auth-schema.gen';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).defaultNow().notNull();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).defaultNow().notNull();
+
+export const projects = pgTable(
+  'projects',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    initialPrompt: text('initial_prompt').notNull(),
+    template: text('template').notNull(),
+    previewToken: text('preview_token').notNull().unique(),
+    status: text('status').$type<ProjectStatus>().notNull().default('idle'),
+    // The event log's per-project counter: appenders take this row's lock, so seqs have no gaps.
+    lastEventSeq: bigint('last_event_seq', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('projects_owner_idx').on(t.ownerId, t.updatedAt)],
+);
+
+export const agentStates = pgTable('agent_states', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  state: text('state').$type<AgentStateName>().notNull(),
+  round: integer('round').notNull(),
+  phases: jsonb('phases').$type<PhaseRecord[]>().notNull(),
+  currentPhase: integer('current_phase'),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  lastError: jsonb('last_error').$type<{ code: string; message: string } | null>(),
+  previewUrl: text('preview_url'),
+  usage: jsonb('usage').$type<Usage>().notNull(),
+  offlineModel: boolean('offline_model').notNull(),
+  // Optimistic concurrency: a write names the version it read; a mismatch is a stale write.
+  version: integer('version').notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const generatedFiles = pgTable(
+  'generated_files',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    content: text('content').notNull(),
+    hash: text('hash').notNull(),
+    size: integer('size').notNull(),
+    phase: integer('phase'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.path] })],
+);
+
+/** Content-addressed file bodies per project, so phase snapshots share unchanged files. */
+export const fileBlobs = pgTable(
+  'file_blobs',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    content: text('content').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.hash] })],
+);
+
+export const phaseSnapshots = pgTable(
+  'phase_snapshots',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    round: integer('round').notNull(),
+    phaseIndex: integer('phase_index').notNull(),
+    fileCount: integer('file_count').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.round, t.phaseIndex] })],
+);
+
+export const phaseSnapshotFiles = pgTable(
+  'phase_snapshot_files',
+  {
+    projectId: uuid('project_id').notNull(),
+    round: integer('round').notNull(),
+    phaseIndex: integer('phase_index').notNull(),
+    path: text('path').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.round, t.phaseIndex, t.path] }),
+    foreignKey({
+      columns: [t.projectId, t.round, t.phaseIndex],
+      foreignColumns: [phaseSnapshots.projectId, phaseSnapshots.round, phaseSnapshots.phaseIndex],
+      name: 'phase_snapshot_files_snapshot_fk',
+    }).onDelete('cascade'),
+  ],
+);
+
+export const conversationMessages = pgTable(
+  'conversation_messages',
+  {
+    // Insertion order, which created_at alone cannot give when two messages share a millisecond.
+    position: bigint('position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: uuid('id').notNull().unique(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    role: text('role').$type<'user' | 'assistant' | 'system'>().notNull(),
+    content: text('content').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('conversation_messages_project_idx').on(t.projectId, t.position),
+    check('role_valid', sql`${t.role} in ('user','assistant','system')`),
+  ],
+);
+
+export const projectEvents = pgTable(
+  'project_events',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').$type<unknown>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.seq] })],
+);
+
+export const userApiKeys = pgTable(
+  'user_api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    // Encrypted by the api (AES-GCM); the clear key is never stored.
+    ciphertext: text('ciphertext').notNull(),
+    iv: text('iv').notNull(),
+    tag: text('tag').notNull(),
+    last4: text('last4').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('user_api_keys_user_provider').on(t.userId, t.provider)],
+);

@@ -1,0 +1,182 @@
+import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus } from '@lathe/protocol';
+
+/** Rows as plain JS values; every time is an ISO-8601 string, like the REST shapes. */
+export interface ProjectRow {
+  id: string;
+  ownerId: string;
+  name: string;
+  initialPrompt: string;
+  template: string;
+  /** ≥128 random bits, `[a-z0-9]{26}`: usable as a DNS label for the preview host. */
+  previewToken: string;
+  status: ProjectStatus;
+  /** The agent's stored state, or IDLE when no agent state was saved yet. */
+  agentState: AgentStateName;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewProject {
+  ownerId: string;
+  name: string;
+  initialPrompt: string;
+  template: string;
+}
+
+/** A file without its content (the file tree). */
+export interface FileMeta {
+  path: string;
+  /** UTF-8 byte length. */
+  size: number;
+  /** SHA-256 of the UTF-8 content, lowercase hex. */
+  hash: string;
+  phase: number | null;
+  updatedAt: string;
+}
+
+export interface FileRow extends FileMeta {
+  content: string;
+}
+
+export interface FileInput {
+  path: string;
+  content: string;
+  phase: number | null;
+}
+
+export interface SnapshotFile {
+  path: string;
+  content: string;
+}
+
+export interface PhaseSnapshotInfo {
+  round: number;
+  phaseIndex: number;
+  createdAt: string;
+  fileCount: number;
+}
+
+export type MessageRole = 'user' | 'assistant' | 'system';
+
+export interface MessageRow {
+  id: string;
+  projectId: string;
+  role: MessageRole;
+  content: string;
+  createdAt: string;
+}
+
+export interface ApiKeyInput {
+  provider: string;
+  /** Encrypted key material as produced by the api (e.g. base64); stored as given. */
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  last4: string;
+}
+
+/** What may be listed or shown: no key material at all. */
+export interface ApiKeyInfo {
+  id: string;
+  userId: string;
+  provider: string;
+  last4: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRow extends ApiKeyInfo {
+  ciphertext: string;
+  iv: string;
+  tag: string;
+}
+
+export interface StoredAgentState {
+  snapshot: AgentSnapshot;
+  version: number;
+}
+
+export interface ProjectsRepository {
+  /** Creates a project with a fresh id and preview token. */
+  create(input: NewProject): Promise<ProjectRow>;
+  /** A project only if `ownerId` owns it. */
+  get(id: string, ownerId: string): Promise<ProjectRow | null>;
+  /** A project regardless of owner (agent, preview proxy). */
+  getAny(id: string): Promise<ProjectRow | null>;
+  /** Most recently updated first. */
+  listByOwner(ownerId: string): Promise<ProjectRow[]>;
+  rename(id: string, ownerId: string, name: string): Promise<ProjectRow | null>;
+  /** False when the project no longer exists. */
+  setStatus(id: string, status: ProjectStatus): Promise<boolean>;
+  getByPreviewToken(token: string): Promise<ProjectRow | null>;
+  /** Replaces the preview token (old preview URLs stop working); throws `not_found`. */
+  rotatePreviewToken(id: string, ownerId: string): Promise<string>;
+  /** Deletes the project and everything that belongs to it. */
+  delete(id: string, ownerId: string): Promise<boolean>;
+  /** Projects whose saved agent state is busy (see ACTIVE_STATES), to resume after a restart. */
+  listActive(): Promise<ProjectRow[]>;
+}
+
+export interface FilesRepository {
+  /** Inserts or replaces the file at (project, path); throws `not_found` for an unknown project. */
+  upsert(projectId: string, file: FileInput): Promise<FileRow>;
+  /** Sorted by path. */
+  list(projectId: string): Promise<FileMeta[]>;
+  read(projectId: string, path: string): Promise<FileRow | null>;
+  /** The given paths that exist (all files when `paths` is omitted), sorted by path. */
+  readMany(projectId: string, paths?: string[]): Promise<FileRow[]>;
+  delete(projectId: string, path: string): Promise<boolean>;
+}
+
+export interface EventsRepository {
+  /** Appends with the next seq (1, 2, …, no gaps even with concurrent appenders). */
+  append(projectId: string, event: NewEvent): Promise<AgentEvent>;
+  /** Appends all or nothing, with consecutive seqs, in the given order. */
+  appendMany(projectId: string, events: NewEvent[]): Promise<AgentEvent[]>;
+  /** Events with seq > afterSeq in seq order, at most `limit` (default and cap 1000). */
+  after(projectId: string, afterSeq: number, limit?: number): Promise<AgentEvent[]>;
+  /** The highest seq appended so far, 0 when none (or unknown project). */
+  lastSeq(projectId: string): Promise<number>;
+}
+
+export interface AgentStatesRepository {
+  load(projectId: string): Promise<StoredAgentState | null>;
+  /**
+   * Writes the snapshot if the stored version is still `expectedVersion` (0 = no row yet) and
+   * returns the new version; otherwise throws LatheError `stale_state` and changes nothing.
+   */
+  save(projectId: string, snapshot: AgentSnapshot, expectedVersion: number): Promise<number>;
+}
+
+export interface SnapshotsRepository {
+  /** Records the project's complete file set at the end of a phase (replacing an earlier record). */
+  savePhase(projectId: string, round: number, phaseIndex: number, files: SnapshotFile[]): Promise<void>;
+  /** Oldest first. */
+  list(projectId: string): Promise<PhaseSnapshotInfo[]>;
+  /** The file set recorded for that phase, sorted by path; throws `not_found` when none. */
+  restore(projectId: string, round: number, phaseIndex: number): Promise<SnapshotFile[]>;
+}
+
+export interface MessagesRepository {
+  append(projectId: string, message: { role: MessageRole; content: string }): Promise<MessageRow>;
+  /** In the order appended. */
+  list(projectId: string): Promise<MessageRow[]>;
+}
+
+export interface ApiKeysRepository {
+  /** Stores an encrypted key; replaces the user's earlier key for the same provider. */
+  add(userId: string, key: ApiKeyInput): Promise<ApiKeyRow>;
+  list(userId: string): Promise<ApiKeyInfo[]>;
+  get(userId: string, id: string): Promise<ApiKeyRow | null>;
+  getForProvider(userId: string, provider: string): Promise<ApiKeyRow | null>;
+  delete(userId: string, id: string): Promise<boolean>;
+}
+
+export interface Repositories {
+  projects: ProjectsRepository;
+  files: FilesRepository;
+  events: EventsRepository;
+  agentStates: AgentStatesRepository;
+  snapshots: SnapshotsRepository;
+  messages: MessagesRepository;
+  apiKeys: ApiKeysRepository;
+}
