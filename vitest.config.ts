@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/api', 'apps/web'],
+    projects: ['packages/*', 'apps/api', 'apps/web', 'e2e'],
     globalSetup: ['./testing/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { parseServerFrame, type ServerFrame } from '@lathe/protocol';
+import WebSocket from 'ws';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a command in its own process group, collecting its output. */
+export function startGroup(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) {
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  return { child, output: () => output };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export function waitExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('process did not exit in time')), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+  });
+}
+
+/** Pids of live processes whose working directory or command line mentions `needle`. */
+export function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd.includes(needle)) {
+        found.push(Number(entry));
+      }
+    } catch {
+      // process gone or not ours to read
+    }
+  }
+  return found;
+}
+
+/** A tiny cookie-keeping HTTP client for one signed-in user. */
+export class Session {
+  cookie = '';
+  constructor(readonly base: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set('cookie', this.cookie);
+    if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    headers.set('origin', this.base);
+    const res = await fetch(`${this.base}${path}`, { ...init, headers, redirect: 'manual' });
+    const set = res.headers.getSetCookie();
+    if (set.length > 0) {
+      const jar = new Map(
+        this.cookie
+          .split('; ')
+          .filter(Boolean)
+          .map((c) => c.split('=') as [string, string]),
+      );
+      for (const c of set) {
+        const [pair] = c.split(';');
+        const i = pair?.indexOf('=') ?? -1;
+        if (pair && i > 0) jar.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+      this.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    return res;
+  }
+
+  async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await this.request(path, init);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  async register(email: string, password = 'correct horse battery staple'): Promise<void> {
+    await this.json('/api/auth/sign-up/email', { method: 'POST', body: JSON.stringify({ email, password, name: email.split('@')[0] }) });
+  }
+
+  /** Opens the project socket; resolves once open. Frames are collected and validated. */
+  async socket(projectId: string, afterSeq = 0) {
+    const url = `${this.base.replace(/^http/, 'ws')}/api/projects/${projectId}/ws?after=${afterSeq}`;
+    const ws = new WebSocket(url, { headers: { cookie: this.cookie, origin: this.base } });
+    const frames: ServerFrame[] = [];
+    const invalid: string[] = [];
+    ws.on('message', (data) => {
+      const parsed = parseServerFrame(data.toString());
+      if (parsed.ok) frames.push(parsed.value);
+      else invalid.push(parsed.error);
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return { ws, frames, invalid };
+  }
+}
