@@ -1,0 +1,306 @@
+import type { AgentEvent, AgentSnapshot, AgentStateName, Diagnostic, ErrorInfo, LogSource, PhaseSpec, PhaseStatus } from '@lathe/protocol';
+
+/**
+ * The project stream folded into UI state.
+ *
+ * Every field is a merge that depends only on the SET of events seen, never on their arrival
+ * order: "latest by seq wins" registers, seq-sorted lists and max-seq markers. So duplicates are
+ * no-ops and reordering is harmless by construction, with no seen-set that grows forever.
+ */
+export interface StreamState {
+  /** Highest seq folded in; a reconnect resumes after it. */
+  lastSeq: number;
+  snapshot: AgentSnapshot | null;
+  /** The latest state_change (by seq). */
+  stateChange: { seq: number; to: AgentStateName } | null;
+  preview: { seq: number; url: string | null } | null;
+  files: Readonly<Record<string, FileStream>>;
+  phases: Readonly<Record<number, PhaseInfo>>;
+  messages: Readonly<Record<string, StreamMessage>>;
+  /** The newest LOG_CAP log lines, seq-ascending. */
+  logs: readonly LogLine[];
+  errors: readonly SeqError[];
+  reviews: readonly Review[];
+  completed: { seq: number; round: number; phases: number; files: number } | null;
+}
+
+export interface FileStream {
+  path: string;
+  phaseIndex: number;
+  /** Seq of the latest file_start; 0 while only chunks have been seen. */
+  startSeq: number;
+  /** Chunks of the current attempt (seq > startSeq), seq-ascending. */
+  chunks: readonly { seq: number; text: string }[];
+  content: string;
+  /** Seq of the latest file_end; the file is done when it is newer than startSeq. */
+  endSeq: number;
+  hash: string | null;
+}
+
+export interface PhaseInfo {
+  index: number;
+  spec: PhaseSpec | null;
+  /** Seq of the phase_designed event the spec came from: a redesign replaces an older one. */
+  specSeq: number;
+  completedFiles: readonly string[];
+}
+
+export interface StreamMessage {
+  id: string;
+  seq: number;
+  at: string;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+}
+
+export interface LogLine {
+  seq: number;
+  at: string;
+  source: LogSource;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface SeqError extends ErrorInfo {
+  seq: number;
+  at: string;
+}
+
+export interface Review {
+  seq: number;
+  round: number;
+  errors: readonly Diagnostic[];
+  fixed: boolean;
+}
+
+export type StreamAction = { type: 'snapshot'; snapshot: AgentSnapshot } | { type: 'event'; event: AgentEvent };
+
+export const LOG_CAP = 2000;
+
+export const initialStreamState: StreamState = {
+  lastSeq: 0,
+  snapshot: null,
+  stateChange: null,
+  preview: null,
+  files: {},
+  phases: {},
+  messages: {},
+  logs: [],
+  errors: [],
+  reviews: [],
+  completed: null,
+};
+
+/** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
+function insertBySeq<T extends { seq: number }>(list: readonly T[], item: T): readonly T[] {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = list[mid] as T;
+    if (at.seq < item.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo]?.seq === item.seq) return list;
+  if (lo === list.length) return [...list, item];
+  return [...list.slice(0, lo), item, ...list.slice(lo)];
+}
+
+function emptyFile(path: string, phaseIndex: number): FileStream {
+  return { path, phaseIndex, startSeq: 0, chunks: [], content: '', endSeq: 0, hash: null };
+}
+
+function withChunks(file: FileStream, chunks: readonly { seq: number; text: string }[]): FileStream {
+  // Appends (the common case) extend the text; anything else rebuilds it.
+  const last = chunks[chunks.length - 1];
+  const appended = chunks.length === file.chunks.length + 1 && last !== undefined && chunks[chunks.length - 2] === file.chunks.at(-1);
+  const content = appended ? file.content + last.text : chunks.map((c) => c.text).join('');
+  return { ...file, chunks, content };
+}
+
+function foldFile(files: StreamState['files'], event: AgentEvent): StreamState['files'] {
+  switch (event.type) {
+    case 'file_start': {
+      const { path, phaseIndex } = event.payload;
+      const file = files[path] ?? emptyFile(path, phaseIndex);
+      if (event.seq <= file.startSeq) return files;
+      // A newer start begins the file again: chunks of the earlier attempt no longer count.
+      const kept = file.chunks.filter((c) => c.seq > event.seq);
+      return { ...files, [path]: withChunks({ ...file, phaseIndex, startSeq: event.seq }, kept) };
+    }
+    case 'file_chunk': {
+      const { path, chunk } = event.payload;
+      const file = files[path] ?? emptyFile(path, 0);
+      if (event.seq <= file.startSeq) return files;
+      const chunks = insertBySeq(file.chunks, { seq: event.seq, text: chunk });
+      if (chunks === file.chunks) return files;
+      return { ...files, [path]: withChunks(file, chunks) };
+    }
+    case 'file_end': {
+      const { path, phaseIndex, hash } = event.payload;
+      const file = files[path] ?? emptyFile(path, phaseIndex);
+      if (event.seq <= file.endSeq) return files;
+      return { ...files, [path]: { ...file, endSeq: event.seq, hash } };
+    }
+    default:
+      return files;
+  }
+}
+
+function foldPhase(phases: StreamState['phases'], index: number, change: (p: PhaseInfo) => PhaseInfo): StreamState['phases'] {
+  const known = phases[index];
+  const next = change(known ?? { index, spec: null, specSeq: 0, completedFiles: [] });
+  return known && next === known ? phases : { ...phases, [index]: next };
+}
+
+function foldEvent(state: StreamState, event: AgentEvent): StreamState {
+  const base: StreamState = event.seq > state.lastSeq ? { ...state, lastSeq: event.seq } : state;
+  switch (event.type) {
+    case 'file_start':
+    case 'file_chunk': {
+      const files = foldFile(base.files, event);
+      return files === base.files ? base : { ...base, files };
+    }
+    case 'file_end': {
+      const files = foldFile(base.files, event);
+      const { phaseIndex, path } = event.payload;
+      const phases = foldPhase(base.phases, phaseIndex, (p) =>
+        p.completedFiles.includes(path) ? p : { ...p, completedFiles: [...p.completedFiles, path].sort() },
+      );
+      return files === base.files && phases === base.phases ? base : { ...base, files, phases };
+    }
+    case 'phase_designing':
+    case 'phase_designed': {
+      const { phaseIndex } = event.payload;
+      const spec = event.type === 'phase_designed' ? event.payload.phase : null;
+      const phases = foldPhase(base.phases, phaseIndex, (p) => (spec && event.seq > p.specSeq ? { ...p, spec, specSeq: event.seq } : p));
+      return phases === base.phases ? base : { ...base, phases };
+    }
+    case 'state_change':
+      if (base.stateChange && base.stateChange.seq >= event.seq) return base;
+      return { ...base, stateChange: { seq: event.seq, to: event.payload.to } };
+    case 'server_started':
+      if (base.preview && base.preview.seq >= event.seq) return base;
+      return { ...base, preview: { seq: event.seq, url: event.payload.previewUrl } };
+    case 'message': {
+      const { id, role, content } = event.payload;
+      const existing = base.messages[id];
+      if (existing && existing.seq >= event.seq) return base;
+      return { ...base, messages: { ...base.messages, [id]: { id, seq: event.seq, at: event.at, role, content } } };
+    }
+    case 'log': {
+      const line: LogLine = { seq: event.seq, at: event.at, ...event.payload };
+      const inserted = insertBySeq(base.logs, line);
+      if (inserted === base.logs) return base;
+      return { ...base, logs: inserted.length > LOG_CAP ? inserted.slice(inserted.length - LOG_CAP) : inserted };
+    }
+    case 'error': {
+      const errors = insertBySeq(base.errors, { seq: event.seq, at: event.at, ...event.payload });
+      return errors === base.errors ? base : { ...base, errors };
+    }
+    case 'review_result': {
+      const reviews = insertBySeq(base.reviews, { seq: event.seq, ...event.payload });
+      return reviews === base.reviews ? base : { ...base, reviews };
+    }
+    case 'generation_complete':
+      if (base.completed && base.completed.seq >= event.seq) return base;
+      return { ...base, completed: { seq: event.seq, ...event.payload } };
+    case 'files_written':
+    case 'deps_installed':
+      return base;
+  }
+}
+
+export function streamReducer(state: StreamState, action: StreamAction): StreamState {
+  if (action.type === 'event') return foldEvent(state, action.event);
+  const { snapshot } = action;
+  // The snapshot describes the project as of its lastSeq; an older one adds nothing.
+  if (state.snapshot && state.snapshot.lastSeq > snapshot.lastSeq) return state;
+  return { ...state, snapshot };
+}
+
+/** The agent's current state: the newest of the snapshot and the state_change events. */
+export function selectAgentState(state: StreamState): AgentStateName {
+  const { snapshot, stateChange } = state;
+  if (stateChange && (!snapshot || stateChange.seq > snapshot.lastSeq)) return stateChange.to;
+  return snapshot?.state ?? 'IDLE';
+}
+
+/** The preview URL if the dev server has been reported started, else null. */
+export function selectPreviewUrl(state: StreamState): string | null {
+  const { snapshot, preview } = state;
+  if (preview && (!snapshot || preview.seq > snapshot.lastSeq)) return preview.url;
+  return snapshot?.previewUrl ?? null;
+}
+
+/** The error that ended the latest round, when the agent is in ERROR. */
+export function selectCurrentError(state: StreamState): ErrorInfo | null {
+  if (selectAgentState(state) !== 'ERROR') return null;
+  const last = state.errors.at(-1);
+  if (last && (!state.snapshot || last.seq > state.snapshot.lastSeq)) return { code: last.code, message: last.message };
+  return state.snapshot?.lastError ?? (last ? { code: last.code, message: last.message } : null);
+}
+
+export interface PhaseView {
+  index: number;
+  name: string;
+  description: string;
+  files: readonly { path: string; done: boolean }[];
+  status: PhaseStatus;
+  current: boolean;
+}
+
+const STATUS_FOR_STATE: Record<AgentStateName, PhaseStatus> = {
+  IDLE: 'done',
+  DESIGNING_PHASE: 'designing',
+  IMPLEMENTING_PHASE: 'implementing',
+  INSTALLING_DEPS: 'installing',
+  STARTING_SERVER: 'starting',
+  REVIEWING: 'reviewing',
+  COMPLETE: 'done',
+  ERROR: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+/** The phase timeline: snapshot phases merged with phase events; the newest phase follows the agent's state. */
+export function selectPhases(state: StreamState): PhaseView[] {
+  const agentState = selectAgentState(state);
+  const indices = new Set<number>(Object.keys(state.phases).map(Number));
+  const fromSnapshot = new Map((state.snapshot?.phases ?? []).map((p) => [p.index, p]));
+  for (const i of fromSnapshot.keys()) indices.add(i);
+  const sorted = [...indices].sort((a, b) => a - b);
+  const currentIndex = sorted.at(-1);
+  return sorted.map((index) => {
+    const live = state.phases[index];
+    const snap = fromSnapshot.get(index);
+    const spec = live?.spec ?? snap?.spec ?? null;
+    const completed = new Set([...(live?.completedFiles ?? []), ...(snap?.completedFiles ?? [])]);
+    const planned = spec?.files.map((f) => f.path) ?? [];
+    const paths = [...planned, ...[...completed].filter((p) => !planned.includes(p))];
+    const current = index === currentIndex;
+    let status: PhaseStatus;
+    if (current) status = STATUS_FOR_STATE[agentState];
+    else status = snap && (snap.status === 'failed' || snap.status === 'cancelled') ? snap.status : 'done';
+    return {
+      index,
+      name: spec?.name ?? `Phase ${index + 1}`,
+      description: spec?.description ?? '',
+      files: paths.map((path) => ({ path, done: completed.has(path) })),
+      status,
+      current,
+    };
+  });
+}
+
+/** Files the agent is writing right now (started, not yet ended). */
+export function selectStreamingPaths(state: StreamState): string[] {
+  return Object.values(state.files)
+    .filter((f) => f.startSeq > 0 && f.endSeq < f.startSeq)
+    .map((f) => f.path)
+    .sort();
+}
+
+/** Chat messages from the stream, oldest first. */
+export function selectMessages(state: StreamState): StreamMessage[] {
+  return Object.values(state.messages).sort((a, b) => a.seq - b.seq);
+}

@@ -1,0 +1,19 @@
+import tailwindcss from '@tailwindcss/vite';
+import { tanstackStart } from '@tanstack/react-start/plugin/vite';
+import viteReact from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// In `vite dev` the API lives on another port; in production the API serves this build itself.
+const apiUrl = process.env.LATHE_API_URL ?? 'http://localhost:3000';
+
+export default defineConfig({
+  server: {
+    port: Number(process.env.WEB_PORT ?? 5173),
+    proxy: {
+      '/api': { target: apiUrl, changeOrigin: false, ws: true },
+      '/health': { target: apiUrl },
+      '/openapi.json': { target: apiUrl },
+    },
+  },
+  plugins: [tailwindcss(), tanstackStart(), viteReact()],
+});
