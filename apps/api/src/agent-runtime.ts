@@ -1,0 +1,70 @@
+import { type AgentConfig, CodeGeneratorAgent, createDbAgentStore, createLlmClientFromConfig, loadAgentConfig } from '@lathe/agent';
+import type { Repositories } from '@lathe/db';
+import type { SandboxProvider } from '@lathe/sandbox';
+import type { AgentFactory, LiveAgent } from './agent-manager';
+import type { Log } from './context';
+import { open } from './crypto';
+import { PROVIDERS } from './providers';
+
+export interface AgentRuntimeOptions {
+  repos: Repositories;
+  sandboxes: SandboxProvider;
+  /** The server's LLM settings (offline model already wired in when no key is configured). */
+  agentConfig: AgentConfig;
+  encryptionKey: Buffer;
+  /** The browser-facing preview URL of a project. */
+  previewUrl: (previewToken: string) => string;
+  env: Record<string, string | undefined>;
+  log: Log;
+}
+
+/**
+ * The LLM settings for one user's generations: their own stored key wins over the server's
+ * settings (and over the offline model). The server's provider is preferred when both exist.
+ */
+async function configForOwner(opts: AgentRuntimeOptions, ownerId: string): Promise<AgentConfig> {
+  const serverProvider = PROVIDERS.find((p) => opts.agentConfig.roles.implementer.baseUrl.startsWith(p.baseUrl));
+  const ordered = serverProvider ? [serverProvider, ...PROVIDERS.filter((p) => p !== serverProvider)] : PROVIDERS;
+  for (const provider of ordered) {
+    const row = await opts.repos.apiKeys.getForProvider(ownerId, provider.id);
+    if (!row) continue;
+    const key = open(row, opts.encryptionKey);
+    return loadAgentConfig({
+      ...opts.env,
+      LATHE_LLM_API_KEY: key,
+      LATHE_LLM_BASE_URL: provider.baseUrl,
+      // Model names are provider-specific; OpenRouter's defaults do not exist on OpenAI.
+      LATHE_MODEL: opts.env.LATHE_MODEL ?? (provider.id === 'openai' ? 'gpt-4.1' : undefined),
+    });
+  }
+  return opts.agentConfig;
+}
+
+/** Builds the real CodeGeneratorAgent for a project, on its sandbox and the database store. */
+export function createAgentFactory(opts: AgentRuntimeOptions): AgentFactory {
+  const store = createDbAgentStore(opts.repos);
+  return async ({ project, onEvent }): Promise<LiveAgent> => {
+    const config = await configForOwner(opts, project.ownerId);
+    const sandbox = await opts.sandboxes.open(project.id, { template: 'react-vite' });
+    const agent = await CodeGeneratorAgent.load({
+      projectId: project.id,
+      store,
+      sandbox,
+      llm: createLlmClientFromConfig(config),
+      config,
+      previewUrl: opts.previewUrl(project.previewToken),
+    });
+    const unsubscribe = agent.subscribe(onEvent);
+    return {
+      snapshot: () => agent.getState(),
+      startRound: (kind, text) => (kind === 'generate' ? agent.generate(text) : agent.message(text)),
+      cancel: () => agent.cancel(),
+      resume: () => agent.resume(),
+      isWriting: (path) => agent.isWriting(path),
+      stop: async () => {
+        unsubscribe();
+        agent.dispose();
+      },
+    };
+  };
+}

@@ -1,0 +1,107 @@
+import { isAbsolute, resolve } from 'node:path';
+import { LatheError } from '@lathe/protocol';
+
+export type SandboxKind = 'local' | 'docker';
+export type Env = Record<string, string | undefined>;
+
+/** Everything the server reads from the environment, validated once at startup. */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  /** The IDE's origin, e.g. http://localhost:3000 (no trailing slash). */
+  publicUrl: string;
+  /** Unset → embedded PGlite under the data dir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  previewDomain: string;
+  /** e.g. `https://{token}.preview.example.com/`; wins over the port-based default. */
+  previewUrlTemplate: string | undefined;
+  /** The port browsers use for preview hosts (differs from `port` behind a reverse proxy). */
+  publicPreviewPort: number;
+  sandbox: SandboxKind;
+  generationsPerHour: number;
+  maxActiveGenerations: number;
+  /** Directory holding the web app's production build (`client/` + `server/server.js`). */
+  webDistDir: string;
+  /** An agent with no sockets and no work is dropped from memory after this long. */
+  agentIdleMs: number;
+  /** Bytes a socket may have queued before it is closed with a resume hint. */
+  wsMaxBufferedBytes: number;
+  /** The raw environment, handed to the agent package's own config loader. */
+  env: Env;
+}
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new LatheError('bad_config', `${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return n;
+}
+
+function stringVar(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function originOf(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new LatheError('bad_config', `${name} must be an absolute http(s) URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new LatheError('bad_config', `${name} must be an http(s) URL (got "${raw}")`);
+  }
+  return url.origin;
+}
+
+/** Reads and validates the configuration; throws LatheError `bad_config` with a one-line message. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
+  const port = intVar(env, 'PORT', 3000, 0, 65_535);
+  const host = stringVar(env, 'HOST') ?? '127.0.0.1';
+  const publicUrl = originOf('PUBLIC_URL', stringVar(env, 'PUBLIC_URL') ?? `http://localhost:${port}`);
+  const dataDirRaw = stringVar(env, 'LATHE_DATA_DIR') ?? './.lathe';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const previewDomain = (stringVar(env, 'PREVIEW_DOMAIN') ?? 'preview.localhost').toLowerCase();
+  if (!/^[a-z0-9.-]+$/.test(previewDomain) || previewDomain.startsWith('.') || previewDomain.endsWith('.')) {
+    throw new LatheError('bad_config', `PREVIEW_DOMAIN must be a host name such as preview.localhost (got "${previewDomain}")`);
+  }
+  const previewUrlTemplate = stringVar(env, 'PREVIEW_URL_TEMPLATE');
+  if (previewUrlTemplate !== undefined && !previewUrlTemplate.includes('{token}')) {
+    throw new LatheError('bad_config', 'PREVIEW_URL_TEMPLATE must contain {token}, e.g. https://{token}.preview.example.com/');
+  }
+  const sandboxRaw = stringVar(env, 'LATHE_SANDBOX') ?? 'local';
+  if (sandboxRaw !== 'local' && sandboxRaw !== 'docker') {
+    throw new LatheError('bad_config', `LATHE_SANDBOX must be "local" or "docker" (got "${sandboxRaw}")`);
+  }
+  const webDistRaw = stringVar(env, 'LATHE_WEB_DIST');
+  const webDistDir = webDistRaw ? resolve(cwd, webDistRaw) : resolve(import.meta.dirname, '../../web/dist');
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl: stringVar(env, 'DATABASE_URL'),
+    dataDir,
+    previewDomain,
+    previewUrlTemplate,
+    publicPreviewPort: intVar(env, 'PUBLIC_PREVIEW_PORT', port, 0, 65_535),
+    sandbox: sandboxRaw,
+    generationsPerHour: intVar(env, 'LATHE_GENERATIONS_PER_HOUR', 30, 1, 1_000_000),
+    maxActiveGenerations: intVar(env, 'LATHE_MAX_ACTIVE_GENERATIONS', 2, 1, 10_000),
+    webDistDir,
+    agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
+    wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+    env,
+  };
+}
+
+/** The public URL of a project's preview. */
+export function previewUrlFor(config: ApiConfig, token: string): string {
+  if (config.previewUrlTemplate) return config.previewUrlTemplate.replaceAll('{token}', token);
+  const scheme = new URL(config.publicUrl).protocol;
+  return `${scheme}//${token}.${config.previewDomain}:${config.publicPreviewPort}/`;
+}

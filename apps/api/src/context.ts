@@ -1,0 +1,65 @@
+import type { Database, ProjectRow, Repositories } from '@lathe/db';
+import { LatheError, type Models, type Project } from '@lathe/protocol';
+import type { SandboxProvider } from '@lathe/sandbox';
+import type { AgentManager } from './agent-manager';
+import type { Sessions, SessionUser } from './auth';
+import { type ApiConfig, previewUrlFor } from './config';
+import type { SocketTokens } from './crypto';
+import type { GenerationLimiter } from './rate-limit';
+
+export type Log = (line: string) => void;
+
+/** What every route needs; built once per server instance (no process-global state). */
+export interface AppContext {
+  config: ApiConfig;
+  version: string;
+  db: Database;
+  repos: Repositories;
+  sessions: Sessions;
+  sandboxes: SandboxProvider;
+  agents: AgentManager;
+  limiter: GenerationLimiter;
+  socketTokens: SocketTokens;
+  encryptionKey: Buffer;
+  models: () => Models;
+  log: Log;
+}
+
+export function toProject(config: ApiConfig, row: ProjectRow): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    initialPrompt: row.initialPrompt,
+    template: row.template,
+    status: row.status,
+    agentState: row.agentState,
+    previewUrl: previewUrlFor(config, row.previewToken),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The signed-in user and their project; strangers get the same 404 as a missing project. */
+export async function ownedProject(ctx: AppContext, headers: Headers, id: string): Promise<{ user: SessionUser; project: ProjectRow }> {
+  const user = await ctx.sessions.require(headers);
+  const project = UUID.test(id) ? await ctx.repos.projects.get(id, user.id) : null;
+  if (!project) throw new LatheError('not_found', 'project not found');
+  return { user, project };
+}
+
+/** Starts a generation round after the per-user limits agree. */
+export async function startRound(
+  ctx: AppContext,
+  user: SessionUser,
+  project: ProjectRow,
+  kind: 'generate' | 'message',
+  text: string,
+): Promise<void> {
+  if (ctx.agents.isBusy(project.id)) {
+    throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
+  }
+  ctx.limiter.take(user.id, ctx.agents.activeCountFor(user.id));
+  await ctx.agents.startRound(project, kind, text);
+}

@@ -1,0 +1,101 @@
+import type { ServerWebSocket } from 'bun';
+import type { Log } from './context';
+import { errorResponse } from './errors';
+
+/** Data of a browser socket proxied to a sandbox dev server (Vite HMR). */
+export interface PreviewSocketData {
+  kind: 'preview';
+  target: string;
+  protocols: string[];
+  upstream: WebSocket | null;
+  /** Client frames that arrive before the upstream socket is open. */
+  queue: (string | Buffer)[];
+}
+
+/** Finds the preview token in a Host header `<token>.<domain>[:port]`, or null. */
+export function previewTokenOf(host: string | null, domain: string): string | null {
+  if (!host) return null;
+  const name = host.toLowerCase().replace(/:\d+$/, '');
+  const suffix = `.${domain}`;
+  if (!name.endsWith(suffix)) return null;
+  const token = name.slice(0, -suffix.length);
+  return /^[a-z0-9]{16,64}$/.test(token) ? token : null;
+}
+
+// Hop-by-hop headers and the IDE's credentials never cross the proxy.
+const DROP_REQUEST = [
+  'cookie',
+  'authorization',
+  'host',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+];
+const DROP_RESPONSE = ['set-cookie', 'set-cookie2', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+
+/** Forwards one HTTP request to the dev server at `target` (an origin like http://127.0.0.1:41000). */
+export async function proxyHttp(request: Request, target: string, log: Log): Promise<Response> {
+  const url = new URL(request.url);
+  const headers = new Headers(request.headers);
+  for (const name of DROP_REQUEST) headers.delete(name);
+  let upstream: Response;
+  try {
+    upstream = await fetch(`${target}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers,
+      body: request.method === 'GET' || request.method === 'HEAD' ? null : request.body,
+      redirect: 'manual',
+    });
+  } catch (e) {
+    log(`preview upstream ${target} failed: ${(e as Error).message}`);
+    return errorResponse(502, 'preview_unreachable', 'the preview server is not answering; it may be restarting');
+  }
+  const out = new Headers(upstream.headers);
+  for (const name of DROP_RESPONSE) out.delete(name);
+  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+}
+
+/** The ws:// URL of the dev server for a proxied socket. */
+export function upstreamSocketUrl(request: Request, target: string): string {
+  const url = new URL(request.url);
+  return `${target.replace(/^http/, 'ws')}${url.pathname}${url.search}`;
+}
+
+const MAX_QUEUED_FRAMES = 256;
+
+export const previewSocketHandlers = {
+  open(ws: ServerWebSocket<PreviewSocketData>): void {
+    const upstream = new WebSocket(ws.data.target, ws.data.protocols);
+    upstream.binaryType = 'arraybuffer';
+    ws.data.upstream = upstream;
+    upstream.onopen = () => {
+      for (const frame of ws.data.queue) upstream.send(frame);
+      ws.data.queue = [];
+    };
+    upstream.onmessage = (event: MessageEvent) => {
+      const data = event.data;
+      ws.send(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
+    };
+    upstream.onclose = (event: CloseEvent) => ws.close(closeCode(event.code), event.reason);
+    upstream.onerror = () => ws.close(1011, 'preview server unreachable');
+  },
+  message(ws: ServerWebSocket<PreviewSocketData>, message: string | Buffer): void {
+    const upstream = ws.data.upstream;
+    if (upstream && upstream.readyState === WebSocket.OPEN) upstream.send(message);
+    else if (ws.data.queue.length < MAX_QUEUED_FRAMES) ws.data.queue.push(message);
+    else ws.close(1013, 'preview server not ready');
+  },
+  close(ws: ServerWebSocket<PreviewSocketData>, code: number, reason: string): void {
+    const upstream = ws.data.upstream;
+    if (upstream && upstream.readyState <= WebSocket.OPEN) upstream.close(closeCode(code), reason);
+  },
+};
+
+/** Codes a peer may send on close: 1000 and the 3000–4999 range; anything else becomes 1000. */
+function closeCode(code: number): number {
+  return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
+}

@@ -1,0 +1,106 @@
+import { FileContentSchema, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
+import { checkProjectPath } from '@lathe/sandbox';
+import { Type } from '@sinclair/typebox';
+import { Elysia } from 'elysia';
+import { Zip, ZipDeflate } from 'fflate';
+import { type AppContext, ownedProject } from '../context';
+import { authed, E, ProjectParams } from './common';
+
+/** The sandbox package's path rule, as a 422 at the HTTP boundary. */
+function safePath(path: string): string {
+  const checked = checkProjectPath(path);
+  if (!checked.ok) throw new LatheError('invalid_path', checked.message);
+  return checked.path;
+}
+
+export function fileRoutes(ctx: AppContext) {
+  const detail = (summary: string) => ({ tags: ['files'], summary, ...authed });
+  return new Elysia({ prefix: '/api/projects/:id' })
+    .get(
+      '/files',
+      async ({ request, params }) => {
+        const { project } = await ownedProject(ctx, request.headers, params.id);
+        return ctx.repos.files.list(project.id);
+      },
+      { params: ProjectParams, response: { 200: Type.Array(FileEntrySchema), 401: E[401], 404: E[404] }, detail: detail('The file tree') },
+    )
+    .get(
+      '/file',
+      async ({ request, params, query }) => {
+        const { project } = await ownedProject(ctx, request.headers, params.id);
+        const file = await ctx.repos.files.read(project.id, safePath(query.path));
+        if (!file) throw new LatheError('not_found', `no file at ${query.path}`);
+        return { path: file.path, content: file.content, hash: file.hash, updatedAt: file.updatedAt };
+      },
+      {
+        params: ProjectParams,
+        query: Type.Object({ path: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }) }),
+        response: { 200: FileContentSchema, 401: E[401], 404: E[404], 422: E[422] },
+        detail: detail('Read one file'),
+      },
+    )
+    .put(
+      '/file',
+      async ({ request, params, body }) => {
+        const { project } = await ownedProject(ctx, request.headers, params.id);
+        const path = safePath(body.path);
+        if (Buffer.byteLength(body.content, 'utf8') > LIMITS.fileBytes) {
+          throw new LatheError('file_too_large', `a file may hold at most ${LIMITS.fileBytes} bytes`);
+        }
+        return ctx.agents.userEdit(project, path, body.content);
+      },
+      {
+        params: ProjectParams,
+        body: WriteFileBodySchema,
+        response: { 200: FileEntrySchema, 401: E[401], 404: E[404], 409: E[409], 413: E[413], 422: E[422] },
+        detail: detail('Save a user edit: stored, written to the sandbox (HMR shows it), seen by the agent next phase'),
+      },
+    )
+    .get(
+      '/download',
+      async ({ request, params }) => {
+        const { project } = await ownedProject(ctx, request.headers, params.id);
+        return zipResponse(ctx, project.id, project.name);
+      },
+      {
+        params: ProjectParams,
+        response: { 200: Type.Unsafe<Blob>({ type: 'string', format: 'binary' }), 401: E[401], 404: E[404] },
+        detail: { ...detail('Download the project as a ZIP (no node_modules)') },
+      },
+    );
+}
+
+async function zipResponse(ctx: AppContext, projectId: string, name: string): Promise<Response> {
+  const paths = (await ctx.repos.files.list(projectId)).map((f) => f.path);
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'project';
+  const encoder = new TextEncoder();
+  // Files are read in small batches so a large project never sits in memory all at once.
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const zip = new Zip((err, chunk, final) => {
+        if (err) return controller.error(err);
+        controller.enqueue(chunk);
+        if (final) controller.close();
+      });
+      try {
+        for (let i = 0; i < paths.length; i += 50) {
+          for (const file of await ctx.repos.files.readMany(projectId, paths.slice(i, i + 50))) {
+            const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });
+            zip.add(entry);
+            entry.push(encoder.encode(file.content), true);
+          }
+        }
+        zip.end();
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+  });
+  return new Response(stream, {
+    headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${slug}.zip"` },
+  });
+}

@@ -1,0 +1,33 @@
+import { HealthSchema, ModelsSchema } from '@lathe/protocol';
+import { Elysia } from 'elysia';
+import type { AppContext } from '../context';
+import { authed, E } from './common';
+
+export function systemRoutes(ctx: AppContext) {
+  return new Elysia()
+    .get(
+      '/health',
+      async () => {
+        const dbOk = await ctx.db.ping();
+        return {
+          status: dbOk ? ('ok' as const) : ('degraded' as const),
+          database: { kind: ctx.db.kind, ok: dbOk },
+          sandbox: { provider: ctx.sandboxes.kind, ok: true },
+          llm: { offline: ctx.models().offline },
+          version: ctx.version,
+        };
+      },
+      { response: { 200: HealthSchema }, detail: { tags: ['system'], summary: 'Liveness and dependency status (no auth)' } },
+    )
+    .get(
+      '/api/models',
+      async ({ request }) => {
+        await ctx.sessions.require(request.headers);
+        return ctx.models();
+      },
+      {
+        response: { 200: ModelsSchema, 401: E[401] },
+        detail: { tags: ['system'], summary: 'LLM providers and the model used per role; offline = built-in offline model', ...authed },
+      },
+    );
+}

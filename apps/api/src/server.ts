@@ -1,0 +1,290 @@
+import { join } from 'node:path';
+import { loadAgentConfig, startOfflineModel, withOfflineModel } from '@lathe/agent';
+import { createDatabase, createRepositories, type Database } from '@lathe/db';
+import { LatheError, type Models } from '@lathe/protocol';
+import { createSandboxProvider, type SandboxProvider } from '@lathe/sandbox';
+import type { Server, ServerWebSocket } from 'bun';
+import { AgentManager } from './agent-manager';
+import { createAgentFactory } from './agent-runtime';
+import { createAuth, Sessions } from './auth';
+import { type ApiConfig, previewUrlFor } from './config';
+import type { AppContext, Log } from './context';
+import { startRound } from './context';
+import { SocketTokens } from './crypto';
+import { errorResponse } from './errors';
+import { createHttpApp } from './http';
+import { type PreviewSocketData, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
+import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
+import { PROVIDERS, providerForBaseUrl } from './providers';
+import { GenerationLimiter } from './rate-limit';
+import { loadSecrets } from './secrets';
+import { ProjectHub, type ProjectSocketData } from './socket-hub';
+import { createWebHandler } from './web';
+
+export const VERSION = '0.1.0';
+
+/** JSON bodies above this are refused before parsing (a 1 MiB file JSON-escaped, with room). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
+
+type SocketData = ProjectSocketData | PreviewSocketData;
+
+export interface LatheServer {
+  /** The port actually bound (useful with PORT=0). */
+  port: number;
+  /** http://host:port of this process. */
+  url: string;
+  ctx: AppContext;
+  hub: ProjectHub;
+  /** Stop accepting, stop agents (state is persisted), stop sandboxes, close the database. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  log?: Log;
+}
+
+/** Opens everything the server needs and listens; throws LatheError with a one-line message on failure. */
+export async function createServer(config: ApiConfig, options: ServerOptions = {}): Promise<LatheServer> {
+  const log: Log = options.log ?? ((line) => console.log(`lathe: ${line}`));
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`shutdown step failed: ${(e as Error).message}`));
+  };
+  try {
+    const secrets = await loadSecrets(config.env, config.dataDir);
+    const db: Database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => db.close());
+    const repos = createRepositories(db);
+
+    let agentConfig = loadAgentConfig(config.env);
+    if (agentConfig.offline) {
+      const model = await startOfflineModel({ tokensPerSecond: agentConfig.offlineTokensPerSecond });
+      cleanups.push(() => model.close());
+      agentConfig = withOfflineModel(agentConfig, model.url);
+    }
+    const finalAgentConfig = agentConfig;
+
+    const sandboxes: SandboxProvider = createSandboxProvider({ kind: config.sandbox, dataDir: join(config.dataDir, 'sandboxes') });
+    cleanups.push(() => sandboxes.shutdown());
+    const locks: ProjectLocks = config.databaseUrl ? new PostgresProjectLocks(config.databaseUrl) : new LocalProjectLocks();
+    cleanups.push(() => locks.close());
+
+    const auth = createAuth({
+      db,
+      secret: secrets.authSecret,
+      publicUrl: config.publicUrl,
+      trustedOrigins: [...new Set([config.publicUrl, `http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`])],
+    });
+
+    const models = (): Models => {
+      const configuredProvider = providerForBaseUrl(finalAgentConfig.roles.implementer.baseUrl);
+      return {
+        offline: finalAgentConfig.offline,
+        providers: PROVIDERS.map((p) => ({
+          id: p.id,
+          name: p.name,
+          baseUrl: p.baseUrl,
+          configured: !finalAgentConfig.offline && p === configuredProvider,
+        })),
+        roles: {
+          designer: finalAgentConfig.roles.designer.model,
+          implementer: finalAgentConfig.roles.implementer.model,
+          fixer: finalAgentConfig.roles.fixer.model,
+        },
+      };
+    };
+
+    // The hub and the manager refer to each other through these late-bound closures.
+    let hub: ProjectHub | null = null;
+    const agents = new AgentManager({
+      repos,
+      sandboxes,
+      locks,
+      offlineModel: finalAgentConfig.offline,
+      createAgent: createAgentFactory({
+        repos,
+        sandboxes,
+        agentConfig: finalAgentConfig,
+        encryptionKey: secrets.encryptionKey,
+        previewUrl: (token) => previewUrlFor(config, token),
+        env: config.env,
+        log,
+      }),
+      publish: (event) => hub?.publish(event),
+      viewers: (projectId) => hub?.viewerCount(projectId) ?? 0,
+      idleMs: config.agentIdleMs,
+      log,
+    });
+    cleanups.push(() => agents.shutdown());
+
+    const ctx: AppContext = {
+      config,
+      version: VERSION,
+      db,
+      repos,
+      sessions: new Sessions(auth),
+      sandboxes,
+      agents,
+      limiter: new GenerationLimiter(config.generationsPerHour, config.maxActiveGenerations),
+      socketTokens: new SocketTokens(secrets.authSecret),
+      encryptionKey: secrets.encryptionKey,
+      models,
+      log,
+    };
+
+    const projectHub = new ProjectHub(
+      repos.events,
+      {
+        snapshotFrame: async (projectId) => {
+          const project = await repos.projects.getAny(projectId);
+          if (!project) throw new LatheError('not_found', 'project not found');
+          return { frame: 'snapshot', snapshot: await agents.snapshot(project) };
+        },
+        command: async (socket, message) => {
+          const project = await repos.projects.get(socket.projectId, socket.userId);
+          if (!project) throw new LatheError('not_found', 'project not found');
+          if (message.type === 'cancel') await agents.cancel(project.id);
+          else if (message.type === 'generate')
+            await startRound(ctx, { id: socket.userId, email: '' }, project, 'generate', message.description);
+          else await startRound(ctx, { id: socket.userId, email: '' }, project, 'message', message.text);
+        },
+      },
+      config.wsMaxBufferedBytes,
+      log,
+    );
+    hub = projectHub;
+    cleanups.push(async () => projectHub.closeAll(1001, 'server shutting down'));
+
+    const app = createHttpApp(ctx);
+    const web = await createWebHandler(config.webDistDir, log);
+    let accepting = true;
+
+    const fetch = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
+      const url = new URL(request.url);
+      const token = previewTokenOf(request.headers.get('host'), config.previewDomain);
+      if (token) return handlePreview(request, server, token);
+      if (!accepting) return errorResponse(503, 'shutting_down', 'the server is shutting down');
+      const path = url.pathname;
+      const socketMatch = PROJECT_SOCKET_PATH.exec(path);
+      if (socketMatch?.[1] && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+        return upgradeProjectSocket(request, server, socketMatch[1], url);
+      }
+      const isApi =
+        path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
+      if (!isApi) return web(request);
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > MAX_BODY_BYTES)
+        return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
+      if (path.startsWith('/api/auth/')) return auth.handler(request);
+      return app.handle(request);
+    };
+
+    const upgradeProjectSocket = async (
+      request: Request,
+      server: Server<SocketData>,
+      projectId: string,
+      url: URL,
+    ): Promise<Response | undefined> => {
+      const ticket = url.searchParams.get('token');
+      const userId = ticket ? ctx.socketTokens.verify(ticket, projectId) : (await ctx.sessions.user(request.headers))?.id;
+      if (!userId) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
+      const project = await repos.projects.get(projectId.toLowerCase(), userId);
+      if (!project) return errorResponse(404, 'not_found', 'project not found');
+      const afterRaw = url.searchParams.get('after') ?? '0';
+      const afterSeq = /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : -1;
+      if (afterSeq < 0) return errorResponse(422, 'validation_failed', 'query after: expected a non-negative integer');
+      const data: ProjectSocketData = { kind: 'project', projectId: project.id, userId, afterSeq };
+      if (server.upgrade(request, { data })) return undefined;
+      return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
+    };
+
+    const handlePreview = async (request: Request, server: Server<SocketData>, token: string): Promise<Response | undefined> => {
+      const project = await repos.projects.getByPreviewToken(token);
+      if (!project) return errorResponse(404, 'not_found', 'no preview here');
+      const target = await agents.devServer(project).catch((e: unknown) => {
+        log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
+        return null;
+      });
+      if (!target)
+        return errorResponse(503, 'preview_not_ready', 'the preview is not ready yet: the app has no files or its dev server failed');
+      if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+        const protocols = (request.headers.get('sec-websocket-protocol') ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean);
+        const data: PreviewSocketData = {
+          kind: 'preview',
+          target: upstreamSocketUrl(request, target),
+          protocols,
+          upstream: null,
+          queue: [],
+        };
+        const headers: Record<string, string> = protocols[0] ? { 'sec-websocket-protocol': protocols[0] } : {};
+        if (server.upgrade(request, { data, headers })) return undefined;
+        return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
+      }
+      return proxyHttp(request, target, log);
+    };
+
+    let server: Server<SocketData>;
+    try {
+      server = Bun.serve<SocketData>({
+        port: config.port,
+        hostname: config.host,
+        maxRequestBodySize: MAX_BODY_BYTES,
+        idleTimeout: 120,
+        fetch,
+        error: (e) => {
+          log(`unhandled request error: ${e.message}`);
+          return errorResponse(500, 'internal_error', 'internal error');
+        },
+        websocket: {
+          // The hub closes slow project sockets itself, with a resume hint, well below this.
+          backpressureLimit: config.wsMaxBufferedBytes * 2,
+          maxPayloadLength: 1024 * 1024,
+          open(ws) {
+            if (ws.data.kind === 'project') void projectHub.open(ws as ServerWebSocket<ProjectSocketData>);
+            else previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
+          },
+          message(ws, message) {
+            if (ws.data.kind === 'project') void projectHub.message(ws as ServerWebSocket<ProjectSocketData>, message);
+            else previewSocketHandlers.message(ws as ServerWebSocket<PreviewSocketData>, message);
+          },
+          close(ws, code, reason) {
+            if (ws.data.kind === 'project') projectHub.close(ws as ServerWebSocket<ProjectSocketData>);
+            else previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);
+          },
+        },
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new LatheError('port_in_use', `port ${config.port} on ${config.host} is already in use (set PORT to a free port)`);
+      throw new LatheError('listen_failed', `cannot listen on ${config.host}:${config.port}: ${(e as Error).message}`);
+    }
+    cleanups.push(() => server.stop(true));
+
+    const resumed = await agents.resumeInterrupted();
+    if (resumed > 0) log(`resumed ${resumed} interrupted generation(s)`);
+
+    const port = server.port ?? config.port;
+    let stopped: Promise<void> | null = null;
+    return {
+      port,
+      url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
+      ctx,
+      hub: projectHub,
+      stop: () => {
+        stopped ??= (async () => {
+          accepting = false;
+          await cleanup();
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

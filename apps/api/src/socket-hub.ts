@@ -1,0 +1,204 @@
+import type { EventsRepository } from '@lathe/db';
+import { type AgentEvent, type ClientMessage, type ErrorInfo, parseClientMessage, type ServerFrame, toErrorInfo } from '@lathe/protocol';
+import type { ServerWebSocket } from 'bun';
+import type { Log } from './context';
+
+/** What a project socket carries from the upgrade (authorization already done). */
+export interface ProjectSocketData {
+  kind: 'project';
+  projectId: string;
+  userId: string;
+  afterSeq: number;
+}
+
+/** The minimal socket the hub needs; Bun's ServerWebSocket satisfies it. */
+export type HubSocket = Pick<ServerWebSocket<ProjectSocketData>, 'send' | 'close' | 'getBufferedAmount' | 'data'>;
+
+export interface HubHandlers {
+  snapshotFrame(projectId: string): Promise<ServerFrame>;
+  /** generate / message / cancel from a client; throws a LatheError to answer with an `error` frame. */
+  command(socket: ProjectSocketData, message: Exclude<ClientMessage, { type: 'get_state' } | { type: 'resume' }>): Promise<void>;
+}
+
+interface Client {
+  ws: HubSocket;
+  /** Highest seq handed to the socket. */
+  lastSeq: number;
+  /** Live events that arrive while the log is being replayed; null when live. */
+  pending: AgentEvent[] | null;
+  /** Bumped on every replay so a superseded replay stops. */
+  replayId: number;
+  closed: boolean;
+}
+
+const REPLAY_PAGE = 1000;
+/** Application close code for "too slow, reconnect with the resume hint". */
+export const CLOSE_SLOW_CONSUMER = 4008;
+
+/**
+ * Fans a project's events out to all its sockets: snapshot, then the log after the client's seq,
+ * then live events, each exactly once and in order. A socket whose send buffer passes the limit
+ * gets a resume hint and is closed, so a slow client never holds the agent back.
+ */
+export class ProjectHub {
+  readonly #clients = new Map<string, Set<Client>>();
+  readonly #bySocket = new WeakMap<object, Client>();
+
+  constructor(
+    private readonly events: Pick<EventsRepository, 'after'>,
+    private readonly handlers: HubHandlers,
+    private readonly maxBufferedBytes: number,
+    private readonly log: Log,
+  ) {}
+
+  viewerCount(projectId: string): number {
+    return this.#clients.get(projectId)?.size ?? 0;
+  }
+
+  async open(ws: HubSocket): Promise<void> {
+    const client: Client = { ws, lastSeq: ws.data.afterSeq, pending: [], replayId: 0, closed: false };
+    this.#bySocket.set(ws, client);
+    let set = this.#clients.get(ws.data.projectId);
+    if (!set) {
+      set = new Set();
+      this.#clients.set(ws.data.projectId, set);
+    }
+    set.add(client);
+    try {
+      this.#send(client, await this.handlers.snapshotFrame(ws.data.projectId));
+      await this.#replay(client, ws.data.afterSeq);
+    } catch (e) {
+      this.#fail(client, e);
+    }
+  }
+
+  close(ws: HubSocket): void {
+    const client = this.#bySocket.get(ws);
+    if (client) this.#drop(client);
+  }
+
+  /** Live event from an agent of this process (already persisted with its seq). */
+  publish(event: AgentEvent): void {
+    const set = this.#clients.get(event.projectId);
+    if (!set) return;
+    let frame: string | null = null;
+    for (const client of set) {
+      if (client.pending) {
+        client.pending.push(event);
+      } else if (event.seq > client.lastSeq) {
+        frame ??= JSON.stringify({ frame: 'event', event } satisfies ServerFrame);
+        this.#sendRaw(client, frame, event.seq);
+      }
+    }
+  }
+
+  async message(ws: HubSocket, raw: string | Buffer): Promise<void> {
+    const client = this.#bySocket.get(ws);
+    if (!client || client.closed) return;
+    const parsed = parseClientMessage(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    if (!parsed.ok) {
+      this.#sendError(client, { code: 'bad_message', message: parsed.error });
+      return;
+    }
+    const msg = parsed.value;
+    try {
+      if (msg.type === 'get_state') {
+        this.#send(client, await this.handlers.snapshotFrame(ws.data.projectId));
+      } else if (msg.type === 'resume') {
+        client.pending ??= [];
+        client.lastSeq = msg.afterSeq;
+        await this.#replay(client, msg.afterSeq);
+      } else {
+        await this.handlers.command(ws.data, msg);
+      }
+    } catch (e) {
+      this.#sendError(client, toErrorInfo(e));
+    }
+  }
+
+  /** Closes every socket (server shutdown); clients reconnect with their last seq. */
+  closeAll(code: number, reason: string): void {
+    for (const set of this.#clients.values()) {
+      for (const client of set) {
+        client.closed = true;
+        client.ws.close(code, reason);
+      }
+    }
+    this.#clients.clear();
+  }
+
+  /** Closes the sockets of one project (it was deleted). */
+  closeProject(projectId: string, code: number, reason: string): void {
+    for (const client of this.#clients.get(projectId) ?? []) {
+      client.closed = true;
+      client.ws.close(code, reason);
+    }
+    this.#clients.delete(projectId);
+  }
+
+  async #replay(client: Client, afterSeq: number): Promise<void> {
+    const replayId = ++client.replayId;
+    let cursor = afterSeq;
+    for (;;) {
+      const page = await this.events.after(client.ws.data.projectId, cursor, REPLAY_PAGE);
+      if (client.closed || replayId !== client.replayId) return;
+      for (const event of page) {
+        if (!this.#sendEvent(client, event)) return;
+      }
+      const last = page.at(-1);
+      if (page.length < REPLAY_PAGE || !last) break;
+      cursor = last.seq;
+    }
+    // Events published during the replay that the log read did not include.
+    const pending = client.pending ?? [];
+    client.pending = null;
+    for (const event of pending) {
+      if (!this.#sendEvent(client, event)) return;
+    }
+  }
+
+  #sendEvent(client: Client, event: AgentEvent): boolean {
+    if (event.seq <= client.lastSeq) return true;
+    return this.#sendRaw(client, JSON.stringify({ frame: 'event', event } satisfies ServerFrame), event.seq);
+  }
+
+  #send(client: Client, frame: ServerFrame): boolean {
+    return this.#sendRaw(client, JSON.stringify(frame), null);
+  }
+
+  #sendError(client: Client, error: ErrorInfo): void {
+    this.#send(client, { frame: 'error', error });
+  }
+
+  #sendRaw(client: Client, data: string, seq: number | null): boolean {
+    if (client.closed) return false;
+    const status = client.ws.send(data);
+    if (status === 0) {
+      this.#drop(client);
+      return false;
+    }
+    if (seq !== null) client.lastSeq = seq;
+    if (client.ws.getBufferedAmount() > this.maxBufferedBytes) {
+      // What is already buffered still reaches the client; it resumes after that.
+      client.ws.send(JSON.stringify({ frame: 'resume_hint', afterSeq: client.lastSeq } satisfies ServerFrame));
+      client.ws.close(CLOSE_SLOW_CONSUMER, 'client too slow; reconnect with the resume hint');
+      this.#drop(client);
+      return false;
+    }
+    return true;
+  }
+
+  #fail(client: Client, e: unknown): void {
+    this.log(`socket for project ${client.ws.data.projectId} failed: ${toErrorInfo(e).message}`);
+    this.#sendError(client, { code: 'internal_error', message: 'the event stream failed; reconnect to resume' });
+    client.ws.close(1011, 'internal error');
+    this.#drop(client);
+  }
+
+  #drop(client: Client): void {
+    client.closed = true;
+    const set = this.#clients.get(client.ws.data.projectId);
+    set?.delete(client);
+    if (set?.size === 0) this.#clients.delete(client.ws.data.projectId);
+  }
+}
