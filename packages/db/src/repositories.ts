@@ -356,6 +356,7 @@ function agentStatesRepository(orm: Orm): AgentStatesRepository {
       const [row] = await orm.select().from(agentStates).where(eq(agentStates.projectId, projectId));
       if (!row) return null;
       const result = check(AgentSnapshotSchema, {
+        ...row.extra,
         projectId: row.projectId,
         state: row.state,
         round: row.round,
@@ -378,17 +379,8 @@ function agentStatesRepository(orm: Orm): AgentStatesRepository {
       const s = withoutNul(result.value);
       if (s.projectId !== projectId) throw invalid('agent snapshot belongs to another project');
       if (!isUuid(projectId)) throw notFound('project');
-      const columns = {
-        state: s.state,
-        round: s.round,
-        phases: s.phases,
-        currentPhase: s.currentPhase,
-        lastSeq: s.lastSeq,
-        lastError: s.lastError,
-        previewUrl: s.previewUrl,
-        usage: s.usage,
-        offlineModel: s.offlineModel,
-      };
+      const { projectId: _id, state, round, phases, currentPhase, lastSeq, lastError, previewUrl, usage, offlineModel, ...extra } = s;
+      const columns = { state, round, phases, currentPhase, lastSeq, lastError, previewUrl, usage, offlineModel, extra };
       const written =
         version === 0
           ? await withParent('project', () =>

@@ -55,6 +55,8 @@ export const agentStates = pgTable('agent_states', {
   previewUrl: text('preview_url'),
   usage: jsonb('usage').$type<Usage>().notNull(),
   offlineModel: boolean('offline_model').notNull(),
+  // Snapshot fields without a column of their own (added to the protocol later) survive a round trip here.
+  extra: jsonb('extra').$type<Record<string, unknown>>().notNull().default({}),
   // Optimistic concurrency: a write names the version it read; a mismatch is a stale write.
   version: integer('version').notNull(),
   updatedAt: updatedAt(),

@@ -312,6 +312,13 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(await t.repos.agentStates.load(p.id)).toEqual({ snapshot: s2, version: 2 });
     });
 
+    it('keeps snapshot fields added to the protocol after this schema', async () => {
+      const p = await newProject();
+      const future = { ...snapshot(p.id), reviewRounds: 2, model: { designer: 'x' } } as AgentSnapshot;
+      await t.repos.agentStates.save(p.id, future, 0);
+      expect((await t.repos.agentStates.load(p.id))?.snapshot).toEqual(future);
+    });
+
     it('rejects a stale write with stale_state and keeps the newer state', async () => {
       const p = await newProject();
       await t.repos.agentStates.save(p.id, snapshot(p.id), 0);
