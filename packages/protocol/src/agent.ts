@@ -44,6 +44,12 @@ export const PhaseSpecSchema = Type.Object({
 });
 export type PhaseSpec = Static<typeof PhaseSpecSchema>;
 
+export const UsageSchema = Type.Object({
+  promptTokens: Type.Integer({ minimum: 0 }),
+  completionTokens: Type.Integer({ minimum: 0 }),
+});
+export type Usage = Static<typeof UsageSchema>;
+
 export const PHASE_STATUSES = ['designing', 'implementing', 'installing', 'starting', 'reviewing', 'done', 'failed', 'cancelled'] as const;
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 
@@ -53,6 +59,8 @@ export const PhaseRecordSchema = Type.Object({
   spec: Type.Union([PhaseSpecSchema, Type.Null()]),
   status: Type.Union(PHASE_STATUSES.map((s) => Type.Literal(s))),
   completedFiles: Type.Array(Type.String()),
+  /** Tokens spent on this phase (design + implementation + fixes). */
+  usage: Type.Optional(UsageSchema),
 });
 export type PhaseRecord = Static<typeof PhaseRecordSchema>;
 
@@ -64,12 +72,6 @@ export const DiagnosticSchema = Type.Object({
   message: Type.String(),
 });
 export type Diagnostic = Static<typeof DiagnosticSchema>;
-
-export const UsageSchema = Type.Object({
-  promptTokens: Type.Integer({ minimum: 0 }),
-  completionTokens: Type.Integer({ minimum: 0 }),
-});
-export type Usage = Static<typeof UsageSchema>;
 
 /** The whole agent state as stored and as sent to a client on connect. */
 export const AgentSnapshotSchema = Type.Object({

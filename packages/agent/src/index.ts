@@ -1,0 +1,24 @@
+export {
+  type AgentConfig,
+  type LlmRole,
+  loadAgentConfig,
+  OFFLINE_MODEL_NAME,
+  OPENROUTER_BASE_URL,
+  type RoleModel,
+  withOfflineModel,
+} from './config';
+export {
+  type ChatMessage,
+  createLlmClientFromConfig,
+  createOpenAiLlmClient,
+  type LlmClient,
+  type RetryPolicy,
+  type StreamRequest,
+  type StreamResult,
+} from './llm';
+export { type Effect, initialSnapshot, type MachineEvent, RESTING_STATES, type Rules, type Transition, transition } from './machine';
+export { type ScriptedModel, type ScriptedModelOptions, type ScriptStep, startScriptedModel } from './offline/scripted';
+export { type OfflineModel, type OfflineModelOptions, startOfflineModel } from './offline/server';
+export { createHeredocParser, type HeredocParser, type ParserItem, parseHeredoc } from './parser';
+export { type AgentListener, type AgentOptions, type AgentSandbox, CodeGeneratorAgent } from './runner';
+export { type AgentRepositories, type AgentStore, createDbAgentStore, type StoredFile } from './store';

@@ -1,0 +1,599 @@
+import {
+  type AgentEvent,
+  type AgentSnapshot,
+  type Diagnostic,
+  type ErrorInfo,
+  isActiveState,
+  LatheError,
+  type NewEvent,
+  type PhaseSpec,
+  toErrorInfo,
+} from '@lathe/protocol';
+import { checkProjectPath, type Sandbox } from '@lathe/sandbox';
+import type { AgentConfig } from './config';
+import type { ChatMessage, LlmClient } from './llm';
+import { type Effect, initialSnapshot, type MachineEvent, transition } from './machine';
+import { createHeredocParser, type ParserItem } from './parser';
+import { designerPrompt, designerRetryPrompt, fixerPrompt, implementerPrompt, parsePhaseSpec, type RoundRequest } from './prompts';
+import type { AgentStore, StoredFile } from './store';
+
+/** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
+export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'install' | 'startDevServer' | 'diagnostics'>;
+
+export interface AgentOptions {
+  projectId: string;
+  store: AgentStore;
+  sandbox: AgentSandbox;
+  llm: LlmClient;
+  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'>;
+  /** The URL the browser uses for the preview (the proxy's); defaults to the sandbox's own URL. */
+  previewUrl?: string | null;
+}
+
+export type AgentListener = (event: AgentEvent) => void;
+
+// file_chunk events are coalesced for this long before they are persisted, so a fast model
+// costs a few inserts per second per file instead of one per token.
+const CHUNK_FLUSH_MS = 40;
+// Contents of existing files sent to the implementer, at most (characters).
+const RELEVANT_BUDGET = 120_000;
+
+interface StreamOutcome {
+  completed: string[];
+  installs: string[];
+}
+
+/**
+ * Runs one project's agent: feeds commands and effect results through the pure `transition`,
+ * performs the effects through the injected store, sandbox and LLM, and emits every protocol
+ * event (persisted first, so it carries its seq, then passed to subscribers).
+ */
+export class CodeGeneratorAgent {
+  readonly projectId: string;
+  private readonly store: AgentStore;
+  private readonly sandbox: AgentSandbox;
+  private readonly llm: LlmClient;
+  private readonly config: AgentOptions['config'];
+  private readonly previewUrl: string | null;
+
+  private snapshot: AgentSnapshot;
+  private version: number;
+  private readonly listeners = new Set<AgentListener>();
+  /** Transitions, one at a time. */
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Effects, one at a time, in order. */
+  private work: Promise<unknown> = Promise.resolve();
+  private roundAbort: AbortController | null = null;
+  private disposed = false;
+  private readonly writing = new Set<string>();
+  private readonly installs = new Map<number, string[]>();
+  private request: RoundRequest | null = null;
+
+  private outbox: NewEvent[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private chunkTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private constructor(options: AgentOptions, stored: { snapshot: AgentSnapshot; version: number } | null) {
+    this.projectId = options.projectId;
+    this.store = options.store;
+    this.sandbox = options.sandbox;
+    this.llm = options.llm;
+    this.config = options.config;
+    this.previewUrl = options.previewUrl ?? null;
+    this.snapshot = stored?.snapshot ?? initialSnapshot(options.projectId, options.config.offline);
+    this.version = stored?.version ?? 0;
+    if (this.snapshot.offlineModel !== options.config.offline) this.snapshot = { ...this.snapshot, offlineModel: options.config.offline };
+  }
+
+  /** The project's agent as stored (a fresh IDLE agent when nothing was saved yet). Call resume() to continue interrupted work. */
+  static async load(options: AgentOptions): Promise<CodeGeneratorAgent> {
+    const stored = await options.store.loadState(options.projectId);
+    return new CodeGeneratorAgent(options, stored);
+  }
+
+  getState(): AgentSnapshot {
+    return structuredClone(this.snapshot);
+  }
+
+  subscribe(listener: AgentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** True while the agent streams this file (the API refuses user edits to it meanwhile). */
+  isWriting(path: string): boolean {
+    return this.writing.has(path);
+  }
+
+  /** Starts a round from a description. Rejects with `agent_busy` while a round runs. */
+  async generate(description: string): Promise<void> {
+    await this.command({ type: 'generate', description });
+  }
+
+  /** Starts a follow-up round on top of the existing files. */
+  async message(text: string): Promise<void> {
+    await this.command({ type: 'message', text });
+  }
+
+  /** Stops the running round at once (no-op when idle). */
+  async cancel(): Promise<void> {
+    await this.command({ type: 'cancel' });
+  }
+
+  /** Continues a round that was interrupted (server restart); no-op in a resting state. */
+  async resume(): Promise<void> {
+    await this.command({ type: 'resume' });
+  }
+
+  /** Resolves once no round is running and every effect and event has settled. */
+  async whenIdle(): Promise<void> {
+    for (;;) {
+      const w = this.work;
+      const c = this.chain;
+      await Promise.allSettled([w, c]);
+      await this.flushing.catch(() => undefined);
+      if (w === this.work && c === this.chain) return;
+    }
+  }
+
+  /** Stops in-flight work without touching the stored state (the process is going away). */
+  dispose(): void {
+    this.disposed = true;
+    this.roundAbort?.abort();
+    if (this.chunkTimer) clearTimeout(this.chunkTimer);
+    this.listeners.clear();
+    this.writing.clear();
+  }
+
+  private async command(event: MachineEvent): Promise<void> {
+    if (this.disposed) throw new LatheError('agent_disposed', 'This agent was shut down.');
+    const effects = await this.dispatch(event);
+    const rejected = effects.find((e) => e.type === 'rejected');
+    if (rejected?.type === 'rejected') throw new LatheError(rejected.error.code, rejected.error.message);
+  }
+
+  private dispatch(event: MachineEvent): Promise<Effect[]> {
+    const run = this.chain.then(() => this.apply(event));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(event: MachineEvent): Promise<Effect[]> {
+    if (this.disposed) return [];
+    const before = this.snapshot;
+    const { state, effects } = transition(before, event, { phaseBudget: this.config.phaseBudget });
+    const starts = (!isActiveState(before.state) && isActiveState(state.state)) || (event.type === 'resume' && effects.length > 0);
+    if (starts) this.roundAbort = new AbortController();
+    if (effects.some((e) => e.type === 'abort_work')) this.abortRound();
+    if (state !== before) {
+      this.snapshot = state;
+      if (state.state !== before.state) await this.emit({ type: 'state_change', payload: { from: before.state, to: state.state } });
+      await this.save();
+    }
+    this.schedule(effects);
+    return effects;
+  }
+
+  private schedule(effects: Effect[]): void {
+    const signal = this.roundAbort?.signal;
+    const work = effects.filter((e) => e.type !== 'abort_work' && e.type !== 'rejected' && e.type !== 'report_state');
+    if (work.length === 0 || !signal) return;
+    this.work = this.work.then(() => this.perform(work, signal));
+  }
+
+  private abortRound(): void {
+    this.roundAbort?.abort();
+    this.writing.clear();
+  }
+
+  private async perform(effects: Effect[], signal: AbortSignal): Promise<void> {
+    for (const effect of effects) {
+      // Effects of a cancelled round are dropped, except reporting how it ended.
+      if (this.disposed || (signal.aborted && effect.type !== 'round_failed')) return;
+      try {
+        await this.performOne(effect, signal);
+      } catch (e) {
+        if (this.disposed || signal.aborted) return;
+        await this.dispatch({ type: 'failed', error: toErrorInfo(e) });
+        return;
+      }
+    }
+  }
+
+  private async performOne(effect: Effect, signal: AbortSignal): Promise<void> {
+    switch (effect.type) {
+      case 'record_request': {
+        const { id } = await this.store.appendMessage(this.projectId, 'user', effect.text);
+        this.request = null;
+        await this.emit({ type: 'message', payload: { id, role: 'user', content: effect.text } });
+        return;
+      }
+      case 'sync_sandbox': {
+        const files = await this.store.readFiles(this.projectId);
+        if (files.length > 0) await this.sandbox.writeFiles(files);
+        return;
+      }
+      case 'design_phase':
+        return this.designPhase(effect.phaseIndex, signal);
+      case 'implement_phase':
+        return this.implementPhase(effect.phaseIndex, signal);
+      case 'install_deps':
+        return this.installDeps(effect.phaseIndex, signal);
+      case 'start_server': {
+        const { url } = await this.sandbox.startDevServer();
+        const previewUrl = this.previewUrl ?? url;
+        await this.emit({ type: 'server_started', payload: { previewUrl } });
+        await this.feed({ type: 'server_started', previewUrl }, signal);
+        return;
+      }
+      case 'phase_done': {
+        const files = await this.store.readFiles(this.projectId);
+        await this.store.savePhaseSnapshot(this.projectId, this.snapshot.round, effect.phaseIndex, files);
+        return;
+      }
+      case 'review':
+        return this.review(signal);
+      case 'round_complete':
+        return this.completeRound();
+      case 'round_failed':
+        await this.emit({ type: 'error', payload: effect.error });
+        await this.say(`The generation stopped: ${effect.error.message}`);
+        return;
+      case 'abort_work':
+      case 'report_state':
+      case 'rejected':
+        return;
+    }
+  }
+
+  /** Feeds an effect's result back, unless the round was cancelled meanwhile. */
+  private async feed(event: MachineEvent, signal: AbortSignal): Promise<void> {
+    if (signal.aborted || this.disposed) return;
+    await this.dispatch(event);
+  }
+
+  private async currentRequest(): Promise<RoundRequest> {
+    if (this.request) return this.request;
+    const users = (await this.store.listMessages(this.projectId)).filter((m) => m.role === 'user').map((m) => m.content);
+    const text = users.at(-1);
+    if (text === undefined) throw new LatheError('no_request', 'There is no request to work on.');
+    const history = users.slice(0, -1);
+    // Derived from the log alone, so a resumed round sends the very same prompts.
+    this.request = { kind: history.length === 0 ? 'generate' : 'message', text, history };
+    return this.request;
+  }
+
+  private roundPhases(): { index: number; spec: PhaseSpec | null }[] {
+    return this.snapshot.phases.filter((p) => p.round === this.snapshot.round);
+  }
+
+  private async designPhase(phaseIndex: number, signal: AbortSignal): Promise<void> {
+    await this.emit({ type: 'phase_designing', payload: { phaseIndex } });
+    const request = await this.currentRequest();
+    const earlier = this.roundPhases().filter((p) => p.index < phaseIndex);
+    const previousPhases = earlier.flatMap((p) => (p.spec ? [p.spec] : []));
+    const messages = designerPrompt({
+      request,
+      phaseInRound: earlier.length,
+      phaseBudget: this.config.phaseBudget,
+      previousPhases,
+      existingFiles: await this.store.listPaths(this.projectId),
+    });
+    let answer = await this.ask('designer', messages, signal);
+    let parsed = parsePhaseSpec(answer);
+    if (!parsed.ok) {
+      await this.log(`The phase design was invalid (${parsed.error}); asking again.`);
+      answer = await this.ask('designer', designerRetryPrompt(messages, answer, parsed.error), signal);
+      parsed = parsePhaseSpec(answer);
+      if (!parsed.ok) throw new LatheError('invalid_phase_design', `The model did not return a valid phase design: ${parsed.error}.`);
+    }
+    const spec = await this.sanitizeSpec(parsed.spec);
+    await this.emit({ type: 'phase_designed', payload: { phaseIndex, phase: spec } });
+    await this.feed({ type: 'phase_designed', spec }, signal);
+  }
+
+  /** Drops unsafe or duplicate file paths from a design, with an error event each. */
+  private async sanitizeSpec(spec: PhaseSpec): Promise<PhaseSpec> {
+    const files: PhaseSpec['files'] = [];
+    for (const f of spec.files) {
+      const checked = checkProjectPath(f.path);
+      if (!checked.ok) {
+        await this.emit({
+          type: 'error',
+          payload: { code: 'unsafe_path', message: `Refused to write ${JSON.stringify(f.path)}: ${checked.message}.` },
+        });
+        continue;
+      }
+      if (!files.some((x) => x.path === checked.path)) files.push({ path: checked.path, purpose: f.purpose });
+    }
+    return { ...spec, files };
+  }
+
+  private async ask(role: 'designer', messages: ChatMessage[], signal: AbortSignal): Promise<string> {
+    const result = await this.llm.stream({ role, messages, signal, onDelta: () => undefined });
+    await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
+    return result.text;
+  }
+
+  private async implementPhase(phaseIndex: number, signal: AbortSignal): Promise<void> {
+    const record = this.snapshot.phases.find((p) => p.index === phaseIndex);
+    const spec = record?.spec;
+    if (!record || !spec) throw new LatheError('internal_error', `Phase ${phaseIndex} has no design.`);
+    const request = await this.currentRequest();
+    const phaseInRound = this.roundPhases().filter((p) => p.index < phaseIndex).length;
+    const installs = [...spec.installCommands.flatMap((c) => this.installsIn(c))];
+    let remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
+    // One more request for files the model left out (or cut off) before moving on without them.
+    for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
+      const existingFiles = await this.store.listPaths(this.projectId);
+      const wanted = new Set([...spec.files.map((f) => f.path), 'src/App.tsx']);
+      const relevant = await this.relevantFiles(existingFiles.filter((p) => wanted.has(p)));
+      const messages = implementerPrompt({ request, phaseInRound, spec, filesToWrite: remaining, existingFiles, relevant });
+      const done = this.completedIn(phaseIndex);
+      const outcome = await this.streamFiles('implementer', messages, phaseIndex, done, signal);
+      installs.push(...outcome.installs);
+      if (signal.aborted) return;
+      const completed = this.completedIn(phaseIndex);
+      remaining = remaining.filter((p) => !completed.includes(p));
+      if (remaining.length > 0)
+        await this.log(`The model did not write ${remaining.join(', ')}${pass === 0 ? '; asking for them again' : ''}.`);
+    }
+    this.installs.set(phaseIndex, installs);
+    await this.emit({ type: 'files_written', payload: { phaseIndex, paths: this.completedIn(phaseIndex) } });
+    await this.feed({ type: 'phase_implemented' }, signal);
+  }
+
+  private completedIn(phaseIndex: number): string[] {
+    return this.snapshot.phases.find((p) => p.index === phaseIndex)?.completedFiles ?? [];
+  }
+
+  private installsIn(command: string): string[] {
+    const items = createHeredocParser().push(`${command}\n`);
+    return items.flatMap((i) => (i.type === 'install' ? i.packages : []));
+  }
+
+  private async relevantFiles(paths: string[]): Promise<StoredFile[]> {
+    const files = await this.store.readFiles(this.projectId, paths);
+    const out: StoredFile[] = [];
+    let budget = RELEVANT_BUDGET;
+    for (const f of files) {
+      if (f.content.length > budget) continue;
+      budget -= f.content.length;
+      out.push(f);
+    }
+    return out;
+  }
+
+  /**
+   * Streams a heredoc answer: file events as content arrives, each file saved (store, then
+   * sandbox) at its end marker. After a retry the model starts over: files already saved are
+   * skipped, and an unfinished one starts again with a new file_start.
+   */
+  private async streamFiles(
+    role: 'implementer' | 'fixer',
+    messages: ChatMessage[],
+    phaseIndex: number,
+    alreadyDone: string[],
+    signal: AbortSignal,
+  ): Promise<StreamOutcome> {
+    const outcome: StreamOutcome = { completed: [], installs: [] };
+    const skip = new Set(role === 'implementer' ? alreadyDone : []);
+    let parser = createHeredocParser();
+    let pending: Promise<void> = Promise.resolve();
+    let skipping: string | null = null;
+    let failure: unknown = null;
+
+    const handle = async (items: ParserItem[]): Promise<void> => {
+      for (const item of items) {
+        if (signal.aborted || this.disposed) return;
+        switch (item.type) {
+          case 'file_start':
+            if (skip.has(item.path)) {
+              skipping = item.path;
+              break;
+            }
+            skipping = null;
+            this.writing.add(item.path);
+            await this.emit({ type: 'file_start', payload: { phaseIndex, path: item.path } });
+            break;
+          case 'file_chunk':
+            if (skipping !== item.path) void this.emit({ type: 'file_chunk', payload: { path: item.path, chunk: item.chunk } });
+            break;
+          case 'file_end':
+            if (skipping === item.path) {
+              skipping = null;
+              break;
+            }
+            await this.commitFile(item.path, item.content, phaseIndex, signal);
+            skip.add(item.path);
+            outcome.completed.push(item.path);
+            break;
+          case 'install':
+            outcome.installs.push(...item.packages);
+            break;
+          case 'error':
+            if (item.path) this.writing.delete(item.path);
+            await this.emit({ type: 'error', payload: { code: item.code, message: item.message } });
+            break;
+        }
+      }
+    };
+    const enqueue = (items: ParserItem[]) => {
+      if (items.length === 0) return;
+      pending = pending
+        .then(() => (failure === null ? handle(items) : undefined))
+        .catch((e: unknown) => {
+          failure ??= e;
+        });
+    };
+
+    const result = await this.llm.stream({
+      role,
+      messages,
+      signal,
+      onDelta: (text) => enqueue(parser.push(text)),
+      onRestart: ({ attempt, reason }) => {
+        parser = createHeredocParser();
+        pending = pending.then(async () => {
+          for (const p of this.writing) this.writing.delete(p);
+          await this.log(`Retrying the ${role} request (attempt ${attempt + 1}): ${reason}.`);
+        });
+      },
+    });
+    enqueue(parser.end());
+    await pending;
+    if (failure !== null) throw failure;
+    await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
+    return outcome;
+  }
+
+  private async commitFile(path: string, content: string, phaseIndex: number, signal: AbortSignal): Promise<void> {
+    const { hash, size } = await this.store.upsertFile(this.projectId, { path, content, phase: phaseIndex });
+    if (signal.aborted || this.disposed) return;
+    await this.sandbox.writeFiles([{ path, content }]);
+    this.writing.delete(path);
+    await this.emit({ type: 'file_end', payload: { phaseIndex, path, hash, size } });
+    if (this.snapshot.state === 'IMPLEMENTING_PHASE') await this.feed({ type: 'file_completed', path }, signal);
+  }
+
+  private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
+    const packages = [...new Set(this.installs.get(phaseIndex) ?? this.specInstalls(phaseIndex))];
+    let ok = true;
+    if (packages.length > 0) {
+      const result = await this.sandbox.install(packages, {
+        signal,
+        onOutput: (stream, text) => void this.emit({ type: 'log', payload: { source: 'install', stream, text } }),
+      });
+      if (signal.aborted) return;
+      ok = result.exitCode === 0;
+      if (ok) {
+        // The DB is the source of truth: a fresh sandbox must get the new dependencies too.
+        const manifest = await this.sandbox.readFile('package.json');
+        await this.store.upsertFile(this.projectId, { path: 'package.json', content: manifest, phase: phaseIndex });
+      }
+    }
+    this.installs.delete(phaseIndex);
+    await this.emit({ type: 'deps_installed', payload: { packages, ok } });
+    await this.feed({ type: 'deps_installed' }, signal);
+  }
+
+  private specInstalls(phaseIndex: number): string[] {
+    const spec = this.snapshot.phases.find((p) => p.index === phaseIndex)?.spec;
+    return spec ? spec.installCommands.flatMap((c) => this.installsIn(c)) : [];
+  }
+
+  private async review(signal: AbortSignal): Promise<void> {
+    const phaseIndex = this.snapshot.currentPhase ?? 0;
+    for (let round = 0; ; round++) {
+      const errors = await this.sandbox.diagnostics({ signal });
+      if (signal.aborted) return;
+      const last = errors.length === 0 || round >= this.config.fixRounds;
+      await this.emit({ type: 'review_result', payload: { round, errors, fixed: errors.length === 0 && round > 0 } });
+      if (last) break;
+      await this.fix(errors, phaseIndex, signal);
+      if (signal.aborted) return;
+    }
+    await this.feed({ type: 'review_done' }, signal);
+  }
+
+  private async fix(errors: Diagnostic[], phaseIndex: number, signal: AbortSignal): Promise<void> {
+    const named = [...new Set(errors.flatMap((d) => (d.file ? [normalizeDiagnosticPath(d.file)] : [])))];
+    const stored = await this.store.listPaths(this.projectId);
+    const paths = named.filter((p) => stored.includes(p));
+    const files = await this.store.readFiles(this.projectId, paths.length > 0 ? paths : stored.filter((p) => p === 'src/App.tsx'));
+    const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files }), phaseIndex, [], signal);
+    await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
+  }
+
+  private async completeRound(): Promise<void> {
+    const phases = this.roundPhases();
+    const files = await this.store.listPaths(this.projectId);
+    await this.emit({ type: 'generation_complete', payload: { round: this.snapshot.round, phases: phases.length, files: files.length } });
+    const names = phases.flatMap((p) => (p.spec ? [p.spec.name] : []));
+    const offline = this.config.offline ? ' (written by the built-in offline model; add an API key for a real LLM)' : '';
+    await this.say(
+      `Done in ${phases.length} phase${phases.length === 1 ? '' : 's'}: ${names.join(', ')}. The project has ${files.length} files${offline}.`,
+    );
+  }
+
+  private async say(content: string): Promise<void> {
+    const { id } = await this.store.appendMessage(this.projectId, 'assistant', content);
+    await this.emit({ type: 'message', payload: { id, role: 'assistant', content } });
+  }
+
+  private log(text: string): Promise<void> {
+    return this.emit({ type: 'log', payload: { source: 'agent', stream: 'stdout', text } });
+  }
+
+  private async save(): Promise<void> {
+    if (this.disposed) return;
+    try {
+      this.version = await this.store.saveState(this.projectId, this.snapshot, this.version);
+    } catch (e) {
+      // Another process owns this project now: this instance must stop writing at once.
+      if (e instanceof LatheError && e.code === 'stale_state') this.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * Queues an event; it is persisted (getting its seq) and then delivered to subscribers, in
+   * order. Consecutive chunks of one file are merged and flushed shortly after.
+   */
+  private emit(event: NewEvent): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    const last = this.outbox.at(-1);
+    if (event.type === 'file_chunk' && last?.type === 'file_chunk' && last.payload.path === event.payload.path) {
+      last.payload = { path: last.payload.path, chunk: last.payload.chunk + event.payload.chunk };
+    } else {
+      this.outbox.push(event.type === 'file_chunk' ? { type: 'file_chunk', payload: { ...event.payload } } : event);
+    }
+    if (event.type === 'file_chunk') {
+      this.chunkTimer ??= setTimeout(() => {
+        this.chunkTimer = null;
+        this.flush().catch((e: unknown) => this.onFlushError(e));
+      }, CHUNK_FLUSH_MS);
+      return Promise.resolve();
+    }
+    return this.flush();
+  }
+
+  private flush(): Promise<void> {
+    const run = this.flushing.then(async () => {
+      if (this.chunkTimer) {
+        clearTimeout(this.chunkTimer);
+        this.chunkTimer = null;
+      }
+      const batch = this.outbox;
+      this.outbox = [];
+      if (batch.length === 0 || this.disposed) return;
+      const stored = await this.store.appendEvents(this.projectId, batch);
+      const lastSeq = stored.at(-1)?.seq;
+      if (lastSeq !== undefined) this.snapshot = { ...this.snapshot, lastSeq };
+      for (const e of stored) {
+        for (const listener of this.listeners) {
+          try {
+            listener(e);
+          } catch {
+            // A failing subscriber must not stop the agent or the other subscribers.
+          }
+        }
+      }
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private onFlushError(e: unknown): void {
+    const error: ErrorInfo = toErrorInfo(e, 'event_log_failed');
+    void this.dispatch({ type: 'failed', error });
+  }
+}
+
+/** Diagnostics may name files absolutely or with "./"; the agent stores project-relative paths. */
+function normalizeDiagnosticPath(file: string): string {
+  const marker = file.lastIndexOf('/src/');
+  const rel = marker !== -1 && file.startsWith('/') ? file.slice(marker + 1) : file;
+  const checked = checkProjectPath(rel);
+  return checked.ok ? checked.path : rel;
+}
