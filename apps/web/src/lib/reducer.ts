@@ -73,7 +73,11 @@ export interface Review {
   fixed: boolean;
 }
 
-export type StreamAction = { type: 'snapshot'; snapshot: AgentSnapshot } | { type: 'event'; event: AgentEvent };
+export type StreamAction =
+  | { type: 'snapshot'; snapshot: AgentSnapshot }
+  | { type: 'event'; event: AgentEvent }
+  /** Frames that arrived within one animation frame, folded with a single render. */
+  | { type: 'batch'; actions: readonly StreamAction[] };
 
 export const LOG_CAP = 2000;
 
@@ -213,6 +217,7 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
 
 export function streamReducer(state: StreamState, action: StreamAction): StreamState {
   if (action.type === 'event') return foldEvent(state, action.event);
+  if (action.type === 'batch') return action.actions.reduce(streamReducer, state);
   const { snapshot } = action;
   // The snapshot describes the project as of its lastSeq; an older one adds nothing.
   if (state.snapshot && state.snapshot.lastSeq > snapshot.lastSeq) return state;

@@ -1,0 +1,247 @@
+import { type AgentStateName, isActiveState, LIMITS, type Message, type PhaseStatus } from '@lathe/protocol';
+import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import type { PhaseView, StreamMessage } from '../../lib/reducer';
+import { IconCheck, IconSend, IconStop, IconX } from '../icons';
+import { cx, Spinner } from '../ui';
+
+export interface ChatItem {
+  id: string;
+  role: 'user' | 'assistant' | 'system';
+  content: string;
+  at: string;
+}
+
+/** REST history and live stream messages, merged by id and ordered by time. */
+export function mergeMessages(history: readonly Message[], live: readonly StreamMessage[]): ChatItem[] {
+  const byId = new Map<string, ChatItem>();
+  for (const m of history) byId.set(m.id, { id: m.id, role: m.role, content: m.content, at: m.createdAt });
+  for (const m of live) if (!byId.has(m.id)) byId.set(m.id, { id: m.id, role: m.role, content: m.content, at: m.at });
+  return [...byId.values()].sort((a, b) => a.at.localeCompare(b.at));
+}
+
+const STATE_TEXT: Record<AgentStateName, string> = {
+  IDLE: 'Idle',
+  DESIGNING_PHASE: 'Planning the next phase',
+  IMPLEMENTING_PHASE: 'Writing code',
+  INSTALLING_DEPS: 'Installing dependencies',
+  STARTING_SERVER: 'Starting the dev server',
+  REVIEWING: 'Checking for errors',
+  COMPLETE: 'Done',
+  ERROR: 'Failed',
+  CANCELLED: 'Stopped',
+};
+export const stateText = (s: AgentStateName) => STATE_TEXT[s];
+
+const PHASE_TEXT: Record<PhaseStatus, string> = {
+  designing: 'Planning',
+  implementing: 'Writing',
+  installing: 'Installing',
+  starting: 'Starting',
+  reviewing: 'Reviewing',
+  done: 'Done',
+  failed: 'Failed',
+  cancelled: 'Stopped',
+};
+
+function PhaseIcon({ status }: { status: PhaseStatus }) {
+  if (status === 'done')
+    return (
+      <span className="grid size-5 place-items-center rounded-full bg-ok/15 text-ok">
+        <IconCheck width={12} height={12} />
+      </span>
+    );
+  if (status === 'failed' || status === 'cancelled')
+    return (
+      <span
+        className={cx('grid size-5 place-items-center rounded-full', status === 'failed' ? 'bg-bad/15 text-bad' : 'bg-warn/15 text-warn')}
+      >
+        <IconX width={12} height={12} />
+      </span>
+    );
+  return (
+    <span className="grid size-5 place-items-center rounded-full bg-accent/15 text-accent">
+      <Spinner className="size-3" />
+    </span>
+  );
+}
+
+export function PhaseTimeline({ phases, onOpenFile }: { phases: readonly PhaseView[]; onOpenFile: (path: string) => void }) {
+  if (phases.length === 0) return null;
+  return (
+    <section aria-label="Build plan" className="rounded-xl border border-line bg-canvas/60 p-3">
+      <h3 className="mb-2 px-1 text-xs font-semibold uppercase tracking-wider text-faint">Build plan</h3>
+      <ol className="space-y-1" data-testid="phase-timeline">
+        {phases.map((p) => (
+          <li
+            key={p.index}
+            data-phase-status={p.status}
+            aria-current={p.current ? 'step' : undefined}
+            className={cx('rounded-lg px-2 py-2', p.current && p.status !== 'done' && 'bg-accent-soft ring-1 ring-accent/40')}
+          >
+            <div className="flex items-center gap-2.5">
+              <PhaseIcon status={p.status} />
+              <span className="min-w-0 flex-1 truncate text-sm font-medium">{p.name}</span>
+              <span className={cx('text-xs', p.status === 'failed' ? 'text-bad' : 'text-faint')}>{PHASE_TEXT[p.status]}</span>
+            </div>
+            {p.files.length > 0 && (
+              <ul className="mt-1.5 ml-7.5 space-y-0.5">
+                {p.files.map((f) => (
+                  <li key={f.path}>
+                    <button
+                      type="button"
+                      onClick={() => onOpenFile(f.path)}
+                      className={cx(
+                        'flex w-full items-center gap-1.5 truncate rounded px-1 text-left font-mono text-xs hover:bg-raised',
+                        f.done ? 'text-muted' : 'text-faint',
+                      )}
+                    >
+                      <span
+                        className={cx(
+                          'size-1.5 shrink-0 rounded-full',
+                          f.done ? 'bg-ok' : p.current && p.status === 'implementing' ? 'animate-pulse bg-accent' : 'bg-line',
+                        )}
+                      />
+                      {f.path}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+interface ChatPanelProps {
+  items: readonly ChatItem[];
+  phases: readonly PhaseView[];
+  agentState: AgentStateName;
+  error: { code: string; message: string } | null;
+  onSend: (text: string) => Promise<void>;
+  onStop: () => void;
+  stopping: boolean;
+  onOpenFile: (path: string) => void;
+}
+
+export function ChatPanel({ items, phases, agentState, error, onSend, onStop, stopping, onOpenFile }: ChatPanelProps) {
+  const [text, setText] = useState('');
+  const [sending, setSending] = useState(false);
+  const [sendError, setSendError] = useState<string | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const busy = isActiveState(agentState);
+
+  // Stick to the bottom as the conversation and the plan grow, unless the user scrolled up.
+  const stick = useRef(true);
+  const contentKey = `${items.length}:${phases.map((p) => `${p.status}${p.files.filter((f) => f.done).length}`).join()}`;
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current && contentKey) el.scrollTop = el.scrollHeight;
+  }, [contentKey]);
+
+  async function submit(e?: FormEvent) {
+    e?.preventDefault();
+    const value = text.trim();
+    if (!value || busy || sending) return;
+    setSending(true);
+    setSendError(null);
+    try {
+      await onSend(value);
+      setText('');
+    } catch (err) {
+      setSendError(err instanceof Error ? err.message : 'Could not send');
+    } finally {
+      setSending(false);
+    }
+  }
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey) void submit(e);
+  }
+
+  return (
+    <div className="flex h-full min-h-0 flex-col bg-surface">
+      <div
+        ref={scroller}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+        className="min-h-0 flex-1 space-y-3 overflow-y-auto p-4"
+        aria-live="polite"
+        data-testid="chat-log"
+      >
+        {items.map((m) => (
+          <div key={m.id} className={cx('flex', m.role === 'user' ? 'justify-end' : 'justify-start')}>
+            <div
+              className={cx(
+                'max-w-[88%] whitespace-pre-wrap break-words rounded-2xl px-3.5 py-2 text-sm leading-relaxed',
+                m.role === 'user' && 'rounded-br-md bg-accent text-accent-fg',
+                m.role === 'assistant' && 'rounded-bl-md border border-line bg-raised',
+                m.role === 'system' && 'w-full max-w-full rounded-md bg-transparent px-0 text-xs text-faint',
+              )}
+            >
+              {m.content}
+            </div>
+          </div>
+        ))}
+        <PhaseTimeline phases={phases} onOpenFile={onOpenFile} />
+        {busy && (
+          <p className="flex items-center gap-2 px-1 text-xs text-muted" data-testid="agent-activity">
+            <Spinner className="text-accent" /> {stateText(agentState)}…
+          </p>
+        )}
+        {error && (
+          <div role="alert" className="rounded-xl border border-bad/30 bg-bad/10 p-3 text-sm">
+            <p className="font-medium text-bad">The build failed</p>
+            <p className="mt-1 text-muted">{error.message}</p>
+            <p className="mt-2 text-xs text-faint">Describe what to change below and Lathe will try again.</p>
+          </div>
+        )}
+      </div>
+      <form onSubmit={submit} className="border-t border-line p-3">
+        <div className="rounded-xl border border-line bg-canvas transition focus-within:border-accent focus-within:ring-2 focus-within:ring-accent/20">
+          <label htmlFor="follow-up" className="sr-only">
+            Ask for a change
+          </label>
+          <textarea
+            id="follow-up"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKeyDown}
+            rows={2}
+            maxLength={LIMITS.messageChars}
+            placeholder={busy ? 'Lathe is working…' : 'Ask for a change…'}
+            className="block w-full resize-none bg-transparent px-3 pt-2.5 text-sm outline-none placeholder:text-faint"
+          />
+          <div className="flex items-center justify-end gap-2 px-2 pb-2">
+            {busy ? (
+              <button
+                type="button"
+                onClick={onStop}
+                disabled={stopping}
+                className="inline-flex items-center gap-1.5 rounded-lg border border-line bg-surface px-3 py-1.5 text-xs font-medium hover:border-bad hover:text-bad disabled:opacity-50"
+              >
+                <IconStop width={12} height={12} /> {stopping ? 'Stopping…' : 'Stop'}
+              </button>
+            ) : (
+              <button
+                type="submit"
+                aria-label="Send"
+                disabled={!text.trim() || sending}
+                className="inline-flex items-center gap-1.5 rounded-lg bg-accent px-3 py-1.5 text-xs font-medium text-accent-fg hover:brightness-110 disabled:opacity-40"
+              >
+                {sending ? <Spinner /> : <IconSend width={14} height={14} />} Send
+              </button>
+            )}
+          </div>
+        </div>
+        {sendError && (
+          <p role="alert" className="mt-2 text-xs text-bad">
+            {sendError}
+          </p>
+        )}
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import type { AgentStateName } from '@lathe/protocol';
+import { useState } from 'react';
+import { IconExternal, IconMonitor, IconPhone, IconRefresh, IconTablet } from '../icons';
+import { cx, IconButton, Spinner } from '../ui';
+import { stateText } from './chat-panel';
+
+const WIDTHS = [
+  { id: 'mobile', label: 'Mobile (375 px)', width: 375, Icon: IconPhone },
+  { id: 'tablet', label: 'Tablet (768 px)', width: 768, Icon: IconTablet },
+  { id: 'desktop', label: 'Desktop (full width)', width: null, Icon: IconMonitor },
+] as const;
+
+interface PreviewPaneProps {
+  url: string | null;
+  agentState: AgentStateName;
+  error: { code: string; message: string } | null;
+}
+
+export function PreviewPane({ url, agentState, error }: PreviewPaneProps) {
+  const [width, setWidth] = useState<(typeof WIDTHS)[number]['id']>('desktop');
+  // Cross-origin frames cannot be told to reload; a new key remounts the iframe instead.
+  const [reloadKey, setReloadKey] = useState(0);
+  const frameWidth = WIDTHS.find((w) => w.id === width)?.width ?? null;
+
+  return (
+    <div className="flex h-full min-h-0 flex-col bg-surface">
+      <div className="flex h-9 shrink-0 items-center gap-1 border-b border-line px-2">
+        <IconButton label="Reload preview" onClick={() => setReloadKey((k) => k + 1)} disabled={!url}>
+          <IconRefresh width={14} height={14} />
+        </IconButton>
+        <div
+          className="mx-1 min-w-0 flex-1 truncate rounded-md bg-canvas px-2.5 py-1 font-mono text-xs text-faint"
+          title={url ?? undefined}
+        >
+          {url ?? 'Preview not running yet'}
+        </div>
+        <fieldset className="flex items-center rounded-md border border-line p-0.5">
+          <legend className="sr-only">Preview width</legend>
+          {WIDTHS.map(({ id, label, Icon }) => (
+            <button
+              key={id}
+              type="button"
+              aria-label={label}
+              title={label}
+              aria-pressed={width === id}
+              onClick={() => setWidth(id)}
+              className={cx('grid size-6 place-items-center rounded', width === id ? 'bg-raised text-fg' : 'text-faint hover:text-fg')}
+            >
+              <Icon width={13} height={13} />
+            </button>
+          ))}
+        </fieldset>
+        {url ? (
+          <a
+            href={url}
+            target="_blank"
+            rel="noreferrer"
+            aria-label="Open preview in a new tab"
+            title="Open preview in a new tab"
+            className="grid size-8 place-items-center rounded-md text-muted hover:bg-raised hover:text-fg"
+          >
+            <IconExternal width={14} height={14} />
+          </a>
+        ) : (
+          <IconButton label="Open preview in a new tab" disabled>
+            <IconExternal width={14} height={14} />
+          </IconButton>
+        )}
+      </div>
+      <div className="relative min-h-0 flex-1 overflow-auto bg-[repeating-conic-gradient(var(--raised)_0_25%,var(--canvas)_0_50%)] bg-[length:16px_16px]">
+        {url ? (
+          <div className="mx-auto h-full bg-white transition-[width]" style={{ width: frameWidth ?? '100%' }}>
+            <iframe
+              key={reloadKey}
+              src={url}
+              title="App preview"
+              data-testid="preview-frame"
+              className="block h-full w-full border-0"
+              sandbox="allow-scripts allow-same-origin allow-forms allow-modals allow-popups"
+            />
+          </div>
+        ) : error ? (
+          <div className="grid h-full place-items-center p-6">
+            <div role="alert" className="max-w-sm rounded-xl border border-bad/30 bg-surface p-5 text-center shadow-lg">
+              <p className="font-medium text-bad">The preview could not start</p>
+              <p className="mt-2 text-sm text-muted">{error.message}</p>
+              <p className="mt-3 text-xs text-faint">See Logs below for the full output.</p>
+            </div>
+          </div>
+        ) : (
+          <div className="grid h-full place-items-center p-6" data-testid="preview-starting">
+            <div className="flex flex-col items-center gap-3 rounded-xl border border-line bg-surface px-6 py-5 text-center shadow-lg">
+              <Spinner className="size-5 text-accent" />
+              <p className="text-sm font-medium">Starting your app</p>
+              <p className="text-xs text-muted">{agentState === 'IDLE' ? 'Waiting for the sandbox…' : `${stateText(agentState)}…`}</p>
+            </div>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,339 @@
+import { isActiveState } from '@lathe/protocol';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { createFileRoute, Link } from '@tanstack/react-router';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { AccountControls } from '../../components/account-controls';
+import { IconDownload, IconLogo } from '../../components/icons';
+import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
+import { EditorPane } from '../../components/ide/editor-pane';
+import { type FileMark, FileTree } from '../../components/ide/file-tree';
+import { LogsPane } from '../../components/ide/logs-pane';
+import { PreviewPane } from '../../components/ide/preview-pane';
+import { Split } from '../../components/split';
+import { cx, Spinner } from '../../components/ui';
+import { ApiError, api } from '../../lib/api';
+import { filesQuery, messagesQuery, modelsQuery, projectQuery } from '../../lib/queries';
+import {
+  selectAgentState,
+  selectCurrentError,
+  selectMessages,
+  selectPhases,
+  selectPreviewUrl,
+  selectStreamingPaths,
+} from '../../lib/reducer';
+import { useProjectStream } from '../../lib/use-project-stream';
+
+export const Route = createFileRoute('/_app/project/$id')({
+  head: () => ({ meta: [{ title: 'Lathe IDE' }] }),
+  component: function ProjectRoute() {
+    const { id } = Route.useParams();
+    return <ProjectGate key={id} id={id} />;
+  },
+});
+
+function ProjectGate({ id }: { id: string }) {
+  const project = useQuery(projectQuery(id));
+  if (project.isPending)
+    return (
+      <div className="grid h-screen place-items-center">
+        <Spinner className="size-6 text-accent" />
+      </div>
+    );
+  if (project.error) {
+    const missing = project.error instanceof ApiError && (project.error.status === 404 || project.error.status === 403);
+    return (
+      <div className="grid h-screen place-items-center px-6">
+        <div role="alert" className="max-w-sm text-center">
+          <h1 className="text-lg font-semibold">{missing ? 'Project not found' : 'Could not open this project'}</h1>
+          <p className="mt-2 text-sm text-muted">{missing ? 'It does not exist, or it belongs to someone else.' : project.error.message}</p>
+          <Link to="/" className="mt-5 inline-block rounded-lg bg-accent px-3 py-2 text-sm font-medium text-accent-fg">
+            Back to your projects
+          </Link>
+        </div>
+      </div>
+    );
+  }
+  return <Ide id={id} name={project.data.name} projectPreviewUrl={project.data.previewUrl} />;
+}
+
+function ProjectName({ id, name }: { id: string; name: string }) {
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const rename = useMutation({
+    mutationFn: (next: string) => api.renameProject(id, next),
+    onSuccess: (project) => {
+      queryClient.setQueryData(projectQuery(id).queryKey, project);
+      void queryClient.invalidateQueries({ queryKey: ['projects'] });
+    },
+  });
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const next = String(new FormData(e.currentTarget).get('name') ?? '').trim();
+    setEditing(false);
+    if (next && next !== name) rename.mutate(next);
+  }
+  if (editing)
+    return (
+      <form onSubmit={submit}>
+        <label htmlFor="project-name" className="sr-only">
+          Project name
+        </label>
+        <input
+          id="project-name"
+          name="name"
+          defaultValue={name}
+          maxLength={100}
+          // biome-ignore lint/a11y/noAutofocus: the user just asked to rename; focus belongs in the field
+          autoFocus
+          onBlur={(e) => e.currentTarget.form?.requestSubmit()}
+          onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
+          className="w-64 rounded-md border border-accent bg-canvas px-2 py-1 text-sm font-medium outline-none"
+        />
+      </form>
+    );
+  return (
+    <button
+      type="button"
+      onClick={() => setEditing(true)}
+      title="Rename project"
+      className="max-w-72 truncate rounded-md px-2 py-1 text-sm font-medium hover:bg-raised"
+      data-testid="project-name"
+    >
+      {rename.isPending ? (rename.variables ?? name) : name}
+    </button>
+  );
+}
+
+function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projectPreviewUrl: string }) {
+  const queryClient = useQueryClient();
+  const { state, status, baselineSeq, frameError } = useProjectStream(id);
+  const models = useQuery(modelsQuery);
+  const files = useQuery(filesQuery(id));
+  const history = useQuery(messagesQuery(id));
+
+  const agentState = selectAgentState(state);
+  const busy = isActiveState(agentState);
+  const phases = useMemo(() => selectPhases(state), [state]);
+  const streaming = useMemo(() => selectStreamingPaths(state), [state]);
+  const liveMessages = useMemo(() => selectMessages(state), [state]);
+  const chat = useMemo(() => mergeMessages(history.data ?? [], liveMessages), [history.data, liveMessages]);
+  const error = selectCurrentError(state);
+  const streamPreview = selectPreviewUrl(state);
+  const previewUrl =
+    streamPreview ?? (!busy && agentState !== 'ERROR' && baselineSeq !== null && (files.data?.length ?? 0) > 0 ? projectPreviewUrl : null);
+
+  // The file list is refreshed whenever the agent finishes a file or a round.
+  const doneCount = Object.values(state.files).filter((f) => f.endSeq > f.startSeq).length;
+  useEffect(() => {
+    if (doneCount > 0 || state.completed) void queryClient.invalidateQueries({ queryKey: filesQuery(id).queryKey });
+  }, [doneCount, state.completed, id, queryClient]);
+  useEffect(() => {
+    if (state.completed) void queryClient.invalidateQueries({ queryKey: ['projects'] });
+  }, [state.completed, queryClient]);
+
+  const paths = useMemo(() => {
+    const set = new Set((files.data ?? []).map((f) => f.path));
+    for (const f of Object.values(state.files)) if (f.startSeq > 0) set.add(f.path);
+    return [...set].sort();
+  }, [files.data, state.files]);
+
+  // Marks are relative to what existed when the page loaded; opening a file clears its mark.
+  const initialPaths = useRef<ReadonlySet<string> | null>(null);
+  if (initialPaths.current === null && files.data && baselineSeq !== null) initialPaths.current = new Set(files.data.map((f) => f.path));
+  const [seen, setSeen] = useState<Readonly<Record<string, number>>>({});
+  const marks = useMemo(() => {
+    const out: Record<string, FileMark> = {};
+    for (const f of Object.values(state.files)) {
+      if (streaming.includes(f.path)) out[f.path] = 'writing';
+      else if (baselineSeq !== null && f.startSeq > baselineSeq && f.startSeq > (seen[f.path] ?? 0))
+        out[f.path] = initialPaths.current?.has(f.path) ? 'changed' : 'new';
+    }
+    return out;
+  }, [state.files, streaming, baselineSeq, seen]);
+
+  const [tabs, setTabs] = useState<readonly string[]>([]);
+  const [active, setActive] = useState<string | null>(null);
+  const [follow, setFollow] = useState(true);
+  const open = (path: string, byUser: boolean) => {
+    setTabs((t) => (t.includes(path) ? t : [...t, path]));
+    setActive(path);
+    setSeen((s) => ({ ...s, [path]: state.files[path]?.startSeq ?? 0 }));
+    if (byUser) setFollow(streaming.includes(path));
+  };
+  const close = (path: string) => {
+    setTabs((t) => {
+      const next = t.filter((p) => p !== path);
+      if (active === path) setActive(next.at(-1) ?? null);
+      return next;
+    });
+  };
+
+  // Following the agent: the file it starts writing comes to the front, so its text is seen arriving.
+  const writingNow = streaming.at(-1) ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a newly started file should move the focus
+  useEffect(() => {
+    if (follow && writingNow) open(writingNow, false);
+  }, [writingNow, follow]);
+  // With nothing open after a load, show the app's entry point.
+  useEffect(() => {
+    if (active === null && tabs.length === 0 && !writingNow && paths.length > 0) {
+      const first = paths.find((p) => p === 'src/App.tsx') ?? paths.find((p) => p.startsWith('src/')) ?? paths[0];
+      if (first) open(first, false);
+    }
+  });
+
+  const cancel = useMutation({ mutationFn: () => api.cancel(id) });
+  useEffect(() => {
+    if (!busy) cancel.reset();
+  }, [busy, cancel.reset]);
+  const send = async (text: string) => {
+    await api.sendMessage(id, text);
+    setFollow(true);
+    await queryClient.invalidateQueries({ queryKey: messagesQuery(id).queryKey });
+  };
+
+  const [logsOpen, setLogsOpen] = useState(true);
+
+  return (
+    <div className="flex h-screen min-w-[1024px] flex-col bg-canvas text-fg">
+      <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-surface px-3">
+        <Link to="/" aria-label="All projects" className="grid size-7 place-items-center rounded-lg bg-accent text-accent-fg">
+          <IconLogo width={15} height={15} />
+        </Link>
+        <span className="text-faint">/</span>
+        <ProjectName id={id} name={name} />
+        <span
+          data-testid="agent-state"
+          data-state={agentState}
+          className={cx(
+            'ml-1 inline-flex items-center gap-1.5 rounded-full border px-2.5 py-0.5 text-xs font-medium',
+            busy
+              ? 'border-accent/40 bg-accent-soft text-accent'
+              : agentState === 'ERROR'
+                ? 'border-bad/40 text-bad'
+                : 'border-line text-muted',
+          )}
+        >
+          {busy ? (
+            <Spinner className="size-3" />
+          ) : (
+            <span className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : 'bg-ok')} />
+          )}
+          {stateText(agentState)}
+        </span>
+        {status !== 'open' && (
+          <span className="inline-flex items-center gap-1.5 text-xs text-warn" role="status">
+            <Spinner className="size-3" /> {status === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          </span>
+        )}
+        {frameError && (
+          <span className="truncate text-xs text-bad" role="status" title={frameError.message}>
+            {frameError.message}
+          </span>
+        )}
+        <div className="ml-auto flex items-center gap-1">
+          <a
+            href={api.downloadUrl(id)}
+            download
+            className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg"
+          >
+            <IconDownload width={13} height={13} /> Download ZIP
+          </a>
+          <AccountControls />
+        </div>
+      </header>
+      {models.data?.offline && (
+        <div
+          role="status"
+          className="shrink-0 border-b border-warn/30 bg-warn/10 px-4 py-1.5 text-center text-xs text-warn"
+          data-testid="offline-banner"
+        >
+          Using Lathe's built-in offline model — add an API key in Settings for real LLM output
+        </div>
+      )}
+      <Split
+        direction="row"
+        initial={340}
+        min={260}
+        minRest={640}
+        label="Resize chat"
+        className="min-h-0 flex-1"
+        first={
+          <ChatPanel
+            items={chat}
+            phases={phases}
+            agentState={agentState}
+            error={error}
+            onSend={send}
+            onStop={() => cancel.mutate()}
+            stopping={cancel.isPending || cancel.isSuccess}
+            onOpenFile={(p) => open(p, true)}
+          />
+        }
+        second={
+          <Split
+            direction="column"
+            initial={logsOpen ? 180 : 32}
+            min={32}
+            minRest={200}
+            sizeSecond
+            label="Resize logs"
+            key={logsOpen ? 'logs-open' : 'logs-closed'}
+            className="h-full"
+            first={
+              <Split
+                direction="row"
+                initial={Math.round((typeof window === 'undefined' ? 1280 : window.innerWidth) * 0.36)}
+                min={320}
+                minRest={300}
+                label="Resize editor"
+                className="h-full"
+                first={
+                  <Split
+                    direction="row"
+                    initial={200}
+                    min={140}
+                    minRest={200}
+                    label="Resize file tree"
+                    className="h-full"
+                    first={
+                      <div className="flex h-full min-h-0 flex-col bg-surface">
+                        <div className="flex h-9 shrink-0 items-center justify-between border-b border-line px-3">
+                          <span className="text-xs font-semibold uppercase tracking-wider text-faint">Files</span>
+                          <label className="flex items-center gap-1 text-[11px] text-faint" title="Open each file as Lathe writes it">
+                            <input
+                              type="checkbox"
+                              checked={follow}
+                              onChange={(e) => setFollow(e.target.checked)}
+                              className="accent-[var(--accent)]"
+                            />
+                            Follow
+                          </label>
+                        </div>
+                        <FileTree paths={paths} marks={marks} active={active} onOpen={(p) => open(p, true)} />
+                      </div>
+                    }
+                    second={
+                      <EditorPane
+                        projectId={id}
+                        files={state.files}
+                        baselineSeq={baselineSeq}
+                        lastSeq={state.lastSeq}
+                        tabs={tabs}
+                        active={active}
+                        onActivate={(p) => open(p, true)}
+                        onClose={close}
+                      />
+                    }
+                  />
+                }
+                second={<PreviewPane url={previewUrl} agentState={agentState} error={error} />}
+              />
+            }
+            second={<LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />}
+          />
+        }
+      />
+    </div>
+  );
+}
