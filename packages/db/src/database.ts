@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { LatheError } from '@lathe/protocol';
@@ -41,11 +41,12 @@ const MIGRATION_LOCK_KEY = 7_316_204_551;
 
 /**
  * Opens the database and applies pending migrations. Fails with a LatheError whose message is
- * one line naming the problem: `db_bad_url`, `db_unreachable` or `db_migration_failed`.
+ * one line naming the problem: `db_bad_url`, `db_unreachable`, `db_in_use` (PGlite directory
+ * open elsewhere) or `db_migration_failed`.
  */
 export async function createDatabase(opts: DatabaseOptions): Promise<Database> {
   const url = opts.url?.trim();
-  return url ? openPostgres(url) : openPglite(join(opts.dataDir, 'pglite'));
+  return url ? openPostgres(url) : openPglite(resolve(opts.dataDir, 'pglite'));
 }
 
 function parsePostgresUrl(url: string): URL {
@@ -103,12 +104,60 @@ async function openPostgres(url: string): Promise<Database> {
   };
 }
 
+// Directories this process has open: a second PGlite on the same files would corrupt them.
+const openPgliteDirs = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims `<dir>.lock` for this process; only one process may open a PGlite directory. */
+async function lockPglite(dir: string): Promise<() => Promise<void>> {
+  const inUse = (who: string) =>
+    new LatheError(
+      'db_in_use',
+      `the embedded database at ${dir} is already open in ${who}; stop it, or set DATABASE_URL to share a PostgreSQL server`,
+    );
+  if (openPgliteDirs.has(dir)) throw inUse('this process');
+  const lockFile = `${dir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockFile, String(process.pid), { flag: 'wx' });
+      openPgliteDirs.add(dir);
+      return async () => {
+        openPgliteDirs.delete(dir);
+        await rm(lockFile, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number.parseInt(await readFile(lockFile, 'utf8').catch(() => ''), 10);
+    // A lock naming our own pid is left over from a previous run (containers reuse pid 1).
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) throw inUse(`another process (pid ${owner})`);
+    await rm(lockFile, { force: true });
+  }
+  throw inUse('another process');
+}
+
 async function openPglite(dir: string): Promise<Database> {
   let client: PGlite;
+  let unlock: () => Promise<void>;
   try {
     await mkdir(dir, { recursive: true });
+    unlock = await lockPglite(dir);
+  } catch (e) {
+    if (e instanceof LatheError) throw e;
+    throw new LatheError('db_unreachable', `cannot open the embedded database at ${dir}: ${describeDriverError(e)}`, { cause: e });
+  }
+  try {
     client = await PGlite.create(dir);
   } catch (e) {
+    await unlock();
     throw new LatheError('db_unreachable', `cannot open the embedded database at ${dir}: ${describeDriverError(e)}`, { cause: e });
   }
   const orm = drizzlePglite(client, { schema });
@@ -116,6 +165,7 @@ async function openPglite(dir: string): Promise<Database> {
     await migratePglite(orm, { migrationsFolder: MIGRATIONS_DIR });
   } catch (e) {
     await client.close().catch(() => {});
+    await unlock();
     throw new LatheError('db_migration_failed', `migrating the embedded database at ${dir} failed: ${describeDriverError(e)}`, {
       cause: e,
     });
@@ -125,7 +175,9 @@ async function openPglite(dir: string): Promise<Database> {
     orm,
     ping: () => ping(orm),
     close: async () => {
-      if (!client.closed) await client.close();
+      if (client.closed) return;
+      await client.close();
+      await unlock();
     },
   };
 }

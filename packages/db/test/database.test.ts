@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, createRepositories, MIGRATIONS_DIR } from '@lathe/db';
 import { isLatheError } from '@lathe/protocol';
@@ -23,6 +24,22 @@ async function failure(url: string): Promise<{ code: string; message: string }> 
     throw e;
   }
   throw new Error(`createDatabase(${url}) succeeded`);
+}
+
+/** Everything a child prints on stdout once it exits with 0. */
+function outputOf(child: ChildProcessByStdio<null | Writable, Readable, Readable>): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bun exited ${code}: ${err}`))));
+  });
 }
 
 async function closedPort(): Promise<number> {
@@ -149,6 +166,68 @@ describe('PGlite', () => {
   });
 });
 
+describe('PGlite directory lock', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'lathe-db-lock-'));
+  });
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function inUse(): Promise<{ code: string; message: string }> {
+    try {
+      const db = await createDatabase({ dataDir });
+      await db.close();
+    } catch (e) {
+      if (isLatheError(e)) return { code: e.code, message: e.message };
+      throw e;
+    }
+    throw new Error('the second open succeeded');
+  }
+
+  it('refuses a second open in this process until the first is closed', async () => {
+    const first = await createDatabase({ dataDir });
+    const { code, message } = await inUse();
+    expect(code).toBe('db_in_use');
+    expect(message).toContain('this process');
+    expectOneLine(message);
+    await first.close();
+    const again = await createDatabase({ dataDir });
+    await again.close();
+  });
+
+  it('refuses while another process has it open, and takes over the lock of a dead process', async () => {
+    const script = `
+      import { createDatabase } from ${JSON.stringify(DB_ENTRY)};
+      const db = await createDatabase({ dataDir: ${JSON.stringify(dataDir)} });
+      console.log('open');
+      for await (const _ of process.stdin) {}
+      await db.close();
+    `;
+    const child = spawn(BUN, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+        child.on('close', (code) => reject(new Error(`bun exited ${code} before opening`)));
+      });
+      const { code, message } = await inUse();
+      expect(code).toBe('db_in_use');
+      expect(message).toContain(`pid ${child.pid}`);
+      child.stdin.end();
+      await outputOf(child);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+
+    // A crashed owner leaves its lock behind; a pid that is not running cannot hold it.
+    await writeFile(join(dataDir, 'pglite.lock'), '999999999');
+    const db = await createDatabase({ dataDir });
+    await db.close();
+    expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
+  });
+});
+
 describe('on Bun, from another working directory', () => {
   it.each(['pglite', 'postgres'] as const)('opens %s, migrates and appends an event', async (kind) => {
     const pg = kind === 'postgres' ? await createTestPostgresUrl() : null;
@@ -166,18 +245,7 @@ describe('on Bun, from another working directory', () => {
     const env = { ...process.env, DATABASE_URL: pg?.url ?? '' };
     const child = spawn(BUN, ['-e', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const output = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-        });
-        child.stderr.on('data', (d: Buffer) => {
-          err += d.toString();
-        });
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`bun exited ${code}: ${err}`))));
-      });
+      const output = await outputOf(child);
       expect(JSON.parse(output.trim())).toEqual({ kind, seq: 1, runtime: 'object' });
       if (kind === 'pglite') expect(existsSync(join(cwd, 'pglite', 'PG_VERSION'))).toBe(true);
     } finally {
