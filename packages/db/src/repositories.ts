@@ -219,6 +219,13 @@ function filesRepository(orm: Orm): FilesRepository {
       const content = requireContent(file.content);
       const phase = file.phase === null ? null : requireInt('phase', file.phase, 0);
       if (!isUuid(projectId)) throw notFound('project');
+      const [usage] = await orm
+        .select({ files: sql<number>`count(*)::int`, exists: sql<boolean>`coalesce(bool_or(${generatedFiles.path} = ${path}), false)` })
+        .from(generatedFiles)
+        .where(eq(generatedFiles.projectId, projectId));
+      if (usage && !usage.exists && usage.files >= LIMITS.filesPerProject) {
+        throw new LatheError('too_many_files', `a project may hold at most ${LIMITS.filesPerProject} files`);
+      }
       const values = { content, hash: sha256(content), size: Buffer.byteLength(content, 'utf8'), phase, updatedAt: sql`now()` };
       const [row] = await withParent('project', () =>
         orm

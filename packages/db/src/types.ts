@@ -117,7 +117,10 @@ export interface ProjectsRepository {
 }
 
 export interface FilesRepository {
-  /** Inserts or replaces the file at (project, path); throws `not_found` for an unknown project. */
+  /**
+   * Inserts or replaces the file at (project, path). Throws `not_found` for an unknown project,
+   * `too_many_files` when a new path would exceed LIMITS.filesPerProject, `invalid_input` for a bad file.
+   */
   upsert(projectId: string, file: FileInput): Promise<FileRow>;
   /** Sorted by path. */
   list(projectId: string): Promise<FileMeta[]>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DbKind, ProjectRow } from '@lathe/db';
+import { type DbKind, type ProjectRow, schema } from '@lathe/db';
 import { type AgentSnapshot, isLatheError, LIMITS } from '@lathe/protocol';
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +220,26 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       const ghost = '00000000-0000-4000-8000-000000000000';
       expect(await rejection(t.repos.files.upsert(ghost, { path: 'a', content: 'x', phase: 0 }))).toMatchObject({ code: 'not_found' });
       expect(await t.repos.files.list(p.id)).toEqual([]);
+    });
+
+    it(`holds at most ${LIMITS.filesPerProject} files per project but still updates existing ones`, async () => {
+      const p = await newProject();
+      // Fill up to one below the limit directly: thousands of single upserts would only slow the test.
+      const rows = Array.from({ length: LIMITS.filesPerProject - 1 }, (_, i) => ({
+        projectId: p.id,
+        path: `f${i}.ts`,
+        content: '',
+        hash: createHash('sha256').digest('hex'),
+        size: 0,
+        phase: 0,
+      }));
+      for (let i = 0; i < rows.length; i += 500) await t.db.orm.insert(schema.generatedFiles).values(rows.slice(i, i + 500));
+      await t.repos.files.upsert(p.id, { path: 'last.ts', content: 'x', phase: 0 });
+      expect(await rejection(t.repos.files.upsert(p.id, { path: 'one-too-many.ts', content: 'x', phase: 0 }))).toMatchObject({
+        code: 'too_many_files',
+      });
+      expect((await t.repos.files.upsert(p.id, { path: 'last.ts', content: 'y', phase: 1 })).content).toBe('y');
+      expect(await t.repos.files.list(p.id)).toHaveLength(LIMITS.filesPerProject);
     });
   });
 
