@@ -234,11 +234,12 @@ export class CodeGeneratorAgent {
       case 'review':
         return this.review(signal);
       case 'round_complete':
-        return this.completeRound();
+        await this.completeRound();
+        return this.saveLastSeq();
       case 'round_failed':
         await this.emit({ type: 'error', payload: effect.error });
         await this.say(`The generation stopped: ${effect.error.message}`);
-        return;
+        return this.saveLastSeq();
       case 'abort_work':
       case 'report_state':
       case 'rejected':
@@ -523,6 +524,13 @@ export class CodeGeneratorAgent {
 
   private log(text: string): Promise<void> {
     return this.emit({ type: 'log', payload: { source: 'agent', stream: 'stdout', text } });
+  }
+
+  /** Saves the snapshot once more after a round's closing events, so its lastSeq covers them. */
+  private saveLastSeq(): Promise<void> {
+    const run = this.chain.then(() => this.save());
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   private async save(): Promise<void> {
