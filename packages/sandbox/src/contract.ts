@@ -20,6 +20,7 @@ export type SandboxErrorCode =
   | 'sandbox_not_found'
   | 'sandbox_destroyed'
   | 'dev_server_failed'
+  | 'cancelled'
   | 'no_free_port'
   | 'docker_unavailable'
   | 'sandbox_error';

@@ -1,3 +1,5 @@
 export type * from './contract';
+export { parseTscOutput } from './diagnostics';
 export { checkPackageSpec, type PackageCheck } from './packages';
 export { checkProjectPath, type PathCheck } from './paths';
+export { createSandboxProvider, DEFAULT_IMAGE, DEFAULT_LIMITS, DEFAULT_PORT_RANGE, sandboxConfigFromEnv } from './provider';

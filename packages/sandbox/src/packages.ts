@@ -11,6 +11,7 @@ const RANGE = /^[0-9A-Za-z.^~<>=|*+\- ]{1,64}$/;
 /** Validates one `npm install` argument: `name` or `name@range`. Flags, URLs, git/file specs are refused. */
 export function checkPackageSpec(spec: string): PackageCheck {
   if (typeof spec !== 'string' || spec.length === 0) return bad('package spec is empty');
+  if (spec.startsWith('-')) return bad(`flags are not allowed: ${JSON.stringify(spec)}`);
   if (spec.length > 280) return bad('package spec is too long');
   const at = spec.indexOf('@', 1);
   const name = at === -1 ? spec : spec.slice(0, at);

@@ -1,0 +1,51 @@
+import type { FileInfo, SandboxKind } from './contract';
+
+/** A running process (group) inside a sandbox. */
+export interface Proc {
+  /** Exit code, or null when killed by a signal. */
+  readonly exited: Promise<number | null>;
+  /** Kills the whole process group; resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnRequest {
+  argv: string[];
+  /** Project-relative, already checked; '' for the root. */
+  cwd: string;
+  env: Record<string, string>;
+  /** CPU-time limit (local provider; Docker relies on its cgroup limits). */
+  cpuSeconds?: number;
+  onStdout(chunk: string): void;
+  onStderr(chunk: string): void;
+}
+
+/**
+ * What differs between the local and Docker providers. Paths given to a backend are already
+ * normalised by checkProjectPath; the backend adds the filesystem checks (symlinks) and does the I/O.
+ */
+export interface Backend {
+  readonly kind: SandboxKind;
+  readonly projectId: string;
+  /** Absolute project root as the processes see it (for turning tool output into relative paths). */
+  readonly root: string;
+  writeFiles(files: { path: string; content: Buffer }[]): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  listFiles(): Promise<FileInfo[]>;
+  deleteFile(path: string): Promise<void>;
+  /** Starts a process; rejects (nothing started) when the working directory is not a real project directory. */
+  spawn(req: SpawnRequest): Promise<Proc>;
+  /** argv prefix that runs Node (e.g. ['/opt/node22/bin/node']). */
+  readonly node: string;
+  /** argv that runs npm. */
+  readonly npm: string[];
+  /** The dev-server runner script's path as processes see it. */
+  readonly devRunner: string;
+  /** Port the dev server listens on (as processes see it) and the URL the host reaches it at. */
+  devEndpoint(): Promise<{ port: number; host: string; url: string }>;
+  /** Gives the project its own node_modules before a first install (the template store stays untouched). */
+  prepareInstall(): Promise<void>;
+  /** Removes the directory / container. Processes are already stopped. */
+  remove(): Promise<void>;
+  /** Releases what a live backend holds (ports, connections) without removing data. */
+  release(): Promise<void>;
+}

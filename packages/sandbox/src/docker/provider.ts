@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { LatheError } from '@lathe/protocol';
+import Docker from 'dockerode';
+import { pack } from 'tar-stream';
+import type { Backend, Proc, SpawnRequest } from '../backend';
+import type { CreateOptions, FileInfo, Sandbox, SandboxLimits, SandboxProvider } from '../contract';
+import { type NpmSettings, sandboxEnv } from '../env';
+import { findNode, findNpmCli, readNpmSettings } from '../host';
+import { checkProjectId } from '../ids';
+import { PortPool } from '../ports';
+import { SandboxCore } from '../sandbox-core';
+
+const LABEL_MANAGED = 'lathe.managed';
+const LABEL_PROJECT = 'lathe.project';
+const DEV_PORT = 5173;
+const ROOT = '/app';
+const PROC_DIR = '/tmp/.lathe';
+const CA_IN_CONTAINER = '/etc/lathe/ca.crt';
+
+export interface DockerProviderOptions {
+  dataDir: string;
+  portRange: [number, number];
+  limits: SandboxLimits;
+  maxRestarts: number;
+  image: string;
+}
+
+/** One container per project from the sandbox image; every command runs with `docker exec`. */
+export class DockerProvider implements SandboxProvider {
+  readonly kind = 'docker' as const;
+  private readonly docker = new Docker();
+  private readonly sandboxes = new Map<string, SandboxCore>();
+  private readonly ports: PortPool;
+  private npmSettings: Promise<NpmSettings> | null = null;
+
+  constructor(private readonly opts: DockerProviderOptions) {
+    this.ports = new PortPool(opts.portRange);
+  }
+
+  async create(projectId: string, _opts: CreateOptions = {}): Promise<Sandbox> {
+    checkProjectId(projectId);
+    if (await this.find(projectId)) throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+    await this.ensureImage();
+    const used = await this.publishedPorts();
+    const port = await this.ports.take((p) => used.has(p));
+    try {
+      const container = await this.docker.createContainer(await this.containerSpec(projectId, port));
+      await container.start();
+      return this.attach(projectId, container, port);
+    } catch (e) {
+      this.ports.release(port);
+      if ((e as { statusCode?: number }).statusCode === 409)
+        throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+      throw dockerError(e);
+    }
+  }
+
+  async get(projectId: string): Promise<Sandbox | null> {
+    checkProjectId(projectId);
+    const live = this.sandboxes.get(projectId);
+    if (live) return live;
+    const found = await this.find(projectId);
+    if (!found) return null;
+    // Adopt a container a previous server process created.
+    const container = this.docker.getContainer(found.Id);
+    const info = await container.inspect().catch((e) => {
+      throw dockerError(e);
+    });
+    if (!info.State.Running) await container.start();
+    const binding = info.HostConfig.PortBindings?.[`${DEV_PORT}/tcp`]?.[0]?.HostPort;
+    const port = Number(binding);
+    if (!Number.isInteger(port)) throw new LatheError('sandbox_error', `container of ${projectId} has no published dev port`);
+    this.ports.hold(port);
+    return this.attach(projectId, container, port);
+  }
+
+  async open(projectId: string, opts: CreateOptions = {}): Promise<Sandbox> {
+    return (await this.get(projectId)) ?? this.create(projectId, opts);
+  }
+
+  async list(): Promise<string[]> {
+    const all = await this.managed();
+    return all
+      .map((c) => c.Labels[LABEL_PROJECT])
+      .filter((id): id is string => typeof id === 'string')
+      .sort();
+  }
+
+  async destroy(projectId: string): Promise<void> {
+    checkProjectId(projectId);
+    const live = this.sandboxes.get(projectId);
+    if (live) {
+      await live.destroy();
+      return;
+    }
+    const found = await this.find(projectId);
+    if (found) await removeContainer(this.docker.getContainer(found.Id));
+  }
+
+  /** Stops every command and dev server, then the containers themselves (their files stay for `get`). */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sandboxes.values()].map((s) => s.shutdown()));
+    this.sandboxes.clear();
+  }
+
+  private attach(projectId: string, container: Docker.Container, port: number): SandboxCore {
+    const backend = new DockerBackend(projectId, container, port, this.opts.limits, () => this.ports.release(port));
+    const core = new SandboxCore(backend, {
+      limits: this.opts.limits,
+      maxRestarts: this.opts.maxRestarts,
+      onDestroyed: () => this.sandboxes.delete(projectId),
+    });
+    this.sandboxes.set(projectId, core);
+    return core;
+  }
+
+  private async managed(): Promise<Docker.ContainerInfo[]> {
+    try {
+      return await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+    } catch (e) {
+      throw dockerError(e);
+    }
+  }
+
+  private async find(projectId: string): Promise<Docker.ContainerInfo | undefined> {
+    return (await this.managed()).find((c) => c.Labels[LABEL_PROJECT] === projectId);
+  }
+
+  private async publishedPorts(): Promise<Set<number>> {
+    const used = new Set<number>();
+    for (const c of await this.managed()) for (const p of c.Ports ?? []) if (p.PublicPort) used.add(p.PublicPort);
+    return used;
+  }
+
+  private async ensureImage(): Promise<void> {
+    try {
+      await this.docker.getImage(this.opts.image).inspect();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 404) {
+        throw new LatheError('docker_unavailable', `sandbox image ${this.opts.image} is missing; build it with scripts/docker-images.sh`);
+      }
+      throw dockerError(e);
+    }
+  }
+
+  private async containerSpec(projectId: string, port: number): Promise<Docker.ContainerCreateOptions> {
+    const { limits } = this.opts;
+    const cache = join(this.opts.dataDir, 'docker-npm-cache');
+    await mkdir(cache, { recursive: true });
+    // The image runs as uid 1000; the shared cache must be writable whatever uid runs the server.
+    await chmod(cache, 0o777);
+    const binds = [`${cache}:/npm-cache`];
+    const ca = hostCaBundle();
+    if (ca) binds.push(`${ca}:${CA_IN_CONTAINER}:ro`);
+    this.npmSettings ??= readNpmSettings(findNode(), findNpmCli());
+    const { registry } = await this.npmSettings;
+    const env = sandboxEnv(
+      process.env,
+      {
+        HOME: ROOT,
+        npm_config_cache: '/npm-cache',
+        ...(ca ? { NODE_EXTRA_CA_CERTS: CA_IN_CONTAINER, npm_config_cafile: CA_IN_CONTAINER } : {}),
+      },
+      { registry, cafile: null },
+    );
+    // The address-space workaround is for the local provider's rlimits; cgroups limit real memory here.
+    delete env.NODE_OPTIONS;
+    return {
+      name: `lathe-sbx-${projectId}`,
+      Image: this.opts.image,
+      WorkingDir: ROOT,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_PROJECT]: projectId },
+      ExposedPorts: { [`${DEV_PORT}/tcp`]: {} },
+      HostConfig: {
+        Init: true,
+        Memory: limits.memoryBytes,
+        MemorySwap: limits.memoryBytes,
+        NanoCpus: Math.round(limits.cpus * 1e9),
+        PidsLimit: limits.pids,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        PortBindings: { [`${DEV_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+        Binds: binds,
+        RestartPolicy: { Name: 'no' },
+      },
+    };
+  }
+}
+
+class DockerBackend implements Backend {
+  readonly kind = 'docker' as const;
+  readonly root = ROOT;
+  readonly node = 'node';
+  readonly npm = ['npm'];
+  readonly devRunner = '/opt/lathe/dev-server.mjs';
+
+  constructor(
+    readonly projectId: string,
+    private readonly container: Docker.Container,
+    private readonly hostPort: number,
+    private readonly limits: SandboxLimits,
+    private readonly releasePort: () => void,
+  ) {}
+
+  async writeFiles(files: { path: string; content: Buffer }[]): Promise<void> {
+    const stageName = `stage-${randomUUID()}`;
+    const tar = pack();
+    for (const f of files) tar.entry({ name: `${stageName}/${f.path}`, mode: 0o644, uid: 1000, gid: 1000 }, f.content);
+    tar.finalize();
+    await this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: PROC_DIR }).catch((e) => {
+      throw dockerError(e);
+    });
+    await this.fsop('write', { stage: `${PROC_DIR}/${stageName}`, paths: files.map((f) => f.path) });
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    return this.fsop('read', { path, maxBytes: this.limits.fileBytes });
+  }
+
+  async listFiles(): Promise<FileInfo[]> {
+    return JSON.parse((await this.fsop('list', {})).toString('utf8')) as FileInfo[];
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    await this.fsop('delete', { path });
+  }
+
+  private async fsop(op: string, arg: object): Promise<Buffer> {
+    const r = await this.collect(['node', '/opt/lathe/fsops.mjs', op, JSON.stringify(arg)]);
+    if (r.exitCode === 0) return r.stdout;
+    let err: { code?: string; message?: string } = {};
+    try {
+      err = JSON.parse(r.stderr.toString('utf8'));
+    } catch {
+      err = { message: r.stderr.toString('utf8').slice(0, 2000) };
+    }
+    throw new LatheError(err.code ?? 'sandbox_error', err.message ?? `file operation ${op} failed`);
+  }
+
+  /** Runs a short helper command and buffers its output. */
+  private async collect(argv: string[]): Promise<{ exitCode: number | null; stdout: Buffer; stderr: Buffer }> {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const { stream, exec } = await this.startExec(argv, '', {});
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.on('data', (c: Buffer) => out.push(c));
+    stderr.on('data', (c: Buffer) => err.push(c));
+    this.container.modem.demuxStream(stream, stdout, stderr);
+    await ended(stream);
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  }
+
+  private async startExec(argv: string[], cwd: string, env: Record<string, string>, pidFile?: string) {
+    // Each exec is its own session and process group in the container: recording `$$` lets a
+    // later exec kill the whole group (docker has no "kill exec" call).
+    const cmd = pidFile ? ['sh', '-c', `echo $$ > ${pidFile}; exec "$@"`, 'sh', ...argv] : argv;
+    try {
+      const exec = await this.container.exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        WorkingDir: cwd ? `${ROOT}/${cwd}` : ROOT,
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      });
+      const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
+      return { exec, stream };
+    } catch (e) {
+      throw dockerError(e);
+    }
+  }
+
+  async spawn(req: SpawnRequest): Promise<Proc> {
+    if (req.cwd) await this.fsop('cwd', { path: req.cwd });
+    const pidFile = `${PROC_DIR}/${randomUUID()}.pid`;
+    const { exec, stream } = await this.startExec(req.argv, req.cwd, req.env, pidFile);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    stdout.setEncoding('utf8').on('data', req.onStdout);
+    stderr.setEncoding('utf8').on('data', req.onStderr);
+    this.container.modem.demuxStream(stream, stdout, stderr);
+    const exited = ended(stream).then(async () => {
+      const info = await exec.inspect().catch(() => null);
+      await this.collect(['rm', '-f', pidFile]).catch(() => undefined);
+      return info?.ExitCode ?? null;
+    });
+    let killing: Promise<void> | null = null;
+    const kill = (): Promise<void> => {
+      killing ??= (async () => {
+        const killed = await this.collect(['sh', '-c', `[ -f ${pidFile} ] && kill -9 -- -$(cat ${pidFile}) 2>/dev/null; true`]).then(
+          (r) => r.exitCode === 0,
+          () => false,
+        );
+        // No exec can start when the container is out of pids (fork bomb): restart it, which kills everything.
+        if (!killed) await this.container.restart({ t: 0 }).catch(() => undefined);
+        await exited;
+      })();
+      return killing;
+    };
+    return { exited, kill };
+  }
+
+  async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
+    return { port: DEV_PORT, host: '0.0.0.0', url: `http://127.0.0.1:${this.hostPort}` };
+  }
+
+  /** The container's writable layer is the project's own: installing never touches the image. */
+  async prepareInstall(): Promise<void> {}
+
+  async remove(): Promise<void> {
+    await removeContainer(this.container);
+    this.releasePort();
+  }
+
+  async release(): Promise<void> {
+    await this.container.stop({ t: 0 }).catch(() => undefined);
+    this.releasePort();
+  }
+}
+
+async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw dockerError(e);
+  }
+}
+
+function ended(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.readableEnded || stream.destroyed) return resolve();
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+    stream.once('error', () => resolve());
+  });
+}
+
+function hostCaBundle(): string | null {
+  for (const f of [process.env.NODE_EXTRA_CA_CERTS, process.env.npm_config_cafile, '/etc/ssl/certs/ca-certificates.crt']) {
+    if (f && existsSync(f)) return f;
+  }
+  return null;
+}
+
+function dockerError(e: unknown): LatheError {
+  if (e instanceof LatheError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/ECONNREFUSED|ENOENT.*docker\.sock|connect EACCES/.test(msg))
+    return new LatheError('docker_unavailable', `the Docker engine is not reachable: ${msg}`);
+  return new LatheError('sandbox_error', `docker: ${msg}`);
+}

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import type { Proc } from '../backend';
+
+export interface GroupSpawn {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  onStdout(chunk: string): void;
+  onStderr(chunk: string): void;
+}
+
+/**
+ * Spawns a process as the leader of its own process group, so killing it kills everything it
+ * started. Resolves `exited` once the group leader is gone and its output is drained.
+ */
+export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } {
+  const [cmd, ...args] = req.argv;
+  const child = spawn(cmd ?? 'false', args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.setEncoding('utf8').on('data', req.onStdout);
+  child.stderr.setEncoding('utf8').on('data', req.onStderr);
+  let spawnError: Error | null = null;
+  const exited = new Promise<number | null>((resolve) => {
+    let code: number | null = null;
+    child.once('error', (e) => {
+      spawnError = e;
+      req.onStderr(`${e.message}\n`);
+      resolve(127);
+    });
+    child.once('exit', (c) => {
+      code = c;
+      // A descendant that left the group may still hold the pipes open: stop waiting for them.
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 2000).unref();
+    });
+    child.once('close', () => resolve(code));
+  });
+  const kill = async (): Promise<void> => {
+    if (spawnError || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+    await exited;
+  };
+  return { pid: child.pid, exited, kill };
+}
+
+/** Runs a helper command to completion (template install, copies); rejects with its output on failure. */
+export async function runToEnd(argv: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<string> {
+  let out = '';
+  const proc = spawnGroup({ argv, cwd, env, onStdout: (c) => (out += c), onStderr: (c) => (out += c) });
+  const timer = setTimeout(() => void proc.kill(), timeoutMs);
+  const code = await proc.exited.finally(() => clearTimeout(timer));
+  if (code !== 0) throw new Error(`${argv.join(' ')} failed (${code ?? 'killed'}): ${out.slice(-2000)}`);
+  return out;
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { cp, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { delimiter, dirname, join } from 'node:path';
+import { LatheError } from '@lathe/protocol';
+import type { Backend, Proc, SpawnRequest } from '../backend';
+import type { CreateOptions, FileInfo, Sandbox, SandboxLimits, SandboxProvider } from '../contract';
+import { type NpmSettings, sandboxEnv } from '../env';
+import { findNode, findNpmCli, readNpmSettings } from '../host';
+import { checkProjectId } from '../ids';
+import { isPortFree, PortPool } from '../ports';
+import { SandboxCore } from '../sandbox-core';
+import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
+import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, writeProjectFiles } from './files';
+import { runToEnd, spawnGroup } from './process';
+
+/** RLIMIT_NPROC counts every process of the user, not just the sandbox's, so it only stops runaway forks. */
+const LOCAL_NPROC = 4096;
+const LOCAL_NOFILE = 4096;
+const TEMPLATE_INSTALL_TIMEOUT_MS = 10 * 60_000;
+
+export interface LocalProviderOptions {
+  dataDir: string;
+  portRange: [number, number];
+  limits: SandboxLimits;
+  /** Address-space limit per process (bytes). */
+  addressSpaceBytes: number;
+  maxRestarts: number;
+}
+
+/** Projects as directories under `<dataDir>/projects`, processes as limited process groups on this host. */
+export class LocalProvider implements SandboxProvider {
+  readonly kind = 'local' as const;
+  private readonly sandboxes = new Map<string, SandboxCore>();
+  private readonly ports: PortPool;
+  private readonly node = findNode();
+  private readonly npmCli = findNpmCli();
+  private npmSettings: Promise<NpmSettings> | null = null;
+  private store: Promise<string> | null = null;
+  readonly projectsDir: string;
+  readonly templatesDir: string;
+  readonly npmCacheDir: string;
+
+  constructor(private readonly opts: LocalProviderOptions) {
+    this.ports = new PortPool(opts.portRange);
+    this.projectsDir = join(opts.dataDir, 'projects');
+    this.templatesDir = join(opts.dataDir, 'templates');
+    this.npmCacheDir = join(opts.dataDir, 'npm-cache');
+  }
+
+  async create(projectId: string, _opts: CreateOptions = {}): Promise<Sandbox> {
+    checkProjectId(projectId);
+    const root = join(this.projectsDir, projectId);
+    if (await exists(root)) throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+    const store = await this.templateStore();
+    const tmp = join(this.projectsDir, `.tmp-${randomUUID()}`);
+    await mkdir(tmp, { recursive: true });
+    try {
+      await cp(TEMPLATE_DIR, tmp, {
+        recursive: true,
+        filter: (src) => !/[/\\](node_modules|\.vite|dist)([/\\]|$)/.test(src.slice(TEMPLATE_DIR.length - 1)),
+      });
+      // Dependencies come from the shared store by reference; the first install gives the project its own copy.
+      await symlink(join(store, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+      await rename(tmp, root);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+      }
+      throw e;
+    }
+    return this.attach(projectId);
+  }
+
+  async get(projectId: string): Promise<Sandbox | null> {
+    checkProjectId(projectId);
+    const live = this.sandboxes.get(projectId);
+    if (live) return live;
+    if (!(await exists(join(this.projectsDir, projectId)))) return null;
+    return this.attach(projectId);
+  }
+
+  async open(projectId: string, opts: CreateOptions = {}): Promise<Sandbox> {
+    return (await this.get(projectId)) ?? this.create(projectId, opts);
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      return (await readdir(this.projectsDir)).filter((n) => !n.startsWith('.')).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  async destroy(projectId: string): Promise<void> {
+    checkProjectId(projectId);
+    const live = this.sandboxes.get(projectId);
+    if (live) await live.destroy();
+    else await rm(join(this.projectsDir, projectId), { recursive: true, force: true });
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sandboxes.values()].map((s) => s.shutdown()));
+    this.sandboxes.clear();
+  }
+
+  /** The installed template dependencies, installed once per template version (npm, shared cache). */
+  templateStore(): Promise<string> {
+    if (!this.store) {
+      this.store = this.installStore().catch((e) => {
+        this.store = null;
+        throw e;
+      });
+    }
+    return this.store;
+  }
+
+  private async installStore(): Promise<string> {
+    const dir = join(this.templatesDir, `react-vite-${templateKey()}`);
+    if (await exists(join(dir, '.ready'))) return dir;
+    const tmp = join(this.templatesDir, `.tmp-${randomUUID()}`);
+    await mkdir(tmp, { recursive: true });
+    try {
+      await cp(join(TEMPLATE_DIR, 'package.json'), join(tmp, 'package.json'));
+      await cp(join(TEMPLATE_DIR, 'package-lock.json'), join(tmp, 'package-lock.json'));
+      await runToEnd(
+        [this.node, this.npmCli, 'install', '--no-audit', '--no-fund', '--prefer-offline'],
+        tmp,
+        await this.env(tmp),
+        TEMPLATE_INSTALL_TIMEOUT_MS,
+      );
+      await writeFile(join(tmp, '.ready'), new Date().toISOString());
+      await rename(tmp, dir);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      // Another process finished the same store first: use it.
+      if (await exists(join(dir, '.ready'))) return dir;
+      throw new LatheError('sandbox_error', `installing the template's dependencies failed: ${(e as Error).message}`);
+    }
+    return dir;
+  }
+
+  private async env(home: string): Promise<Record<string, string>> {
+    this.npmSettings ??= readNpmSettings(this.node, this.npmCli);
+    const path = [dirname(this.node), ...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)].join(delimiter);
+    return sandboxEnv(process.env, { PATH: path, HOME: home, npm_config_cache: this.npmCacheDir }, await this.npmSettings);
+  }
+
+  private attach(projectId: string): SandboxCore {
+    const root = join(this.projectsDir, projectId);
+    const backend = new LocalBackend(projectId, root, this, this.ports, this.opts);
+    const core = new SandboxCore(backend, {
+      limits: this.opts.limits,
+      maxRestarts: this.opts.maxRestarts,
+      onDestroyed: () => this.sandboxes.delete(projectId),
+    });
+    this.sandboxes.set(projectId, core);
+    return core;
+  }
+
+  /** For the backend: the scrubbed environment, node and npm. */
+  processEnv(home: string): Promise<Record<string, string>> {
+    return this.env(home);
+  }
+  get nodePath(): string {
+    return this.node;
+  }
+  get npmArgv(): string[] {
+    return [this.node, this.npmCli];
+  }
+}
+
+class LocalBackend implements Backend {
+  readonly kind = 'local' as const;
+  readonly node: string;
+  readonly npm: string[];
+  readonly devRunner = DEV_RUNNER;
+  private port: number | null = null;
+
+  constructor(
+    readonly projectId: string,
+    readonly root: string,
+    private readonly provider: LocalProvider,
+    private readonly ports: PortPool,
+    private readonly opts: LocalProviderOptions,
+  ) {
+    this.node = provider.nodePath;
+    this.npm = provider.npmArgv;
+  }
+
+  writeFiles(files: { path: string; content: Buffer }[]): Promise<void> {
+    return writeProjectFiles(this.root, files);
+  }
+  readFile(path: string): Promise<Buffer> {
+    return readProjectFile(this.root, path, this.opts.limits.fileBytes);
+  }
+  listFiles(): Promise<FileInfo[]> {
+    return listProjectFiles(this.root);
+  }
+  deleteFile(path: string): Promise<void> {
+    return deleteProjectFile(this.root, path);
+  }
+
+  async spawn(req: SpawnRequest): Promise<Proc> {
+    const cwd = await checkProjectDir(this.root, req.cwd);
+    const limits = [`--as=${this.opts.addressSpaceBytes}`, `--nofile=${LOCAL_NOFILE}`, `--nproc=${LOCAL_NPROC}`];
+    if (req.cpuSeconds) limits.push(`--cpu=${req.cpuSeconds}`);
+    const env = { ...(await this.provider.processEnv(this.root)), ...req.env };
+    return spawnGroup({ argv: ['prlimit', ...limits, '--', ...req.argv], cwd, env, onStdout: req.onStdout, onStderr: req.onStderr });
+  }
+
+  async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
+    if (this.port === null || !(await isPortFree(this.port))) {
+      if (this.port !== null) this.ports.release(this.port);
+      this.port = await this.ports.take();
+    }
+    return { port: this.port, host: '127.0.0.1', url: `http://127.0.0.1:${this.port}` };
+  }
+
+  async prepareInstall(): Promise<void> {
+    const link = join(this.root, 'node_modules');
+    const st = await lstat(link).catch(() => null);
+    if (!st?.isSymbolicLink()) return;
+    const store = realpathSync(link);
+    const tmp = join(this.root, `.node_modules.${randomUUID()}.lathe-tmp`);
+    try {
+      await runToEnd(['cp', '-a', '--reflink=auto', store, tmp], this.root, await this.provider.processEnv(this.root), 5 * 60_000);
+      await unlink(link);
+      await rename(tmp, link);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new LatheError('sandbox_error', `could not give the project its own node_modules: ${(e as Error).message}`);
+    }
+  }
+
+  async remove(): Promise<void> {
+    await this.release();
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  async release(): Promise<void> {
+    if (this.port !== null) this.ports.release(this.port);
+    this.port = null;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,76 @@
+import { LatheError, LIMITS } from '@lathe/protocol';
+import type { SandboxConfig, SandboxKind, SandboxLimits, SandboxProvider } from './contract';
+import { DockerProvider } from './docker/provider';
+import { LocalProvider } from './local/provider';
+
+const GiB = 1024 ** 3;
+export const DEFAULT_PORT_RANGE: [number, number] = [41000, 41999];
+export const DEFAULT_IMAGE = 'lathe/sandbox:local';
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  fileBytes: LIMITS.fileBytes,
+  filesPerProject: LIMITS.filesPerProject,
+  memoryBytes: 2 * GiB,
+  cpus: 1,
+  pids: 512,
+};
+
+/** Local address-space limit: Vite, esbuild/rolldown and tsc reserve far more than they use. */
+const LOCAL_ADDRESS_SPACE = 8 * GiB;
+
+export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
+  if (!config || typeof config.dataDir !== 'string' || config.dataDir === '')
+    throw new LatheError('sandbox_error', 'sandbox config needs a dataDir');
+  const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...config.limits };
+  const portRange = config.portRange ?? DEFAULT_PORT_RANGE;
+  const [lo, hi] = portRange;
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1024 || hi > 65535 || lo > hi) {
+    throw new LatheError('sandbox_error', `invalid port range ${lo}-${hi}`);
+  }
+  const maxRestarts = config.maxRestarts ?? 3;
+  if (config.kind === 'local') {
+    return new LocalProvider({
+      dataDir: config.dataDir,
+      portRange,
+      limits,
+      maxRestarts,
+      addressSpaceBytes: Math.max(LOCAL_ADDRESS_SPACE, limits.memoryBytes),
+    });
+  }
+  if (config.kind === 'docker') {
+    return new DockerProvider({ dataDir: config.dataDir, portRange, limits, maxRestarts, image: config.image ?? DEFAULT_IMAGE });
+  }
+  throw new LatheError('sandbox_error', `unknown sandbox kind ${String(config.kind)}`);
+}
+
+/**
+ * Reads the provider settings from the environment (LATHE_SANDBOX, LATHE_SANDBOX_IMAGE,
+ * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS).
+ */
+export function sandboxConfigFromEnv(env: Record<string, string | undefined>, dataDir: string): SandboxConfig {
+  const kind = (env.LATHE_SANDBOX ?? 'local') as SandboxKind;
+  if (kind !== 'local' && kind !== 'docker') throw new LatheError('sandbox_error', `LATHE_SANDBOX must be local or docker, not ${kind}`);
+  const config: SandboxConfig = { kind, dataDir };
+  if (env.LATHE_SANDBOX_IMAGE) config.image = env.LATHE_SANDBOX_IMAGE;
+  if (env.LATHE_SANDBOX_PORT_RANGE) {
+    const m = /^(\d+)-(\d+)$/.exec(env.LATHE_SANDBOX_PORT_RANGE);
+    if (!m) throw new LatheError('sandbox_error', 'LATHE_SANDBOX_PORT_RANGE must look like 41000-41999');
+    config.portRange = [Number(m[1]), Number(m[2])];
+  }
+  const limits: Partial<SandboxLimits> = {};
+  const num = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new LatheError('sandbox_error', `${name} must be a positive number`);
+    return n;
+  };
+  const mem = num('LATHE_SANDBOX_MEMORY_MB');
+  if (mem) limits.memoryBytes = Math.round(mem * 1024 * 1024);
+  const cpus = num('LATHE_SANDBOX_CPUS');
+  if (cpus) limits.cpus = cpus;
+  const pids = num('LATHE_SANDBOX_PIDS');
+  if (pids) limits.pids = Math.round(pids);
+  config.limits = limits;
+  return config;
+}

@@ -1,0 +1,376 @@
+import { type Diagnostic, LatheError } from '@lathe/protocol';
+import type { Backend, Proc } from './backend';
+import type {
+  CommandSpec,
+  DevServerStatus,
+  ExecOptions,
+  ExecResult,
+  FileInfo,
+  FileWrite,
+  LogLine,
+  Sandbox,
+  SandboxKind,
+  SandboxLimits,
+} from './contract';
+import { parseDevMarker, parseTscOutput } from './diagnostics';
+import { LogHub } from './logs';
+import { checkPackageSpec } from './packages';
+import { checkProjectPath } from './paths';
+
+const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
+const INSTALL_TIMEOUT_MS = 300_000;
+const DEV_READY_TIMEOUT_MS = 90_000;
+const MAX_CAPTURE_CHARS = 1024 * 1024;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables a command may not override: they carry the sandbox's own set-up. */
+const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH']);
+
+export interface CoreOptions {
+  limits: SandboxLimits;
+  maxRestarts: number;
+  onDestroyed(): void;
+}
+
+/** The provider-independent half of a sandbox: validation, exec, install, dev-server supervision, logs, diagnostics. */
+export class SandboxCore implements Sandbox {
+  readonly projectId: string;
+  readonly kind: SandboxKind;
+  private readonly hub = new LogHub();
+  private readonly running = new Set<Proc>();
+  private viteErrors: Diagnostic[] = [];
+  private dev: DevServerStatus = { state: 'stopped', url: null, restarts: 0, error: null };
+  private devProc: Proc | null = null;
+  private devStarting: Promise<{ url: string }> | null = null;
+  /** Bumped on every explicit start/stop so a stale supervisor loop stops acting. */
+  private devGeneration = 0;
+  private destroyed = false;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly opts: CoreOptions,
+  ) {
+    this.projectId = backend.projectId;
+    this.kind = backend.kind;
+  }
+
+  // ---- files ------------------------------------------------------------------------------
+
+  async writeFiles(files: FileWrite[]): Promise<void> {
+    this.alive();
+    if (!Array.isArray(files)) throw new LatheError('invalid_path', 'files must be an array');
+    const checked = new Map<string, Buffer>();
+    for (const f of files) {
+      if (!f || typeof f.content !== 'string') throw new LatheError('invalid_path', 'each file needs a path and string content');
+      const path = this.checkPath(f.path);
+      const content = Buffer.from(f.content, 'utf8');
+      if (content.length > this.opts.limits.fileBytes) {
+        throw new LatheError('file_too_large', `${path} is ${content.length} bytes; the limit is ${this.opts.limits.fileBytes}`);
+      }
+      checked.set(path, content);
+    }
+    if (checked.size === 0) return;
+    const existing = new Set((await this.backend.listFiles()).map((f) => f.path));
+    let added = 0;
+    for (const path of checked.keys()) if (!existing.has(path)) added++;
+    if (existing.size + added > this.opts.limits.filesPerProject) {
+      throw new LatheError(
+        'too_many_files',
+        `the project would have ${existing.size + added} files; the limit is ${this.opts.limits.filesPerProject}`,
+      );
+    }
+    await this.backend.writeFiles([...checked].map(([path, content]) => ({ path, content })));
+  }
+
+  async readFile(path: string): Promise<string> {
+    this.alive();
+    return (await this.backend.readFile(this.checkPath(path))).toString('utf8');
+  }
+
+  async listFiles(): Promise<FileInfo[]> {
+    this.alive();
+    return this.backend.listFiles();
+  }
+
+  async deleteFile(path: string): Promise<void> {
+    this.alive();
+    await this.backend.deleteFile(this.checkPath(path));
+  }
+
+  private checkPath(path: unknown): string {
+    if (typeof path !== 'string') throw new LatheError('invalid_path', 'path must be a string');
+    const r = checkProjectPath(path);
+    if (!r.ok) throw new LatheError(r.code, r.message);
+    return r.path;
+  }
+
+  // ---- commands -------------------------------------------------------------------------
+
+  async exec(spec: CommandSpec, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.alive();
+    return this.run(toArgv(spec), 'exec', opts);
+  }
+
+  async install(packages: string[], opts: Pick<ExecOptions, 'timeoutMs' | 'signal' | 'onOutput'> = {}): Promise<ExecResult> {
+    this.alive();
+    if (!Array.isArray(packages) || packages.length === 0) throw new LatheError('invalid_package', 'no packages to install');
+    const specs = packages.map((p) => {
+      const r = checkPackageSpec(p);
+      if (!r.ok) throw new LatheError(r.code, r.message);
+      return r.spec;
+    });
+    await this.backend.prepareInstall();
+    return this.run([...this.backend.npm, 'install', '--no-audit', '--no-fund', '--save', '--save-exact', '--', ...specs], 'install', {
+      ...opts,
+      timeoutMs: opts.timeoutMs ?? INSTALL_TIMEOUT_MS,
+    });
+  }
+
+  private async run(argv: string[], source: LogLine['source'], opts: ExecOptions): Promise<ExecResult> {
+    const cwd = opts.cwd === undefined || opts.cwd === '' || opts.cwd === '.' ? '' : this.checkPath(opts.cwd);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+      if (!ENV_NAME.test(k) || typeof v !== 'string' || v.includes('\0'))
+        throw new LatheError('invalid_command', `invalid environment variable ${k}`);
+      if (PROTECTED_ENV.has(k)) throw new LatheError('invalid_command', `${k} cannot be overridden`);
+      env[k] = v;
+    }
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new LatheError('invalid_command', 'timeoutMs must be a positive number');
+    if (opts.signal?.aborted) return { exitCode: null, stdout: '', stderr: '', timedOut: false, cancelled: true };
+
+    let stdout = '';
+    let stderr = '';
+    const outLog = this.hub.splitter(source, 'stdout');
+    const errLog = this.hub.splitter(source, 'stderr');
+    const proc = await this.backend.spawn({
+      argv,
+      cwd,
+      env,
+      cpuSeconds: Math.ceil(timeoutMs / 1000) + 5,
+      onStdout: (c) => {
+        stdout = capped(stdout + c);
+        outLog(c);
+        opts.onOutput?.('stdout', c);
+      },
+      onStderr: (c) => {
+        stderr = capped(stderr + c);
+        errLog(c);
+        opts.onOutput?.('stderr', c);
+      },
+    });
+    this.running.add(proc);
+    let timedOut = false;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void proc.kill();
+    }, timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      void proc.kill();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const exitCode = await proc.exited;
+      return { exitCode: timedOut || cancelled ? null : exitCode, stdout, stderr, timedOut, cancelled };
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(proc);
+      outLog(null);
+      errLog(null);
+    }
+  }
+
+  // ---- dev server -----------------------------------------------------------------------
+
+  status(): DevServerStatus {
+    return { ...this.dev };
+  }
+
+  startDevServer(): Promise<{ url: string }> {
+    this.alive();
+    if (this.dev.state === 'running' && this.dev.url) return Promise.resolve({ url: this.dev.url });
+    if (this.devStarting) return this.devStarting;
+    const generation = ++this.devGeneration;
+    this.dev = { state: 'starting', url: null, restarts: 0, error: null };
+    const starting = this.launchDev(generation).finally(() => {
+      if (this.devStarting === starting) this.devStarting = null;
+    });
+    this.devStarting = starting;
+    return starting;
+  }
+
+  async stopDevServer(): Promise<void> {
+    this.devGeneration++;
+    const proc = this.devProc;
+    this.devProc = null;
+    this.devStarting = null;
+    this.dev = { state: 'stopped', url: null, restarts: 0, error: null };
+    if (proc) await proc.kill();
+  }
+
+  private async launchDev(generation: number): Promise<{ url: string }> {
+    const { port, host, url } = await this.backend.devEndpoint();
+    this.viteErrors = [];
+    const root = this.backend.root;
+    const keep = (text: string) => {
+      const marker = parseDevMarker(text, root);
+      if (marker === undefined) return true;
+      if (marker === 'clear') this.viteErrors = [];
+      else if (!this.viteErrors.some((e) => e.message === marker.message && e.file === marker.file)) this.viteErrors.push(marker);
+      return false;
+    };
+    const outLog = this.hub.splitter('dev', 'stdout', keep);
+    const errLog = this.hub.splitter('dev', 'stderr', keep);
+    const proc = await this.backend.spawn({
+      argv: [this.backend.node, this.backend.devRunner, root],
+      cwd: '',
+      env: { LATHE_DEV_PORT: String(port), LATHE_DEV_HOST: host, NODE_ENV: 'development' },
+      onStdout: outLog,
+      onStderr: errLog,
+    });
+    this.devProc = proc;
+    let exited = false;
+    void proc.exited.then(() => {
+      exited = true;
+      outLog(null);
+      errLog(null);
+      if (generation === this.devGeneration && this.devProc === proc) void this.onDevExit(generation);
+    });
+    const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
+    while (!exited && Date.now() < deadline && generation === this.devGeneration) {
+      if (await answers(url)) {
+        if (generation !== this.devGeneration) break;
+        this.dev = { ...this.dev, state: 'running', url, error: null };
+        return { url };
+      }
+      await sleep(100);
+    }
+    if (generation !== this.devGeneration) throw new LatheError('dev_server_failed', 'the dev server was stopped while starting');
+    if (!exited) {
+      this.devProc = null;
+      await proc.kill();
+    }
+    const tail = this.hub
+      .recent()
+      .filter((l) => l.source === 'dev')
+      .slice(-8)
+      .map((l) => l.text)
+      .join('\n');
+    const message = exited
+      ? `the dev server exited before answering HTTP\n${tail}`
+      : `the dev server did not answer within ${DEV_READY_TIMEOUT_MS} ms`;
+    this.dev = { ...this.dev, state: 'failed', url: null, error: message };
+    throw new LatheError('dev_server_failed', message);
+  }
+
+  /** A running dev server died on its own: restart with backoff, up to the limit. */
+  private async onDevExit(generation: number): Promise<void> {
+    if (this.dev.state !== 'running' || this.destroyed) return;
+    this.devProc = null;
+    const url = this.dev.url;
+    let restarts = this.dev.restarts;
+    while (restarts < this.opts.maxRestarts) {
+      restarts++;
+      this.dev = { state: 'restarting', url, restarts, error: null };
+      await sleep(Math.min(250 * 2 ** (restarts - 1), 5000));
+      if (generation !== this.devGeneration || this.destroyed) return;
+      const attempt = this.launchDev(generation);
+      this.devStarting = attempt;
+      try {
+        await attempt;
+        return;
+      } catch {
+        if (generation !== this.devGeneration) return;
+      } finally {
+        if (this.devStarting === attempt) this.devStarting = null;
+      }
+    }
+    this.dev = { state: 'failed', url: null, restarts, error: `the dev server kept crashing (${restarts} restarts)` };
+  }
+
+  // ---- logs & diagnostics ---------------------------------------------------------------
+
+  logs(): AsyncIterable<LogLine> {
+    return this.hub.follow();
+  }
+
+  recentLogs(): LogLine[] {
+    return this.hub.recent();
+  }
+
+  async diagnostics(opts: { signal?: AbortSignal } = {}): Promise<Diagnostic[]> {
+    this.alive();
+    const tscEntry = 'node_modules/typescript/bin/tsc';
+    const res = await this.run([this.backend.node, tscEntry, '--noEmit', '--pretty', 'false'], 'exec', {
+      timeoutMs: 180_000,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (res.cancelled) throw new LatheError('cancelled', 'diagnostics were cancelled');
+    const tsc = parseTscOutput(res.stdout);
+    if (res.exitCode !== 0 && tsc.length === 0) {
+      tsc.push({ source: 'tsc', file: null, line: null, column: null, message: (res.stderr || res.stdout || 'tsc failed').slice(0, 4000) });
+    }
+    // An error in a file that has since been deleted is no longer actionable.
+    const files = new Set((await this.backend.listFiles()).map((f) => f.path));
+    return [...tsc, ...this.viteErrors.filter((d) => d.file === null || files.has(d.file))];
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /** Stops every process (dev server and running commands). */
+  async stopAll(): Promise<void> {
+    await this.stopDevServer();
+    await Promise.all([...this.running].map((p) => p.kill()));
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    await this.stopAll();
+    this.destroyed = true;
+    this.hub.close();
+    await this.backend.remove();
+    this.opts.onDestroyed();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.stopAll();
+    await this.backend.release();
+  }
+
+  private alive(): void {
+    if (this.destroyed) throw new LatheError('sandbox_destroyed', `the sandbox of project ${this.projectId} was destroyed`);
+  }
+}
+
+function toArgv(spec: CommandSpec): string[] {
+  if (spec && 'argv' in spec && Array.isArray(spec.argv)) {
+    if (spec.argv.length === 0 || spec.argv.some((a) => typeof a !== 'string' || a.includes('\0'))) {
+      throw new LatheError('invalid_command', 'argv must be a non-empty list of strings without NUL');
+    }
+    return spec.argv;
+  }
+  if (spec && 'shell' in spec && typeof spec.shell === 'string' && spec.shell.trim() && !spec.shell.includes('\0')) {
+    return ['sh', '-c', spec.shell];
+  }
+  throw new LatheError('invalid_command', 'a command is { argv: string[] } or { shell: string }');
+}
+
+function capped(s: string): string {
+  return s.length > MAX_CAPTURE_CHARS ? s.slice(s.length - MAX_CAPTURE_CHARS) : s;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

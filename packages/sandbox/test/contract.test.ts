@@ -1,0 +1,340 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
+import { connectHmr, errorCode, processesIn, waitFor } from './helpers';
+
+// Secrets the server process holds: no sandboxed process may see them.
+const SECRETS = {
+  DATABASE_URL: 'postgres://lathe:hunter2-db@127.0.0.1/lathe',
+  BETTER_AUTH_SECRET: 'fake-auth-secret-6f1e',
+  OPENAI_API_KEY: 'sk-fake-openai-9a7c',
+  OPENROUTER_API_KEY: 'sk-or-fake-3b2d',
+  LATHE_ENCRYPTION_KEY: 'fake-encryption-key-77aa',
+};
+Object.assign(process.env, SECRETS);
+
+const IMAGE = process.env.LATHE_SANDBOX_IMAGE ?? 'lathe/sandbox:local';
+const docker = new Docker();
+
+const PROVIDERS: { kind: SandboxKind; ports: [number, number] }[] = [
+  { kind: 'local', ports: [42100, 42199] },
+  { kind: 'docker', ports: [42200, 42299] },
+];
+
+describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
+  const dataDir = mkdtempSync(join(tmpdir(), `lathe-sbx-${kind}-`));
+  const run = `${kind}-${process.pid}`;
+  let provider: SandboxProvider;
+  let sb: Sandbox;
+  let root: string;
+
+  const provide = () =>
+    createSandboxProvider({
+      kind,
+      dataDir,
+      portRange: ports,
+      image: IMAGE,
+      limits: { filesPerProject: 60, memoryBytes: 768 * 1024 * 1024, pids: 256 },
+    });
+
+  beforeAll(async () => {
+    provider = provide();
+    sb = await provider.create(`main-${run}`);
+    root = (await sb.exec({ shell: 'pwd' })).stdout.trim();
+  });
+
+  afterAll(async () => {
+    for (const id of await provider.list()) await provider.destroy(id);
+    await provider.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts from the template and round-trips files', async () => {
+    const paths = (await sb.listFiles()).map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['index.html', 'package.json', 'src/App.tsx', 'src/main.tsx', 'vite.config.ts']));
+    expect(paths.some((p) => p.startsWith('node_modules'))).toBe(false);
+
+    const text = 'héllo\n\nworld ✓\n';
+    await sb.writeFiles([
+      { path: 'notes/a.txt', content: text },
+      { path: './notes//b.txt', content: '' },
+    ]);
+    expect(await sb.readFile('notes/a.txt')).toBe(text);
+    expect(await sb.readFile('notes/b.txt')).toBe('');
+    const listed = await sb.listFiles();
+    expect(listed.find((f) => f.path === 'notes/a.txt')?.size).toBe(Buffer.byteLength(text));
+    await sb.writeFiles([{ path: 'notes/a.txt', content: 'replaced' }]);
+    expect(await sb.readFile('notes/a.txt')).toBe('replaced');
+    await sb.deleteFile('notes/a.txt');
+    expect(await errorCode(sb.readFile('notes/a.txt'))).toBe('not_found');
+    expect(await errorCode(sb.deleteFile('notes/a.txt'))).toBe('not_found');
+  });
+
+  it('refuses every path attack and writes nothing', async () => {
+    const attacks: [string, string][] = [
+      ['/etc/lathe-owned', 'invalid_path'],
+      ['../escape.txt', 'invalid_path'],
+      ['src/../../escape.txt', 'invalid_path'],
+      ['src/a\0b.txt', 'invalid_path'],
+      ['src/a\nb.txt', 'invalid_path'],
+      ['src\\..\\..\\escape.txt', 'invalid_path'],
+      ['node_modules/react/index.js', 'invalid_path'],
+      ['', 'invalid_path'],
+      [`${'a/'.repeat(200)}x`, 'path_too_long'],
+    ];
+    for (const [path, code] of attacks) {
+      expect(
+        await errorCode(
+          sb.writeFiles([
+            { path: 'innocent.txt', content: 'x' },
+            { path, content: 'x' },
+          ]),
+        ),
+        path,
+      ).toBe(code);
+    }
+    expect(
+      await errorCode(
+        sb.writeFiles([
+          { path: 'innocent.txt', content: 'x' },
+          { path: 'big.txt', content: 'x'.repeat(1024 * 1024 + 1) },
+        ]),
+      ),
+    ).toBe('file_too_large');
+    const many = Array.from({ length: 70 }, (_, i) => ({ path: `many/f${i}.txt`, content: String(i) }));
+    expect(await errorCode(sb.writeFiles([{ path: 'innocent.txt', content: 'x' }, ...many]))).toBe('too_many_files');
+
+    // A symlink planted by a command, then written and read through.
+    const target = `/tmp/lathe-escape-${run}`;
+    const planted = await sb.exec({ shell: `mkdir -p ${target} && ln -s ${target} src/evil && ln -s /etc/hostname src/leak.txt` });
+    expect(planted.exitCode).toBe(0);
+    expect(
+      await errorCode(
+        sb.writeFiles([
+          { path: 'innocent.txt', content: 'x' },
+          { path: 'src/evil/owned.txt', content: 'x' },
+        ]),
+      ),
+    ).toBe('invalid_path');
+    expect(await errorCode(sb.writeFiles([{ path: 'src/leak.txt', content: 'x' }]))).toBe('invalid_path');
+    expect(await errorCode(sb.readFile('src/leak.txt'))).toBe('invalid_path');
+    expect(await errorCode(sb.readFile('src/evil/anything'))).toBe('invalid_path');
+    expect(await errorCode(sb.exec({ shell: 'pwd' }, { cwd: 'src/evil' }))).toBe('invalid_path');
+    const outside = await sb.exec({ shell: `test -e ${target}/owned.txt && echo present || echo absent` });
+    expect(outside.stdout.trim()).toBe('absent');
+
+    const paths = (await sb.listFiles()).map((f) => f.path);
+    expect(paths).not.toContain('innocent.txt');
+    expect(paths.some((p) => p.startsWith('many/') || p === 'big.txt')).toBe(false);
+    await sb.exec({ shell: `rm -rf src/evil src/leak.txt ${target}` });
+  });
+
+  it('runs commands: argv and shell, streamed output, exit codes, env, cwd', async () => {
+    const chunks: string[] = [];
+    const res = await sb.exec(
+      { shell: 'echo one; echo two >&2; echo "$GREETING"; exit 3' },
+      {
+        env: { GREETING: 'hi there' },
+        onOutput: (stream, text) => chunks.push(`${stream}:${text}`),
+      },
+    );
+    expect(res.exitCode).toBe(3);
+    expect(res.stdout).toBe('one\nhi there\n');
+    expect(res.stderr).toBe('two\n');
+    expect(chunks.join('')).toContain('stderr:two');
+    const argv = await sb.exec(
+      { argv: ['node', '-e', 'console.log(process.argv.slice(1).join("|"), process.cwd())', 'a b', '$HOME'] },
+      { cwd: 'src' },
+    );
+    expect(argv.stdout.trim()).toBe(`a b|$HOME ${root}/src`);
+    expect(await errorCode(sb.exec({ argv: [] }))).toBe('invalid_command');
+    expect(await errorCode(sb.exec({ shell: 'true' }, { env: { PATH: '/evil' } }))).toBe('invalid_command');
+  });
+
+  it('times out and cancels commands, killing the whole process group', async () => {
+    const timed = await sb.exec({ shell: 'sleep 300 & echo $!; wait' }, { timeoutMs: 1500 });
+    expect(timed.timedOut).toBe(true);
+    expect(timed.exitCode).toBeNull();
+    const child = timed.stdout.trim();
+    expect(child).toMatch(/^\d+$/);
+    // Gone, or a zombie waiting for its new parent to reap it.
+    const state = await sb.exec({ shell: `cut -d' ' -f3 /proc/${child}/stat 2>/dev/null || echo gone` });
+    expect(['gone', 'Z']).toContain(state.stdout.trim());
+
+    const ac = new AbortController();
+    const started = sb.exec(
+      { shell: 'echo started; sleep 300' },
+      {
+        signal: ac.signal,
+        onOutput: (_s, text) => {
+          if (text.includes('started')) ac.abort();
+        },
+      },
+    );
+    const cancelled = await started;
+    expect(cancelled.cancelled).toBe(true);
+    expect(cancelled.exitCode).toBeNull();
+  });
+
+  it('never passes the server secrets to sandboxed processes', async () => {
+    const res = await sb.exec({ shell: 'env; cat /proc/1/environ 2>/dev/null | tr "\\0" "\\n"' });
+    expect(res.stdout).toContain(`HOME=${root}`);
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(res.stdout).not.toContain(value);
+      expect(res.stdout).not.toContain(`${name}=`);
+    }
+  });
+
+  it('refuses package specs that are not registry names', async () => {
+    for (const bad of [
+      '--global',
+      '-D',
+      'https://evil.example/x.tgz',
+      'git+ssh://git@github.com/a/b.git',
+      'file:../x',
+      '../x',
+      'a@file:../x',
+      'UPPER',
+      'a b',
+    ]) {
+      expect(await errorCode(sb.install([bad])), bad).toBe('invalid_package');
+    }
+    expect(await errorCode(sb.install([]))).toBe('invalid_package');
+  });
+
+  it('serves the template, pushes HMR updates on a file write, and reports diagnostics', async () => {
+    const { url } = await sb.startDevServer();
+    expect(sb.status().state).toBe('running');
+    expect(await sb.startDevServer()).toEqual({ url });
+    const html = await (await fetch(url)).text();
+    expect(html).toContain('<div id="root"></div>');
+    expect(html).toContain('/src/main.tsx');
+    // Another host name, as the preview proxy sends it.
+    expect((await fetch(`${url}/`, { headers: { Host: 'p-abc.preview.localhost:3001' } })).status).toBe(200);
+
+    const hmr = await connectHmr(url);
+    try {
+      expect(await (await fetch(`${url}/src/App.tsx`)).text()).toContain('Your app is being built');
+      const app = (await sb.readFile('src/App.tsx')).replace('Your app is being built', 'Hello from HMR');
+      await sb.writeFiles([{ path: 'src/App.tsx', content: app }]);
+      const update = await waitFor('an HMR update', () =>
+        hmr.messages.find((m) => m.type === 'update' && m.updates?.some((u) => u.path === '/src/App.tsx')),
+      );
+      expect(update.type).toBe('update');
+      expect(await (await fetch(`${url}/src/App.tsx`)).text()).toContain('Hello from HMR');
+      expect(sb.status()).toMatchObject({ state: 'running', restarts: 0 });
+    } finally {
+      hmr.close();
+    }
+
+    await sb.writeFiles([{ path: 'src/Broken.tsx', content: "const n: number = 'not a number';\nexport default n;\n" }]);
+    expect(await sb.diagnostics()).toContainEqual(expect.objectContaining({ source: 'tsc', file: 'src/Broken.tsx', line: 1 }));
+    await sb.deleteFile('src/Broken.tsx');
+    await sb.writeFiles([{ path: 'src/Syntax.tsx', content: 'export default function () { return <div>; }\n' }]);
+    expect((await fetch(`${url}/src/Syntax.tsx`)).status).toBe(500);
+    const vite = (await sb.diagnostics()).filter((d) => d.source === 'vite');
+    expect(vite).toContainEqual(expect.objectContaining({ file: 'src/Syntax.tsx' }));
+    expect(vite.every((d) => !d.message.includes('\u001b'))).toBe(true);
+    await sb.deleteFile('src/Syntax.tsx');
+    expect(await sb.diagnostics()).toEqual([]);
+
+    expect(sb.recentLogs().some((l) => l.source === 'dev')).toBe(true);
+  });
+
+  it('restarts a dev server that was killed', async () => {
+    const { url } = await sb.startDevServer();
+    const killed = await sb.exec({ shell: `pkill -9 -f 'dev-server.mj[s] ${root}'; echo killed` });
+    expect(killed.stdout).toContain('killed');
+    await waitFor('the restart', () => (sb.status().restarts >= 1 && sb.status().state === 'running' ? true : undefined), 90_000);
+    expect(sb.status().url).toBe(url);
+    expect(await (await fetch(url)).text()).toContain('<div id="root"></div>');
+  });
+
+  it('streams logs to live readers', async () => {
+    const seen: string[] = [];
+    const reader = (async () => {
+      for await (const line of sb.logs()) {
+        seen.push(line.text);
+        if (line.text.includes('log-marker-42')) break;
+      }
+    })();
+    await sb.exec({ shell: 'echo log-marker-42' });
+    await reader;
+    expect(seen).toContain('log-marker-42');
+    expect(sb.recentLogs().find((l) => l.text === 'log-marker-42')).toMatchObject({ source: 'exec', stream: 'stdout' });
+  });
+
+  it('installs a package into the project only', async () => {
+    const res = await sb.install(['is-number@7.0.0'], { timeoutMs: 240_000 });
+    expect(res.stderr + res.stdout).not.toMatch(/ERR!/);
+    expect(res.exitCode).toBe(0);
+    expect(JSON.parse(await sb.readFile('package.json')).dependencies['is-number']).toBe('7.0.0');
+    expect((await sb.exec({ argv: ['node', '-e', 'console.log(require("is-number")(5))'] })).stdout.trim()).toBe('true');
+    // The next project starts from the untouched template.
+    const other = await provider.create(`other-${run}`);
+    expect((await other.exec({ shell: 'test -e node_modules/is-number && echo yes || echo no' })).stdout.trim()).toBe('no');
+    await provider.destroy(`other-${run}`);
+  });
+
+  it('is found again by a new provider (server restart)', async () => {
+    const again = provide();
+    expect(await again.list()).toContain(`main-${run}`);
+    const adopted = await again.get(`main-${run}`);
+    expect(adopted).not.toBeNull();
+    expect(await adopted?.readFile('notes/b.txt')).toBe('');
+    expect(await again.get('no-such-project')).toBeNull();
+    expect(await errorCode(again.get('../etc'))).toBe('invalid_project_id');
+  });
+
+  it('destroy leaves no process, container or directory', async () => {
+    const id = `gone-${run}`;
+    const gone = await provider.create(id);
+    await expect(provider.create(id)).rejects.toMatchObject({ code: 'sandbox_exists' });
+    const { url } = await gone.startDevServer();
+    const bg = gone.exec({ shell: 'sleep 300' });
+    await provider.destroy(id);
+    expect((await bg).exitCode).toBeNull();
+    expect(await provider.list()).not.toContain(id);
+    expect(await provider.get(id)).toBeNull();
+    await expect(fetch(url, { signal: AbortSignal.timeout(3000) })).rejects.toThrow();
+    await expect(gone.readFile('index.html')).rejects.toMatchObject({ code: 'sandbox_destroyed' });
+    if (kind === 'local') {
+      const dir = join(dataDir, 'projects', id);
+      expect(existsSync(dir)).toBe(false);
+      expect(processesIn(dir)).toEqual([]);
+    } else {
+      const left = await docker.listContainers({ all: true, filters: { label: [`lathe.project=${id}`] } });
+      expect(left).toEqual([]);
+    }
+  });
+
+  it.runIf(kind === 'docker')('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {
+    const hog = await sb.exec({ argv: ['node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(1 << 24, 1));'] }, { timeoutMs: 60_000 });
+    expect(hog.timedOut).toBe(false);
+    expect(hog.exitCode).toBe(137);
+    expect((await sb.exec({ shell: 'echo alive' })).stdout.trim()).toBe('alive');
+
+    const container = docker.getContainer(`lathe-sbx-main-${run}`);
+    const bomb = sb.exec({ shell: 'f() { f & f & wait; }; f' }, { timeoutMs: 8000 });
+    const pids = await waitFor(
+      'the pid limit',
+      async () => {
+        const stats = await container.stats({ stream: false });
+        const current = stats.pids_stats?.current ?? 0;
+        return current >= 200 ? current : undefined;
+      },
+      30_000,
+    );
+    expect(pids).toBeLessThanOrEqual(256);
+    // The host still runs new processes while the container is saturated.
+    const host = await import('node:child_process').then((cp) => cp.execFileSync('sh', ['-c', 'echo host-ok']).toString().trim());
+    expect(host).toBe('host-ok');
+    const result = await bomb;
+    expect(result.timedOut).toBe(true);
+    expect(result.stderr).toMatch(/fork|Resource temporarily unavailable/i);
+    expect((await sb.exec({ shell: 'echo recovered' })).stdout.trim()).toBe('recovered');
+  });
+});
