@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { LatheError } from '@lathe/protocol';
 
 export type SandboxKind = 'local' | 'docker';
@@ -13,6 +13,8 @@ export interface ApiConfig {
   /** Unset → embedded PGlite under the data dir. */
   databaseUrl: string | undefined;
   dataDir: string;
+  /** Sandboxes and the template's installed dependencies (shareable between servers). */
+  sandboxDir: string;
   previewDomain: string;
   /** e.g. `https://{token}.preview.example.com/`; wins over the port-based default. */
   previewUrlTemplate: string | undefined;
@@ -66,6 +68,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
   const publicUrl = originOf('PUBLIC_URL', stringVar(env, 'PUBLIC_URL') ?? `http://localhost:${port}`);
   const dataDirRaw = stringVar(env, 'LATHE_DATA_DIR') ?? './.lathe';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const sandboxDirRaw = stringVar(env, 'LATHE_SANDBOX_DIR');
+  const sandboxDir = sandboxDirRaw ? resolve(cwd, sandboxDirRaw) : join(dataDir, 'sandboxes');
   const previewDomain = (stringVar(env, 'PREVIEW_DOMAIN') ?? 'preview.localhost').toLowerCase();
   if (!/^[a-z0-9.-]+$/.test(previewDomain) || previewDomain.startsWith('.') || previewDomain.endsWith('.')) {
     throw new LatheError('bad_config', `PREVIEW_DOMAIN must be a host name such as preview.localhost (got "${previewDomain}")`);
@@ -86,6 +90,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     publicUrl,
     databaseUrl: stringVar(env, 'DATABASE_URL'),
     dataDir,
+    sandboxDir,
     previewDomain,
     previewUrlTemplate,
     publicPreviewPort: intVar(env, 'PUBLIC_PREVIEW_PORT', port, 0, 65_535),

@@ -57,4 +57,39 @@ export function createHttpApp(ctx: AppContext) {
     .use(keyRoutes(ctx));
 }
 
-export type HttpApp = ReturnType<typeof createHttpApp>;
+type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>> };
+type OpenApiOperation = {
+  requestBody?: { content: Record<string, unknown> };
+  responses?: Record<string, { content?: Record<string, unknown> }>;
+};
+
+/**
+ * Corrects what the OpenAPI plugin gets wrong for this API: bodies are JSON only (it also lists
+ * form encodings), and bodiless responses (204) must have no `content` at all.
+ */
+export function fixOpenApi<T extends OpenApiDoc>(doc: T): T {
+  for (const operations of Object.values(doc.paths)) {
+    for (const op of Object.values(operations)) {
+      const json = op.requestBody?.content['application/json'];
+      if (op.requestBody && json) op.requestBody.content = { 'application/json': json };
+      for (const response of Object.values(op.responses ?? {})) {
+        if (response.content && 'type' in response.content) delete response.content;
+      }
+    }
+  }
+  return doc;
+}
+
+/**
+ * The Elysia app's fetch handler, with the OpenAPI document corrected and cached. The document is
+ * built before the first request because Elysia annotates schemas as it compiles routes.
+ */
+export async function createApiHandler(ctx: AppContext): Promise<(request: Request) => Promise<Response>> {
+  const app = createHttpApp(ctx);
+  const raw = (await (await app.handle(new Request('http://lathe.internal/openapi.json'))).json()) as OpenApiDoc;
+  const doc = JSON.stringify(fixOpenApi(raw));
+  return async (request) => {
+    if (new URL(request.url).pathname !== '/openapi.json') return app.handle(request);
+    return new Response(doc, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+  };
+}

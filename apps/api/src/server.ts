@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { loadAgentConfig, startOfflineModel, withOfflineModel } from '@lathe/agent';
 import { createDatabase, createRepositories, type Database } from '@lathe/db';
 import { LatheError, type Models } from '@lathe/protocol';
-import { createSandboxProvider, type SandboxProvider } from '@lathe/sandbox';
+import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } from '@lathe/sandbox';
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
@@ -12,7 +11,7 @@ import type { AppContext, Log } from './context';
 import { startRound } from './context';
 import { SocketTokens } from './crypto';
 import { errorResponse } from './errors';
-import { createHttpApp } from './http';
+import { createApiHandler } from './http';
 import { type PreviewSocketData, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
 import { PROVIDERS, providerForBaseUrl } from './providers';
@@ -65,7 +64,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     }
     const finalAgentConfig = agentConfig;
 
-    const sandboxes: SandboxProvider = createSandboxProvider({ kind: config.sandbox, dataDir: join(config.dataDir, 'sandboxes') });
+    const sandboxes: SandboxProvider = createSandboxProvider(sandboxConfigFromEnv(config.env, config.sandboxDir));
     cleanups.push(() => sandboxes.shutdown());
     const locks: ProjectLocks = config.databaseUrl ? new PostgresProjectLocks(config.databaseUrl) : new LocalProjectLocks();
     cleanups.push(() => locks.close());
@@ -156,7 +155,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     hub = projectHub;
     cleanups.push(async () => projectHub.closeAll(1001, 'server shutting down'));
 
-    const app = createHttpApp(ctx);
+    const api = await createApiHandler(ctx);
     const web = await createWebHandler(config.webDistDir, log);
     let accepting = true;
 
@@ -177,7 +176,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (length > MAX_BODY_BYTES)
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       if (path.startsWith('/api/auth/')) return auth.handler(request);
-      return app.handle(request);
+      return api(request);
     };
 
     const upgradeProjectSocket = async (

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiProcess, FrameSocket, signUp, socketUrl, type TestUser } from './helpers';
+
+type Who = 'anonymous' | 'other' | 'owner';
+
+interface Fixture {
+  projectId: string;
+  /** A second project of the owner, for DELETE. */
+  doomedId: string;
+  keyId: string;
+  otherProjectId: string;
+}
+
+interface Case {
+  method: string;
+  path: (f: Fixture) => string;
+  body?: unknown;
+  /** Routes anyone may call. */
+  public?: boolean;
+  /** Status the owner gets. */
+  owner: number;
+  /**
+   * Routes that are not about one resource (lists, creation) succeed for another user too, on
+   * their own data; `leak` says whether the owner's data showed up.
+   */
+  own?: { status: number; leak: (body: string, f: Fixture) => boolean };
+}
+
+/**
+ * Every route of /openapi.json must have a case: a new route without one fails the test. Owner
+ * requests run in this order (side effects last).
+ */
+const CASES: Record<string, Case> = {
+  'GET /health': { method: 'GET', path: () => '/health', public: true, owner: 200 },
+  'GET /api/models': { method: 'GET', path: () => '/api/models', owner: 200, own: { status: 200, leak: () => false } },
+  'GET /api/projects': {
+    method: 'GET',
+    path: () => '/api/projects',
+    owner: 200,
+    own: { status: 200, leak: (body, f) => body.includes(f.projectId) },
+  },
+  'POST /api/projects': {
+    method: 'POST',
+    path: () => '/api/projects',
+    body: { prompt: 'A counter app', start: false },
+    owner: 201,
+    own: { status: 201, leak: (body, f) => body.includes(f.projectId) },
+  },
+  'GET /api/projects/{id}': { method: 'GET', path: (f) => `/api/projects/${f.projectId}`, owner: 200 },
+  'PATCH /api/projects/{id}': { method: 'PATCH', path: (f) => `/api/projects/${f.projectId}`, body: { name: 'Renamed' }, owner: 200 },
+  'POST /api/projects/{id}/preview-token': { method: 'POST', path: (f) => `/api/projects/${f.projectId}/preview-token`, owner: 200 },
+  'PUT /api/projects/{id}/file': {
+    method: 'PUT',
+    path: (f) => `/api/projects/${f.projectId}/file`,
+    body: { path: 'notes/readme.md', content: '# notes\n' },
+    owner: 200,
+  },
+  'GET /api/projects/{id}/files': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/files`, owner: 200 },
+  'GET /api/projects/{id}/file': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/file?path=notes%2Freadme.md`, owner: 200 },
+  'GET /api/projects/{id}/download': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/download`, owner: 200 },
+  'GET /api/projects/{id}/messages': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/messages`, owner: 200 },
+  'GET /api/projects/{id}/state': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/state`, owner: 200 },
+  'GET /api/projects/{id}/events': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/events?after=0`, owner: 200 },
+  'GET /api/projects/{id}/ws-token': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws-token`, owner: 200 },
+  'GET /api/projects/{id}/ws': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws`, owner: 426 },
+  'POST /api/projects/{id}/generate': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/generate`,
+    body: { description: 'A counter app' },
+    owner: 202,
+  },
+  'POST /api/projects/{id}/cancel': { method: 'POST', path: (f) => `/api/projects/${f.projectId}/cancel`, owner: 202 },
+  'POST /api/projects/{id}/messages': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/messages`,
+    body: { text: 'Make the button blue' },
+    owner: 202,
+  },
+  'DELETE /api/projects/{id}': { method: 'DELETE', path: (f) => `/api/projects/${f.doomedId}`, owner: 204 },
+  'GET /api/keys': { method: 'GET', path: () => '/api/keys', owner: 200, own: { status: 200, leak: (body, f) => body.includes(f.keyId) } },
+  'POST /api/keys': {
+    method: 'POST',
+    path: () => '/api/keys',
+    body: { provider: 'openai', key: 'sk-test-0123456789abcdef' },
+    owner: 201,
+    own: { status: 201, leak: (body, f) => body.includes(f.keyId) },
+  },
+  'DELETE /api/keys/{keyId}': { method: 'DELETE', path: (f) => `/api/keys/${f.keyId}`, owner: 204 },
+};
+
+describe('authorization: every route × {anonymous, another user, owner}', () => {
+  let api: ApiProcess;
+  let owner: TestUser;
+  let other: TestUser;
+  let fixture: Fixture;
+  let specRoutes: string[];
+
+  const call = async (who: Who, c: Case): Promise<Response> => {
+    const headers: Record<string, string> = {};
+    if (who === 'owner') headers.cookie = owner.cookie;
+    if (who === 'other') headers.cookie = other.cookie;
+    if (c.body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${api.url}${c.path(fixture)}`, {
+      method: c.method,
+      headers,
+      body: c.body === undefined ? undefined : JSON.stringify(c.body),
+    });
+  };
+
+  const json = async (path: string, init: RequestInit & { cookie: string }): Promise<{ id: string }> => {
+    const res = await fetch(`${api.url}${path}`, {
+      ...init,
+      headers: { cookie: init.cookie, 'content-type': 'application/json' },
+    });
+    expect(res.ok, `${path}: ${res.status}`).toBe(true);
+    return (await res.json()) as { id: string };
+  };
+
+  beforeAll(async () => {
+    api = await ApiProcess.start({ LATHE_MAX_ACTIVE_GENERATIONS: '5' });
+    owner = await signUp(api, 'owner');
+    other = await signUp(api, 'other');
+    const create = (cookie: string) =>
+      json('/api/projects', { method: 'POST', cookie, body: JSON.stringify({ prompt: 'A todo app', start: false }) });
+    fixture = {
+      projectId: (await create(owner.cookie)).id,
+      doomedId: (await create(owner.cookie)).id,
+      otherProjectId: (await create(other.cookie)).id,
+      keyId: (
+        await json('/api/keys', {
+          method: 'POST',
+          cookie: owner.cookie,
+          body: JSON.stringify({ provider: 'openrouter', key: 'sk-or-v1-secretsecret' }),
+        })
+      ).id,
+    };
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    specRoutes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+  });
+
+  afterAll(async () => {
+    await api?.dispose();
+  });
+
+  it('has a case for every route in /openapi.json, and no case for a route that is gone', () => {
+    expect(specRoutes.length).toBeGreaterThan(15);
+    expect([...specRoutes].sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it('anonymous callers get 401 on every non-public route', async () => {
+    for (const [name, c] of Object.entries(CASES)) {
+      const res = await call('anonymous', c);
+      if (c.public) {
+        expect(res.status, name).toBe(200);
+        continue;
+      }
+      expect(res.status, name).toBe(401);
+      expect(await res.json(), name).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
+    }
+  });
+
+  it("another user gets the same 404 as for a project that does not exist, and never sees the owner's data", async () => {
+    const missing = await fetch(`${api.url}/api/projects/${randomUUID()}`, { headers: { cookie: other.cookie } });
+    const missingBody = await missing.json();
+    for (const [name, c] of Object.entries(CASES)) {
+      if (c.public) continue;
+      const res = await call('other', c);
+      const text = await res.text();
+      if (c.own) {
+        expect(res.status, name).toBe(c.own.status);
+        expect(c.own.leak(text, fixture), `${name} leaks the owner's data`).toBe(false);
+        continue;
+      }
+      expect(res.status, name).toBe(404);
+      expect(JSON.parse(text), name).toEqual(
+        name.includes('/api/keys') ? { error: { code: 'not_found', message: 'key not found' } } : missingBody,
+      );
+    }
+    // Nothing the other user did changed the owner's project.
+    const mine = await fetch(`${api.url}/api/projects/${fixture.projectId}`, { headers: { cookie: owner.cookie } });
+    expect(((await mine.json()) as { name: string }).name).not.toBe('Renamed');
+  });
+
+  it('the owner succeeds on every route', async () => {
+    for (const [name, c] of Object.entries(CASES)) {
+      const res = await call('owner', c);
+      expect(res.status, `${name}: ${res.status === 200 ? '' : await res.clone().text()}`).toBe(c.owner);
+      if (name === 'POST /api/projects/{id}/messages') {
+        expect((await call('owner', CASES['POST /api/projects/{id}/cancel'] as Case)).status).toBe(202);
+      }
+    }
+  });
+
+  it('the project WebSocket: anonymous 401, another user 404 (even with a token for their own project), owner gets the snapshot', async () => {
+    await expect(new FrameSocket(socketUrl(api, fixture.projectId)).opened).rejects.toThrow('status 401');
+    await expect(new FrameSocket(socketUrl(api, fixture.projectId), { cookie: other.cookie }).opened).rejects.toThrow('status 404');
+    const otherToken = (await (
+      await fetch(`${api.url}/api/projects/${fixture.otherProjectId}/ws-token`, { headers: { cookie: other.cookie } })
+    ).json()) as { token: string };
+    await expect(
+      new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(otherToken.token)}`)).opened,
+    ).rejects.toThrow('status 401');
+    await expect(new FrameSocket(socketUrl(api, fixture.projectId, '?token=forged.token')).opened).rejects.toThrow('status 401');
+
+    const ownerToken = (await (
+      await fetch(`${api.url}/api/projects/${fixture.projectId}/ws-token`, { headers: { cookie: owner.cookie } })
+    ).json()) as { token: string };
+    for (const socket of [
+      new FrameSocket(socketUrl(api, fixture.projectId), { cookie: owner.cookie }),
+      new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(ownerToken.token)}`)),
+    ]) {
+      await socket.opened;
+      const first = await socket.next(() => true);
+      expect(first.frame).toBe('snapshot');
+      socket.close();
+    }
+  });
+
+  it('the preview: an unknown or rotated token is a 404 for everyone; the current token is not', async () => {
+    const preview = (token: string, cookie?: string) =>
+      fetch(`${api.url}/`, { headers: { host: `${token}.preview.localhost:${api.port}`, ...(cookie ? { cookie } : {}) } });
+    const project = (await (await fetch(`${api.url}/api/projects/${fixture.projectId}`, { headers: { cookie: owner.cookie } })).json()) as {
+      previewUrl: string;
+    };
+    const token = new URL(project.previewUrl).hostname.split('.')[0] ?? '';
+    expect(token).toMatch(/^[a-z0-9]{26}$/);
+    expect((await preview('a'.repeat(26))).status).toBe(404);
+    expect((await preview('a'.repeat(26), owner.cookie)).status).toBe(404);
+
+    const rotated = (await (
+      await fetch(`${api.url}/api/projects/${fixture.projectId}/preview-token`, { method: 'POST', headers: { cookie: owner.cookie } })
+    ).json()) as { previewUrl: string };
+    const fresh = new URL(rotated.previewUrl).hostname.split('.')[0] ?? '';
+    expect(fresh).not.toBe(token);
+    expect((await preview(token)).status).toBe(404);
+    expect((await preview(token, owner.cookie)).status).toBe(404);
+    const current = await preview(fresh);
+    expect(current.status).not.toBe(404);
+    expect(current.headers.get('set-cookie')).toBeNull();
+  });
+});

@@ -1,0 +1,241 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentEvent, ServerFrame } from '@lathe/protocol';
+import { parseServerFrame } from '@lathe/protocol';
+import createClient from 'openapi-fetch';
+import WebSocket from 'ws';
+import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
+import type { paths } from './generated/schema';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BUN = join(ROOT, 'node_modules/.bin/bun');
+const MAIN = join(ROOT, 'apps/api/src/main.ts');
+export const SANDBOX_DIR = join(tmpdir(), 'lathe-api-test-sandboxes');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** One spawned API process (`bun apps/api/src/main.ts`) with its own database and data dir. */
+export class ApiProcess {
+  proc: ChildProcess | null = null;
+  output = '';
+  exit: Promise<number | null> = Promise.resolve(null);
+
+  private constructor(
+    readonly port: number,
+    readonly env: Record<string, string>,
+    readonly dataDir: string,
+    private readonly pg: TestPostgres,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get origin(): string {
+    return `http://localhost:${this.port}`;
+  }
+
+  static async start(extraEnv: Record<string, string> = {}): Promise<ApiProcess> {
+    const pg = await createTestPostgresUrl();
+    const dataDir = await mkdtemp(join(tmpdir(), 'lathe-api-test-'));
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: pg.url,
+      LATHE_DATA_DIR: dataDir,
+      LATHE_SANDBOX: 'local',
+      // Shared by every test server, so the template's dependencies are installed once.
+      LATHE_SANDBOX_DIR: SANDBOX_DIR,
+      LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
+      LATHE_WEB_DIST: join(dataDir, 'no-web-build'),
+      ...extraEnv,
+    };
+    // npm registry settings reach sandboxes that install packages.
+    for (const name of ['npm_config_registry', 'NODE_EXTRA_CA_CERTS', 'npm_config_cafile', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
+      const value = process.env[name];
+      if (value && !(name in env)) env[name] = value;
+    }
+    const api = new ApiProcess(port, env, dataDir, pg);
+    await api.launch();
+    return api;
+  }
+
+  /** Starts the process (again, after a kill) and waits for /health. */
+  async launch(): Promise<void> {
+    const proc = spawn(BUN, [MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      this.output += d.toString();
+    });
+    this.exit = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`api exited with ${proc.exitCode}:\n${this.output}`);
+      try {
+        const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`api did not become healthy:\n${this.output}`);
+  }
+
+  /** Sends a signal to the whole process group (the server and everything it started). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.proc?.pid) {
+      try {
+        process.kill(-this.proc.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      this.proc.kill('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), 20_000);
+      await this.exit;
+      clearTimeout(timer);
+    }
+    // Anything left in the group (dev servers) goes too.
+    this.signal('SIGKILL');
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.pg.drop().catch(() => {});
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface TestUser {
+  email: string;
+  cookie: string;
+  id: string;
+}
+
+let userCounter = 0;
+
+/** Signs up through better-auth and returns the session cookie. */
+export async function signUp(api: ApiProcess, name = 'user'): Promise<TestUser> {
+  const email = `${name}-${Date.now()}-${userCounter++}@example.test`;
+  const res = await fetch(`${api.url}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: api.origin },
+    body: JSON.stringify({ email, password: 'correct horse battery', name }),
+  });
+  if (!res.ok) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { user: { id: string } };
+  return { email, id: body.user.id, cookie: cookieOf(res) };
+}
+
+export async function signIn(api: ApiProcess, email: string): Promise<string> {
+  const res = await fetch(`${api.url}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: api.origin },
+    body: JSON.stringify({ email, password: 'correct horse battery' }),
+  });
+  if (!res.ok) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  return cookieOf(res);
+}
+
+function cookieOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
+export function client(api: ApiProcess, cookie?: string) {
+  return createClient<paths>({ baseUrl: api.url, headers: cookie ? { cookie } : {} });
+}
+
+/** A project socket that collects frames; `next` waits for one matching a predicate. */
+export class FrameSocket {
+  readonly frames: ServerFrame[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private waiters: { test: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
+
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.ws = new WebSocket(url, { headers });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+      this.ws.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.ws.on('message', (data) => {
+      const parsed = parseServerFrame(data.toString());
+      if (!parsed.ok) throw new Error(`bad frame: ${parsed.error}`);
+      this.frames.push(parsed.value);
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.test(parsed.value)) return true;
+        w.resolve(parsed.value);
+        return false;
+      });
+    });
+  }
+
+  events(): AgentEvent[] {
+    return this.frames.flatMap((f) => (f.frame === 'event' ? [f.event] : []));
+  }
+
+  next(test: (f: ServerFrame) => boolean, timeoutMs = 120_000): Promise<ServerFrame> {
+    const found = this.frames.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.length} frames`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
+    });
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export function socketUrl(api: ApiProcess, projectId: string, query = ''): string {
+  return `ws://127.0.0.1:${api.port}/api/projects/${projectId}/ws${query}`;
+}
+
+export const isEvent =
+  (type: AgentEvent['type']) =>
+  (f: ServerFrame): boolean =>
+    f.frame === 'event' && f.event.type === type;

@@ -1,0 +1,89 @@
+import type { AgentEvent } from '@lathe/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiProcess, client, FrameSocket, isEvent, signUp, socketUrl, type TestUser } from './helpers';
+
+describe('project WebSocket: reconnect, several viewers, malformed input', () => {
+  let api: ApiProcess;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    // A rate-limited offline model, so the generation is still running when the socket drops.
+    api = await ApiProcess.start({ LATHE_OFFLINE_TOKENS_PER_SECOND: '4000' });
+    user = await signUp(api, 'reconnect');
+  });
+
+  afterAll(async () => {
+    await api?.dispose();
+  });
+
+  it('a socket dropped mid-generation resumes with afterSeq and gets every event exactly once, in order', async () => {
+    const http = client(api, user.cookie);
+    const project = (await http.POST('/api/projects', { body: { prompt: 'A notes app', start: false } })).data;
+    if (!project) throw new Error('no project');
+
+    const watcher = new FrameSocket(socketUrl(api, project.id), { cookie: user.cookie });
+    const first = new FrameSocket(socketUrl(api, project.id), { cookie: user.cookie });
+    await Promise.all([watcher.opened, first.opened]);
+    first.send({ type: 'generate', description: 'A notes app with a list and an editor' });
+    await first.next(() => first.events().filter((e) => e.type === 'file_chunk').length >= 20);
+    first.ws.terminate();
+    await first.closed;
+    const seen = first.events();
+    const lastSeq = seen.at(-1)?.seq ?? 0;
+    expect(lastSeq).toBeGreaterThan(0);
+
+    const second = new FrameSocket(socketUrl(api, project.id, `?after=${lastSeq}`), { cookie: user.cookie });
+    await second.opened;
+    const end = await second.next((f) => isEvent('generation_complete')(f) || isEvent('error')(f), 170_000);
+    expect(end).toMatchObject({ event: { type: 'generation_complete' } });
+    // It was really mid-generation: the second socket got events the first never saw.
+    expect(second.events().length).toBeGreaterThan(0);
+
+    const combined = [...seen, ...second.events()];
+    const seqs = combined.map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    const log = (await http.GET('/api/projects/{id}/events', { params: { path: { id: project.id }, query: { after: 0, limit: 1000 } } }))
+      .data as AgentEvent[];
+    expect(combined).toEqual(log.slice(0, combined.length));
+
+    // The socket that stayed got the very same stream.
+    await watcher.next(isEvent('generation_complete'));
+    expect(watcher.events()).toEqual(combined);
+
+    // resume {afterSeq} on an open socket replays from there, again exactly once.
+    const third = new FrameSocket(socketUrl(api, project.id, `?after=${seqs.length}`), { cookie: user.cookie });
+    await third.opened;
+    await third.next((f) => f.frame === 'snapshot');
+    third.send({ type: 'resume', afterSeq: 5 });
+    await third.next(() => third.events().at(-1)?.seq === seqs.length);
+    expect(third.events().map((e) => e.seq)).toEqual(seqs.slice(5));
+
+    for (const s of [watcher, second, third]) s.close();
+  });
+
+  it('answers malformed messages with an error frame and keeps the socket open', async () => {
+    const http = client(api, user.cookie);
+    const project = (await http.POST('/api/projects', { body: { prompt: 'A clock', start: false } })).data;
+    if (!project) throw new Error('no project');
+    const socket = new FrameSocket(socketUrl(api, project.id), { cookie: user.cookie });
+    await socket.opened;
+    await socket.next((f) => f.frame === 'snapshot');
+    for (const bad of [
+      'not json',
+      '{"type":"bogus"}',
+      '{"type":"generate"}',
+      JSON.stringify({ type: 'generate', description: 'x'.repeat(20_001) }),
+      '[]',
+    ]) {
+      const before = socket.frames.length;
+      socket.send(bad);
+      const reply = await socket.next((f) => socket.frames.indexOf(f) >= before && f.frame === 'error');
+      expect(reply).toMatchObject({ frame: 'error', error: { code: 'bad_message' } });
+    }
+    const before = socket.frames.length;
+    socket.send({ type: 'get_state' });
+    const snap = await socket.next((f) => socket.frames.indexOf(f) >= before && f.frame === 'snapshot');
+    expect(snap).toMatchObject({ frame: 'snapshot', snapshot: { projectId: project.id, state: 'IDLE' } });
+    socket.close();
+  });
+});
