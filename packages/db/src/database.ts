@@ -182,11 +182,21 @@ async function openPglite(dir: string): Promise<Database> {
   };
 }
 
+// /health must answer even when the server hangs, so a ping that takes this long counts as down.
+const PING_TIMEOUT_MS = 5_000;
+
 async function ping(orm: Orm): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+  });
+  const query = orm.execute(sql`select 1`).then(
+    () => true,
+    () => false,
+  );
   try {
-    await orm.execute(sql`select 1`);
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([query, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -136,6 +136,21 @@ describe('migrations', () => {
   });
 });
 
+describe('ping', () => {
+  it('turns false when the PostgreSQL database goes away', async () => {
+    const pg = await createTestPostgresUrl();
+    const db = await createDatabase({ url: pg.url, dataDir: '/nonexistent' });
+    try {
+      expect(await db.ping()).toBe(true);
+      await pg.drop();
+      expect(await db.ping()).toBe(false);
+    } finally {
+      await db.close();
+      await pg.drop();
+    }
+  });
+});
+
 describe('PGlite', () => {
   let dataDir: string;
   beforeAll(async () => {
