@@ -311,7 +311,13 @@ export class CodeGeneratorAgent {
   }
 
   private async ask(role: 'designer', messages: ChatMessage[], signal: AbortSignal): Promise<string> {
-    const result = await this.llm.stream({ role, messages, signal, onDelta: () => undefined });
+    const result = await this.llm.stream({
+      role,
+      messages,
+      signal,
+      onDelta: () => undefined,
+      onRestart: ({ attempt, reason }) => void this.log(`Retrying the ${role} request (attempt ${attempt + 1}): ${reason}.`),
+    });
     await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
     return result.text;
   }

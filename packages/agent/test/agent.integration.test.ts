@@ -101,9 +101,7 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
       const tsc = await p.sandbox.exec({ shell: 'node node_modules/typescript/bin/tsc --noEmit' });
       expect(tsc.stdout + tsc.stderr).toBe('');
       expect(tsc.exitCode).toBe(0);
-      const build = await p.sandbox.exec({
-        shell: 'node node_modules/vite/bin/vite.js build --outDir /tmp/lathe-agent-build-' + p.projectId,
-      });
+      const build = await p.sandbox.exec({ shell: 'node node_modules/vite/bin/vite.js build' });
       expect(build.exitCode).toBe(0);
 
       // A follow-up: a new round on top of the existing files.
