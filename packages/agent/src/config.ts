@@ -27,7 +27,8 @@ export interface AgentConfig {
 }
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
-/** Base URL placeholder for the offline model; the server replaces it with the local model's URL. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/** The model name sent to the built-in offline model. */
 export const OFFLINE_MODEL_NAME = 'lathe-offline';
 
 const DEFAULT_MODELS: Record<LlmRole, string> = {
@@ -61,11 +62,9 @@ function str(env: Record<string, string | undefined>, ...names: string[]): strin
 export function loadAgentConfig(env: Record<string, string | undefined>): AgentConfig {
   const apiKey = str(env, 'LATHE_LLM_API_KEY', 'OPENROUTER_API_KEY', 'OPENAI_API_KEY');
   const offline = apiKey === undefined;
-  const baseUrl =
-    str(env, 'LATHE_LLM_BASE_URL') ??
-    (str(env, 'LATHE_LLM_API_KEY', 'OPENROUTER_API_KEY') === undefined && str(env, 'OPENAI_API_KEY')
-      ? 'https://api.openai.com/v1'
-      : OPENROUTER_BASE_URL);
+  // An OpenAI key on its own means OpenAI; any other key means OpenRouter unless a base URL is set.
+  const onlyOpenAi = str(env, 'LATHE_LLM_API_KEY', 'OPENROUTER_API_KEY') === undefined && str(env, 'OPENAI_API_KEY') !== undefined;
+  const baseUrl = str(env, 'LATHE_LLM_BASE_URL') ?? (onlyOpenAi ? OPENAI_BASE_URL : OPENROUTER_BASE_URL);
   const fallbackModel = str(env, 'LATHE_MODEL');
   const role = (r: LlmRole, name: string): RoleModel => ({
     baseUrl,

