@@ -105,7 +105,11 @@ describe('streamReducer, in order', () => {
     ]);
     expect(selectPreviewUrl(state)).toBe('http://abc.preview.localhost:3000/');
     expect(selectMessages(state).map((m) => m.content)).toEqual(['a todo app', 'Built it.']);
-    expect(state.logs.map((l) => l.text)).toEqual(['added 3 packages', 'VITE ready']);
+    expect(state.logs.filter((l) => l.source !== 'agent').map((l) => l.text)).toEqual(['added 3 packages', 'VITE ready']);
+    expect(state.logs.map((l) => l.text)).toContain('Dev server ready at http://abc.preview.localhost:3000/');
+    expect(state.logs.map((l) => l.text)).toContain('Wrote src/App.tsx (58 bytes)');
+    expect(state.logs.map((l) => l.text)).toContain('IMPLEMENTING_PHASE → COMPLETE');
+    expect(state.logs.at(-2)?.text).toBe('Review: no errors');
     expect(state.completed?.files).toBe(3);
   });
 

@@ -157,6 +157,13 @@ function foldPhase(phases: StreamState['phases'], index: number, change: (p: Pha
   return known && next === known ? phases : { ...phases, [index]: next };
 }
 
+/** Adds a log line keyed by the event's seq, keeping the newest LOG_CAP lines. */
+function addLog(state: StreamState, event: AgentEvent, stream: LogLine['stream'], text: string, source: LogSource = 'agent'): StreamState {
+  const logs = insertBySeq(state.logs, { seq: event.seq, at: event.at, source, stream, text });
+  if (logs === state.logs) return state;
+  return { ...state, logs: logs.length > LOG_CAP ? logs.slice(logs.length - LOG_CAP) : logs };
+}
+
 function foldEvent(state: StreamState, event: AgentEvent): StreamState {
   const base: StreamState = event.seq > state.lastSeq ? { ...state, lastSeq: event.seq } : state;
   switch (event.type) {
@@ -167,11 +174,16 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
     }
     case 'file_end': {
       const files = foldFile(base.files, event);
-      const { phaseIndex, path } = event.payload;
+      const { phaseIndex, path, size } = event.payload;
       const phases = foldPhase(base.phases, phaseIndex, (p) =>
         p.completedFiles.includes(path) ? p : { ...p, completedFiles: [...p.completedFiles, path].sort() },
       );
-      return files === base.files && phases === base.phases ? base : { ...base, files, phases };
+      return addLog(
+        files === base.files && phases === base.phases ? base : { ...base, files, phases },
+        event,
+        'stdout',
+        `Wrote ${path} (${size} bytes)`,
+      );
     }
     case 'phase_designing':
     case 'phase_designed': {
@@ -180,37 +192,46 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
       const phases = foldPhase(base.phases, phaseIndex, (p) => (spec && event.seq > p.specSeq ? { ...p, spec, specSeq: event.seq } : p));
       return phases === base.phases ? base : { ...base, phases };
     }
-    case 'state_change':
-      if (base.stateChange && base.stateChange.seq >= event.seq) return base;
-      return { ...base, stateChange: { seq: event.seq, to: event.payload.to } };
-    case 'server_started':
-      if (base.preview && base.preview.seq >= event.seq) return base;
-      return { ...base, preview: { seq: event.seq, url: event.payload.previewUrl } };
+    case 'state_change': {
+      const logged = addLog(base, event, 'stdout', `${event.payload.from} → ${event.payload.to}`);
+      if (logged.stateChange && logged.stateChange.seq >= event.seq) return logged;
+      return { ...logged, stateChange: { seq: event.seq, to: event.payload.to } };
+    }
+    case 'server_started': {
+      const logged = addLog(base, event, 'stdout', `Dev server ready${event.payload.previewUrl ? ` at ${event.payload.previewUrl}` : ''}`);
+      if (logged.preview && logged.preview.seq >= event.seq) return logged;
+      return { ...logged, preview: { seq: event.seq, url: event.payload.previewUrl } };
+    }
     case 'message': {
       const { id, role, content } = event.payload;
       const existing = base.messages[id];
       if (existing && existing.seq >= event.seq) return base;
       return { ...base, messages: { ...base.messages, [id]: { id, seq: event.seq, at: event.at, role, content } } };
     }
-    case 'log': {
-      const line: LogLine = { seq: event.seq, at: event.at, ...event.payload };
-      const inserted = insertBySeq(base.logs, line);
-      if (inserted === base.logs) return base;
-      return { ...base, logs: inserted.length > LOG_CAP ? inserted.slice(inserted.length - LOG_CAP) : inserted };
-    }
+    case 'log':
+      return addLog(base, event, event.payload.stream, event.payload.text, event.payload.source);
     case 'error': {
       const errors = insertBySeq(base.errors, { seq: event.seq, at: event.at, ...event.payload });
-      return errors === base.errors ? base : { ...base, errors };
+      return errors === base.errors
+        ? base
+        : addLog({ ...base, errors }, event, 'stderr', `${event.payload.code}: ${event.payload.message}`);
     }
     case 'review_result': {
       const reviews = insertBySeq(base.reviews, { seq: event.seq, ...event.payload });
-      return reviews === base.reviews ? base : { ...base, reviews };
+      if (reviews === base.reviews) return base;
+      const n = event.payload.errors.length;
+      const summary = n === 0 ? 'Review: no errors' : `Review: ${n} error${n === 1 ? '' : 's'} found`;
+      return addLog({ ...base, reviews }, event, n === 0 ? 'stdout' : 'stderr', summary);
     }
     case 'generation_complete':
       if (base.completed && base.completed.seq >= event.seq) return base;
       return { ...base, completed: { seq: event.seq, ...event.payload } };
+    case 'deps_installed': {
+      const { packages, ok } = event.payload;
+      if (packages.length === 0) return base;
+      return addLog(base, event, ok ? 'stdout' : 'stderr', `${ok ? 'Installed' : 'Could not install'} ${packages.join(', ')}`);
+    }
     case 'files_written':
-    case 'deps_installed':
       return base;
   }
 }

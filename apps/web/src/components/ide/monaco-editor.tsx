@@ -135,6 +135,7 @@ export default function CodeEditor({ path, value, readOnly, onChange, onSave }: 
         tabSize: 2,
         renderLineHighlight: 'gutter',
         bracketPairColorization: { enabled: true },
+        stickyScroll: { enabled: false },
       }}
       loading={<div className="p-4 text-sm text-faint">Loading editor…</div>}
     />

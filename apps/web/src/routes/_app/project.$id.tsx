@@ -253,7 +253,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
       )}
       <Split
         direction="row"
-        initial={340}
+        initial={300}
         min={260}
         minRest={640}
         label="Resize chat"
@@ -273,7 +273,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         second={
           <Split
             direction="column"
-            initial={logsOpen ? 180 : 32}
+            initial={logsOpen ? 150 : 32}
             min={32}
             minRest={200}
             sizeSecond
@@ -283,7 +283,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
             first={
               <Split
                 direction="row"
-                initial={Math.round((typeof window === 'undefined' ? 1280 : window.innerWidth) * 0.36)}
+                initial={Math.round((window.innerWidth - 300) * 0.58)}
                 min={320}
                 minRest={300}
                 label="Resize editor"
@@ -291,8 +291,8 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
                 first={
                   <Split
                     direction="row"
-                    initial={200}
-                    min={140}
+                    initial={170}
+                    min={120}
                     minRest={200}
                     label="Resize file tree"
                     className="h-full"

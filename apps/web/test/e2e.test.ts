@@ -1,0 +1,217 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT } from './support';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
+const PASSWORD = 'correct horse battery';
+const NEW_TITLE = 'Groceries Today';
+
+let api: ApiServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await ensureWebBuild();
+  // Slow enough that a file is visibly written token by token.
+  api = await ApiServer.start({ LATHE_OFFLINE_TOKENS_PER_SECOND: '150' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.dispose();
+}, 60_000);
+
+/** Console errors and uncaught exceptions of the IDE itself (the generated app is not ours). */
+function watchErrors(page: Page, origin: string): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && msg.location().url.startsWith(origin)) errors.push(`console: ${msg.text()}`);
+  });
+  return errors;
+}
+
+async function register(page: Page, name: string): Promise<string> {
+  const email = `${name}-${Date.now()}@example.test`;
+  await page.goto(`${api.origin}/register`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const landed = page.getByRole('heading', { name: 'What do you want to build?' });
+  const failed = page.getByRole('alert');
+  await landed.or(failed).first().waitFor();
+  if (await failed.isVisible()) throw new Error(`sign-up failed: ${await failed.textContent()}`);
+  return email;
+}
+
+async function previewFrame(page: Page): Promise<Frame> {
+  const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
+  const frame = await handle?.contentFrame();
+  if (!frame) throw new Error('the preview iframe has no frame');
+  return frame;
+}
+
+/** The text Monaco currently renders (it draws spaces as U+00A0). */
+const editorText = (page: Page) =>
+  page
+    .locator('.monaco-editor .view-lines')
+    .textContent()
+    .then((t) => (t ?? '').replaceAll('\u00a0', ' '));
+
+describe('the IDE against the real API (offline model, local sandbox)', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let projectUrl = '';
+  let projectId = '';
+  let previewUrl = '';
+
+  it('builds a todo app from one sentence, live, and lets the user edit, download and come back to it', async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    const errors = watchErrors(page, api.origin);
+    const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+
+    // Signed out, the app sends the user to sign in and remembers where they were going.
+    await page.goto(`${api.origin}/`);
+    await page.waitForURL(/\/login\?redirect=/);
+    await shot('01-login');
+
+    await register(page, 'ada');
+    await page.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
+    await shot('02-project-list');
+
+    await page.getByLabel('What do you want to build?').fill('a todo app');
+    await page.getByRole('button', { name: 'Build it' }).click();
+    await page.waitForURL(/\/project\/[^/]+$/);
+    projectUrl = page.url();
+    projectId = projectUrl.split('/').pop() ?? '';
+
+    // Phases advance: the current phase is being written...
+    await page.locator('[data-testid=phase-timeline] li[aria-current=step][data-phase-status=implementing]').waitFor();
+    // ...and the file being written shows its text arriving in Monaco, read-only until it is done.
+    const streaming = await page.waitForFunction(() => {
+      const state = document.querySelector('[data-testid=save-state]')?.getAttribute('data-state');
+      const text = document.querySelector('.monaco-editor .view-lines')?.textContent ?? '';
+      const tab = document.querySelector('[role=tab][aria-selected=true]')?.getAttribute('title');
+      return state === 'writing' && text.trim().length > 0 && tab ? { tab, text } : null;
+    });
+    const midStream = await streaming.jsonValue();
+    if (!midStream) throw new Error('unreachable: waitForFunction resolves with a truthy value');
+    expect(midStream.text.length).toBeGreaterThan(0);
+    await shot('03-streaming');
+
+    // The round completes with every phase done, and the preview serves the generated app.
+    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+    const statuses = await page
+      .locator('[data-testid=phase-timeline] > li')
+      .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-phase-status')));
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    expect(statuses).toEqual(statuses.map(() => 'done'));
+    const finalFile = await page.request.get(`${api.origin}/api/projects/${projectId}/file?path=${encodeURIComponent(midStream.tab)}`);
+    expect(finalFile.ok()).toBe(true);
+    expect(((await finalFile.json()) as { content: string }).content.length).toBeGreaterThan(0);
+
+    const frameLocator = page.locator('[data-testid=preview-frame]');
+    await frameLocator.waitFor();
+    previewUrl = (await frameLocator.getAttribute('src')) ?? '';
+    expect(previewUrl).toMatch(/^http:\/\/[a-z0-9]+\.preview\.localhost:\d+\/$/);
+    let frame = await previewFrame(page);
+    await frame.getByPlaceholder('What needs doing?').waitFor({ timeout: 120_000 });
+    await frame.getByPlaceholder('What needs doing?').fill('Buy milk');
+    await frame.getByRole('button', { name: 'Add' }).click();
+    await frame.getByText('Buy milk').waitFor();
+    await shot('04-preview-todo-added');
+
+    // Editing App.tsx in Monaco updates the preview by hot reload: the page is not reloaded.
+    await frame.evaluate(() => {
+      (window as unknown as { __latheMarker: string }).__latheMarker = 'kept';
+    });
+    await page.locator('[data-path="src/App.tsx"]').click();
+    await page.locator('[role=tab][aria-selected=true][title="src/App.tsx"]').waitFor();
+    await page.waitForFunction(() =>
+      document.querySelector('.monaco-editor .view-lines')?.textContent?.replaceAll('\u00a0', ' ').includes('Todo List'),
+    );
+    await page.locator('.monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+F');
+    await page.keyboard.type('Todo List');
+    await page.keyboard.press('Escape');
+    await page.keyboard.type(NEW_TITLE);
+    await page.keyboard.press('Control+S');
+    await page.locator('[data-testid=save-state][data-state=saved]').waitFor();
+    expect(await editorText(page)).toContain(`<h1 className="mt-2 text-4xl font-bold tracking-tight">${NEW_TITLE}</h1>`);
+    frame = await previewFrame(page);
+    await frame.waitForFunction((title) => document.querySelector('h1')?.textContent === title, NEW_TITLE, { timeout: 60_000 });
+    expect(await frame.evaluate(() => (window as unknown as { __latheMarker?: string }).__latheMarker)).toBe('kept');
+    await shot('05-title-hot-reloaded');
+
+    // The ZIP holds the project, with the edit.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download ZIP' }).click()]);
+    const zipPath = join(ARTIFACTS, 'project.zip');
+    await download.saveAs(zipPath);
+    const entries = unzipSync(new Uint8Array(await readFile(zipPath)));
+    const appEntry = Object.keys(entries).find((name) => name === 'src/App.tsx' || name.endsWith('/src/App.tsx'));
+    expect(appEntry).toBeDefined();
+    expect(strFromU8(entries[appEntry ?? ''] ?? new Uint8Array())).toContain(NEW_TITLE);
+
+    // After a reload the files, the conversation and the state are all back.
+    await page.reload();
+    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor();
+    await page.locator('[data-path="src/App.tsx"]').waitFor();
+    await page.locator('[data-path="src/components/TodoApp.tsx"]').waitFor();
+    await page.getByTestId('chat-log').getByText('a todo app', { exact: true }).waitFor();
+    await page
+      .getByTestId('chat-log')
+      .getByText(/^Done in \d+ phases?/)
+      .waitFor();
+    await page.locator('[role=tab][aria-selected=true][title="src/App.tsx"]').waitFor();
+    await page.waitForFunction(
+      (title) => document.querySelector('.monaco-editor .view-lines')?.textContent?.replaceAll('\u00a0', ' ').includes(title),
+      NEW_TITLE,
+    );
+    await page.locator('[data-testid=preview-frame]').waitFor();
+    await shot('06-after-reload');
+
+    expect(errors).toEqual([]);
+
+    // Signing out locks the project away again.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(projectUrl);
+    await page.waitForURL(/\/login\?redirect=/);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await shot('07-signed-out');
+    await context.close();
+  }, 420_000);
+
+  it("keeps another user out of the first user's project and its preview", async () => {
+    expect(projectId).not.toBe('');
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page2 = await other.newPage();
+    await register(page2, 'eve');
+    await page2.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
+    await page2.getByText('No projects yet').waitFor();
+
+    await page2.goto(projectUrl);
+    await page2.getByRole('heading', { name: 'Project not found' }).waitFor();
+    expect(await page2.locator('[data-testid=preview-frame]').count()).toBe(0);
+    await page2.screenshot({ path: join(ARTIFACTS, '08-other-user.png') });
+
+    // The API answers as if the project did not exist, so its preview host is never revealed.
+    for (const path of ['', '/files', '/state', '/messages', '/events', '/ws-token', '/download']) {
+      const res = await page2.request.get(`${api.origin}/api/projects/${projectId}${path}`);
+      expect(res.status(), path).toBe(404);
+      expect(await res.text()).not.toContain(new URL(previewUrl).hostname);
+    }
+    const list = await page2.request.get(`${api.origin}/api/projects`);
+    expect(await list.json()).toEqual([]);
+    // A host that is not a project's token serves nothing.
+    const guessed = await page2.goto(previewUrl.replace(/^http:\/\/[a-z0-9]+/, 'http://aaaaaaaaaaaaaaaaaaaaaaaa'));
+    expect(guessed?.status()).toBe(404);
+    await other.close();
+  }, 120_000);
+});

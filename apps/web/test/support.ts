@@ -1,0 +1,144 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const WEB = join(ROOT, 'apps/web');
+export const DIST = join(WEB, 'dist');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}:\n${output}`))));
+  });
+}
+
+/** The production build the API serves; built once when it is missing (e.g. in a clean clone). */
+export async function ensureWebBuild(): Promise<void> {
+  if (existsSync(join(DIST, 'server/server.js')) && existsSync(join(DIST, 'client'))) return;
+  await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], WEB);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The real API (`bun apps/api/src/main.ts`) serving the web build, on its own database and data dir. */
+export class ApiServer {
+  private constructor(
+    private readonly proc: ChildProcess,
+    private readonly exited: Promise<void>,
+    private readonly pg: TestPostgres,
+    private readonly dataDir: string,
+    readonly port: number,
+    private readonly out: { text: string },
+  ) {}
+
+  /** Browsers use localhost so preview hosts (<token>.preview.localhost) share the port. */
+  get origin(): string {
+    return `http://localhost:${this.port}`;
+  }
+
+  get output(): string {
+    return this.out.text;
+  }
+
+  static async start(extraEnv: Record<string, string>): Promise<ApiServer> {
+    const pg = await createTestPostgresUrl();
+    const dataDir = await mkdtemp(join(tmpdir(), 'lathe-web-e2e-'));
+    const port = await freePort();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: pg.url,
+      LATHE_DATA_DIR: dataDir,
+      LATHE_SANDBOX: 'local',
+      LATHE_WEB_DIST: DIST,
+      ...extraEnv,
+    };
+    // Sandboxes that install packages need the same registry and CA settings as this machine.
+    for (const name of ['npm_config_registry', 'NODE_EXTRA_CA_CERTS', 'npm_config_cafile', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
+      const value = process.env[name];
+      if (value && !(name in env)) env[name] = value;
+    }
+    const out = { text: '' };
+    const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'apps/api/src/main.ts')], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    proc.stdout?.on('data', (d: Buffer) => {
+      out.text += d.toString();
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      out.text += d.toString();
+    });
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    const server = new ApiServer(proc, exited, pg, dataDir, port, out);
+    for (;;) {
+      if (proc.exitCode !== null) {
+        await server.dispose();
+        throw new Error(`the API exited with ${proc.exitCode}:\n${out.text}`);
+      }
+      const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.ok)
+        .catch(() => false);
+      if (ok) return server;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Stops the API and everything it started (sandbox dev servers share its process group). */
+  async dispose(): Promise<void> {
+    const pid = this.proc.pid;
+    if (pid && this.proc.exitCode === null && this.proc.signalCode === null) {
+      process.kill(-pid, 'SIGTERM');
+      const kill = setTimeout(() => process.kill(-pid, 'SIGKILL'), 15_000);
+      await this.exited;
+      clearTimeout(kill);
+    }
+    if (pid) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // the group is already gone
+      }
+    }
+    await this.pg.drop().catch(() => undefined);
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
