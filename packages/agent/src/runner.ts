@@ -178,7 +178,16 @@ export class CodeGeneratorAgent {
     const signal = this.roundAbort?.signal;
     const work = effects.filter((e) => e.type !== 'abort_work' && e.type !== 'rejected' && e.type !== 'report_state');
     if (work.length === 0 || !signal) return;
-    this.work = this.work.then(() => this.perform(work, signal));
+    this.work = this.work.then(() => this.perform(work, signal)).catch((e: unknown) => this.onUnrecordable(e));
+  }
+
+  /**
+   * Even reporting a failure failed (the store is unreachable): stop the round and show the
+   * error in the in-memory state, so callers of getState() see it and a later command can retry.
+   */
+  private onUnrecordable(e: unknown): void {
+    this.abortRound();
+    this.snapshot = { ...this.snapshot, state: 'ERROR', lastError: toErrorInfo(e, 'store_unavailable') };
   }
 
   private abortRound(): void {
@@ -316,7 +325,7 @@ export class CodeGeneratorAgent {
       messages,
       signal,
       onDelta: () => undefined,
-      onRestart: ({ attempt, reason }) => void this.log(`Retrying the ${role} request (attempt ${attempt + 1}): ${reason}.`),
+      onRestart: (info) => void this.log(retryMessage(role, info)),
     });
     await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
     return result.text;
@@ -439,11 +448,11 @@ export class CodeGeneratorAgent {
       messages,
       signal,
       onDelta: (text) => enqueue(parser.push(text)),
-      onRestart: ({ attempt, reason }) => {
+      onRestart: (info) => {
         parser = createHeredocParser();
         pending = pending.then(async () => {
-          for (const p of this.writing) this.writing.delete(p);
-          await this.log(`Retrying the ${role} request (attempt ${attempt + 1}): ${reason}.`);
+          this.writing.clear();
+          await this.log(retryMessage(role, info));
         });
       },
     });
@@ -602,6 +611,10 @@ export class CodeGeneratorAgent {
     const error: ErrorInfo = toErrorInfo(e, 'event_log_failed');
     void this.dispatch({ type: 'failed', error });
   }
+}
+
+function retryMessage(role: string, info: { attempt: number; reason: string; delayMs: number }): string {
+  return `Retrying the ${role} request (attempt ${info.attempt + 1}) after ${Math.round(info.delayMs)} ms: ${info.reason}.`;
 }
 
 /** Diagnostics may name files absolutely or with "./"; the agent stores project-relative paths. */

@@ -70,7 +70,8 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     expect(model.requests.map((r) => r.role)).toEqual(['designer', 'designer', 'implementer', 'implementer']);
-    expect(logs(p.events).some((l) => l.includes('HTTP 429'))).toBe(true);
+    // Retry-After: 1 (second) is honoured instead of the 20 ms backoff.
+    expect(logs(p.events).some((l) => l.includes('after 1000 ms: the model answered HTTP 429'))).toBe(true);
     expect(logs(p.events).some((l) => l.includes('HTTP 500'))).toBe(true);
     expect(await storedFiles(h, p.projectId)).toEqual(expectedFiles('a counter'));
   });

@@ -47,12 +47,8 @@ function baseApp(ctx: { kind: string; request: string; history: string[] }): Off
   return buildApp(ctx.kind === 'generate' ? ctx.request : (ctx.history[0] ?? ctx.request));
 }
 
-function isFollowUp(ctx: { kind: string; existingFiles?: string[] }, hasApp: boolean): boolean {
-  return ctx.kind === 'message' && hasApp;
-}
-
 function design(ctx: DesignerContext): PhaseSpec {
-  if (isFollowUp(ctx, ctx.existingFiles.includes('src/App.tsx'))) {
+  if (ctx.kind === 'message' && ctx.existingFiles.includes('src/App.tsx')) {
     return {
       name: 'Follow-up',
       description: `Apply the request: ${ctx.request.slice(0, 300)}`,
