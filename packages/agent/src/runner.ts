@@ -5,6 +5,7 @@ import {
   type ErrorInfo,
   isActiveState,
   LatheError,
+  LIMITS,
   type NewEvent,
   type PhaseSpec,
   toErrorInfo,
@@ -418,6 +419,14 @@ export class CodeGeneratorAgent {
           case 'file_end':
             if (skipping === item.path) {
               skipping = null;
+              break;
+            }
+            if (Buffer.byteLength(item.content, 'utf8') > LIMITS.fileBytes) {
+              this.writing.delete(item.path);
+              await this.emit({
+                type: 'error',
+                payload: { code: 'file_too_large', message: `"${item.path}" is larger than ${LIMITS.fileBytes} bytes and was not saved.` },
+              });
               break;
             }
             await this.commitFile(item.path, item.content, phaseIndex, signal);

@@ -153,6 +153,7 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
           block('src/a\u0001b.ts', 'x\n'),
           block('node_modules/react/index.js', 'x\n'),
           block('src\\win.ts', 'x\n'),
+          block('src/huge.ts', `// ${'x'.repeat(1024 * 1024)}\n`),
           block('src/App.tsx', app),
         ].join(''),
       },
@@ -160,7 +161,15 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     await p.agent.generate('anything');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
-    expect(errorCodes(p.events)).toEqual(['unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path', 'unsafe_path']);
+    expect(errorCodes(p.events)).toEqual([
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'file_too_large',
+    ]);
     expect(await storedFiles(h, p.projectId)).toEqual(new Map([['src/App.tsx', app]]));
     expect(existsSync(outside)).toBe(false);
     expect((await p.sandbox.listFiles()).map((f) => f.path)).not.toContain('escape.ts');
@@ -187,6 +196,25 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     expect(await p.sandbox.readFile('src/App.tsx')).toBe(fixed);
     const fixer = model.requests.find((r) => r.role === 'fixer');
     expect(String(fixer?.messages.at(-1)?.content)).toContain('const count: number = "three";');
+  });
+
+  it('errors that survive the fix rounds are recorded and the round still completes', async () => {
+    const broken = 'export default function App() {\n  const n: number = "x";\n  return <h1>{n}</h1>;\n}\n';
+    const { p } = await run(
+      [
+        { role: 'designer', kind: 'reply', content: spec(['src/App.tsx']) },
+        { role: 'implementer', kind: 'reply', content: block('src/App.tsx', broken) },
+      ],
+      { fixRounds: 1 },
+    );
+    await p.agent.generate('a broken app');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const reviews = p.events.flatMap((e) => (e.type === 'review_result' ? [e.payload] : []));
+    expect(reviews.map((r) => [r.round, r.errors.length > 0, r.fixed])).toEqual([
+      [0, true, false],
+      [1, true, false],
+    ]);
   });
 
   it('cancel during implementation ends CANCELLED with no half-written file, and the agent can run again', async () => {
