@@ -5,7 +5,7 @@ import { unzipSync } from 'fflate';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ApiProcess, client, FrameSocket, isEvent, SANDBOX_DIR, signIn, signUp, socketUrl } from './helpers';
+import { ApiProcess, client, FrameSocket, isEvent, requestWithHost, SANDBOX_DIR, signIn, signUp, socketUrl } from './helpers';
 
 /** Every directory or file under `dir` whose name contains `needle`. */
 async function findNamed(dir: string, needle: string): Promise<string[]> {
@@ -85,17 +85,17 @@ describe('full flow on the real server: register → generate → preview → ed
 
     // The preview proxy serves the generated app; the IDE's cookie does not reach it.
     const host = `${token}.preview.localhost:${api.port}`;
-    const page = await fetch(`${api.url}/`, { headers: { host, cookie } });
+    const page = await requestWithHost(api, host, '/', { cookie });
     expect(page.status).toBe(200);
-    expect(page.headers.get('set-cookie')).toBeNull();
-    const html = await page.text();
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const html = page.body;
     expect(html).toContain('<div id="root">');
     expect(html).toContain('/@vite/client');
 
     // The module graph knows App.tsx once it is requested, so an edit produces an HMR message.
-    const appModule = await fetch(`${api.url}/src/App.tsx`, { headers: { host } });
+    const appModule = await requestWithHost(api, host, '/src/App.tsx');
     expect(appModule.status).toBe(200);
-    const viteClient = await (await fetch(`${api.url}/@vite/client`, { headers: { host } })).text();
+    const viteClient = (await requestWithHost(api, host, '/@vite/client')).body;
     const wsToken = /const wsToken = "([^"]*)"/.exec(viteClient)?.[1];
     expect(wsToken).toBeDefined();
     const hmr = new WebSocket(`ws://127.0.0.1:${api.port}/?token=${encodeURIComponent(wsToken ?? '')}`, 'vite-hmr', {
@@ -132,7 +132,7 @@ describe('full flow on the real server: register → generate → preview → ed
     hmr.close();
     const reread = await http.GET('/api/projects/{id}/file', { params: { path: { id: project.id }, query: { path: 'src/App.tsx' } } });
     expect(reread.data?.content).toBe(edited);
-    const served = await (await fetch(`${api.url}/src/App.tsx`, { headers: { host } })).text();
+    const served = (await requestWithHost(api, host, '/src/App.tsx')).body;
     expect(served).toContain('edited by the user');
 
     // The ZIP holds every file, with the edit, and no node_modules.
@@ -152,7 +152,7 @@ describe('full flow on the real server: register → generate → preview → ed
     const del = await http.DELETE('/api/projects/{id}', { params: { path: { id: project.id } } });
     expect(del.response.status).toBe(204);
     expect((await http.GET('/api/projects/{id}/files', { params: { path: { id: project.id } } })).response.status).toBe(404);
-    expect((await fetch(`${api.url}/`, { headers: { host } })).status).toBe(404);
+    expect((await requestWithHost(api, host, '/')).status).toBe(404);
     expect(await findNamed(SANDBOX_DIR, project.id)).toEqual([]);
     expect(await findNamed(api.dataDir, project.id)).toEqual([]);
     const sql = postgres(api.env.DATABASE_URL ?? '', { max: 1, onnotice: () => {} });

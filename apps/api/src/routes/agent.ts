@@ -1,6 +1,6 @@
 import { AgentEventSchema, AgentSnapshotSchema, LIMITS, MessageSchema } from '@lathe/protocol';
 import { type TSchema, Type } from '@sinclair/typebox';
-import { Elysia } from 'elysia';
+import { Elysia, t } from 'elysia';
 import { type AppContext, ownedProject, startRound } from '../context';
 import { AcceptedSchema, authed, E, ProjectParams } from './common';
 
@@ -78,8 +78,9 @@ export function agentRoutes(ctx: AppContext) {
       {
         params: ProjectParams,
         query: Type.Object({
-          after: Type.Optional(Type.Integer({ minimum: 0, description: 'only events with a larger seq' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          // Elysia's own integer type, which converts the query string.
+          after: t.Optional(t.Integer({ minimum: 0, description: 'only events with a larger seq' })),
+          limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
         }),
         response: { 200: EventsResponse, 401: E[401], 404: E[404], 422: E[422] },
         detail: detail('Events after a seq, oldest first (for clients without a WebSocket)'),
@@ -106,8 +107,8 @@ export function agentRoutes(ctx: AppContext) {
       {
         params: ProjectParams,
         query: Type.Object({
-          after: Type.Optional(Type.Integer({ minimum: 0 })),
-          token: Type.Optional(Type.String()),
+          after: t.Optional(t.Integer({ minimum: 0 })),
+          token: t.Optional(t.String()),
         }),
         response: { 426: E[401], 401: E[401], 404: E[404] },
         detail: {

@@ -1,4 +1,4 @@
-import { FileContentSchema, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
+import { ErrorBodySchema, FileContentSchema, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
 import { checkProjectPath } from '@lathe/sandbox';
 import { Type } from '@sinclair/typebox';
 import { Elysia } from 'elysia';
@@ -64,8 +64,15 @@ export function fileRoutes(ctx: AppContext) {
       },
       {
         params: ProjectParams,
-        response: { 200: Type.Unsafe<Blob>({ type: 'string', format: 'binary' }), 401: E[401], 404: E[404] },
-        detail: { ...detail('Download the project as a ZIP (no node_modules)') },
+        // Documented by hand: the plugin cannot describe a binary body from a response schema.
+        detail: {
+          ...detail('Download the project as a ZIP (no node_modules)'),
+          responses: {
+            200: { description: 'the ZIP', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
+            401: { description: 'not signed in', content: { 'application/json': { schema: ErrorBodySchema } } },
+            404: { description: 'no such project', content: { 'application/json': { schema: ErrorBodySchema } } },
+          },
+        },
       },
     );
 }

@@ -51,7 +51,7 @@ export function keyRoutes(ctx: AppContext) {
         const user = await ctx.sessions.require(request.headers);
         const deleted = /^[0-9a-f-]{36}$/i.test(params.keyId) && (await ctx.repos.apiKeys.delete(user.id, params.keyId));
         if (!deleted) throw new LatheError('not_found', 'key not found');
-        return status(204, null);
+        return new Response(null, { status: 204 });
       },
       {
         params: Type.Object({ keyId: Type.String({ format: 'uuid' }) }),

@@ -74,7 +74,7 @@ export function projectRoutes(ctx: AppContext) {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
         await ctx.agents.remove(project.id);
         await ctx.repos.projects.delete(project.id, user.id);
-        return status(204, null);
+        return new Response(null, { status: 204 });
       },
       {
         params: ProjectParams,

@@ -1014,16 +1014,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Response for status 200 */
+      /** @description the ZIP */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'text/plain': string;
+          'application/zip': string;
         };
       };
-      /** @description Response for status 401 */
+      /** @description not signed in */
       401: {
         headers: {
           [name: string]: unknown;
@@ -1037,7 +1037,7 @@ export interface operations {
           };
         };
       };
-      /** @description Response for status 404 */
+      /** @description no such project */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1464,8 +1464,8 @@ export interface operations {
   getApiProjectsByIdEvents: {
     parameters: {
       query?: {
-        after?: number;
-        limit?: number;
+        after?: string | number;
+        limit?: string | number;
       };
       header?: never;
       path: {
@@ -1782,7 +1782,7 @@ export interface operations {
   getApiProjectsByIdWs: {
     parameters: {
       query?: {
-        after?: number;
+        after?: string | number;
         token?: string;
       };
       header?: never;
