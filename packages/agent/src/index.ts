@@ -19,6 +19,15 @@ export {
 export { type Effect, initialSnapshot, type MachineEvent, RESTING_STATES, type Rules, type Transition, transition } from './machine';
 export { type ScriptedModel, type ScriptedModelOptions, type ScriptStep, startScriptedModel } from './offline/scripted';
 export { type OfflineModel, type OfflineModelOptions, startOfflineModel } from './offline/server';
+export {
+  heredoc,
+  pathAttackScript,
+  phaseJson,
+  SAFE_APP,
+  TYPE_ERROR_APP,
+  TYPE_ERROR_FIXED_APP,
+  typeErrorScript,
+} from './offline/transcripts';
 export { createHeredocParser, type HeredocParser, type ParserItem, parseHeredoc } from './parser';
 export { type AgentListener, type AgentOptions, type AgentSandbox, CodeGeneratorAgent } from './runner';
 export { type AgentRepositories, type AgentStore, createDbAgentStore, type StoredFile } from './store';

@@ -161,6 +161,8 @@ export class CodeGeneratorAgent {
 
   private async apply(event: MachineEvent): Promise<Effect[]> {
     if (this.disposed) return [];
+    // A round already running in this process must not be started twice.
+    if (event.type === 'resume' && this.roundAbort !== null && !this.roundAbort.signal.aborted) return [];
     const before = this.snapshot;
     const { state, effects } = transition(before, event, { phaseBudget: this.config.phaseBudget });
     const starts = (!isActiveState(before.state) && isActiveState(state.state)) || (event.type === 'resume' && effects.length > 0);

@@ -5,6 +5,15 @@ import type { AgentEvent } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineAnswer } from '../src/offline/respond';
 import { type ScriptedModel, type ScriptStep, startScriptedModel } from '../src/offline/scripted';
+import {
+  heredoc,
+  pathAttackScript,
+  phaseJson,
+  SAFE_APP,
+  TYPE_ERROR_APP,
+  TYPE_ERROR_FIXED_APP,
+  typeErrorScript,
+} from '../src/offline/transcripts';
 import { parseHeredoc } from '../src/parser';
 import { readContext } from '../src/prompts';
 import { createProject, type Harness, startHarness, storedFiles, type TestProject, waitForEvent } from './helpers/harness';
@@ -28,16 +37,6 @@ function clientBuffers(events: AgentEvent[]): Map<string, string> {
   }
   return buffers;
 }
-
-const spec = (paths: string[]) =>
-  JSON.stringify({
-    name: 'Scripted',
-    description: 'd',
-    files: paths.map((path) => ({ path, purpose: 'p' })),
-    installCommands: [],
-    lastPhase: true,
-  });
-const block = (path: string, content: string) => `cat > ${path} << 'EOF'\n${content}EOF\n`;
 
 describe('CodeGeneratorAgent under faults (scripted model over HTTP, real database and sandbox)', () => {
   let h: Harness;
@@ -141,49 +140,30 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
 
   it('path attacks are refused with error events and nothing escapes the project', async () => {
     const outside = join(tmpdir(), `lathe-attack-${Math.random().toString(36).slice(2)}.ts`);
-    const app = 'export default function App() {\n  return <h1>Safe</h1>;\n}\n';
-    const { p } = await run([
-      { role: 'designer', kind: 'reply', content: spec(['src/App.tsx', '../escape.ts']) },
-      {
-        role: 'implementer',
-        kind: 'reply',
-        content: [
-          block('../escape.ts', 'x\n'),
-          block(outside, 'x\n'),
-          block('src/a\u0001b.ts', 'x\n'),
-          block('node_modules/react/index.js', 'x\n'),
-          block('src\\win.ts', 'x\n'),
-          block('src/huge.ts', `// ${'x'.repeat(1024 * 1024)}\n`),
-          block('src/App.tsx', app),
-        ].join(''),
-      },
-    ]);
+    const [designer, implementer] = pathAttackScript(outside);
+    if (implementer?.kind !== 'reply' || !designer) throw new Error('unexpected script shape');
+    const huge = heredoc('src/huge.ts', `// ${'x'.repeat(1024 * 1024)}`);
+    const { p } = await run([designer, { ...implementer, content: huge + implementer.content }]);
     await p.agent.generate('anything');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     expect(errorCodes(p.events)).toEqual([
       'unsafe_path',
-      'unsafe_path',
-      'unsafe_path',
-      'unsafe_path',
-      'unsafe_path',
-      'unsafe_path',
       'file_too_large',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
+      'unsafe_path',
     ]);
-    expect(await storedFiles(h, p.projectId)).toEqual(new Map([['src/App.tsx', app]]));
+    expect(await storedFiles(h, p.projectId)).toEqual(new Map([['src/App.tsx', SAFE_APP]]));
     expect(existsSync(outside)).toBe(false);
     expect((await p.sandbox.listFiles()).map((f) => f.path)).not.toContain('escape.ts');
-    expect(await p.sandbox.readFile('src/App.tsx')).toBe(app);
+    expect(await p.sandbox.readFile('src/App.tsx')).toBe(SAFE_APP);
   });
 
   it('a transcript with a type error is fixed by the review step', async () => {
-    const broken = 'export default function App() {\n  const count: number = "three";\n  return <h1>Count {count}</h1>;\n}\n';
-    const fixed = 'export default function App() {\n  const count: number = 3;\n  return <h1>Count {count}</h1>;\n}\n';
-    const { model, p } = await run([
-      { role: 'designer', kind: 'reply', content: spec(['src/App.tsx']) },
-      { role: 'implementer', kind: 'reply', content: block('src/App.tsx', broken) },
-      { role: 'fixer', kind: 'reply', content: `# Fixing the type error\n${block('src/App.tsx', fixed)}` },
-    ]);
+    const { model, p } = await run(typeErrorScript());
     await p.agent.generate('a broken counter');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
@@ -192,18 +172,18 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     expect(reviews[0]?.fixed).toBe(false);
     expect(reviews[0]?.errors.some((d) => d.source === 'tsc' && d.file === 'src/App.tsx' && d.line === 2)).toBe(true);
     expect(reviews[1]).toEqual({ round: 1, errors: [], fixed: true });
-    expect((await storedFiles(h, p.projectId)).get('src/App.tsx')).toBe(fixed);
-    expect(await p.sandbox.readFile('src/App.tsx')).toBe(fixed);
+    expect((await storedFiles(h, p.projectId)).get('src/App.tsx')).toBe(TYPE_ERROR_FIXED_APP);
+    expect(await p.sandbox.readFile('src/App.tsx')).toBe(TYPE_ERROR_FIXED_APP);
     const fixer = model.requests.find((r) => r.role === 'fixer');
-    expect(String(fixer?.messages.at(-1)?.content)).toContain('const count: number = "three";');
+    expect(String(fixer?.messages.at(-1)?.content)).toContain(TYPE_ERROR_APP);
   });
 
   it('errors that survive the fix rounds are recorded and the round still completes', async () => {
     const broken = 'export default function App() {\n  const n: number = "x";\n  return <h1>{n}</h1>;\n}\n';
     const { p } = await run(
       [
-        { role: 'designer', kind: 'reply', content: spec(['src/App.tsx']) },
-        { role: 'implementer', kind: 'reply', content: block('src/App.tsx', broken) },
+        { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
+        { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', broken) },
       ],
       { fixRounds: 1 },
     );

@@ -122,9 +122,13 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
     try {
       await p.agent.generate('a counter');
       await expect(p.agent.generate('a notes app')).rejects.toMatchObject({ code: 'agent_busy' });
+      // A resume while the round runs in this process does not start it twice.
+      await p.agent.resume();
       await p.agent.whenIdle();
       expect(p.agent.getState().state).toBe('COMPLETE');
       expect((await h.repos.agentStates.load(p.projectId))?.snapshot).toEqual(p.agent.getState());
+      expect(p.events.filter((e) => e.type === 'phase_designing')).toHaveLength(1);
+      expect(p.events.filter((e) => e.type === 'file_end')).toHaveLength(4);
     } finally {
       await p.destroy();
     }
