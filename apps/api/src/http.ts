@@ -19,8 +19,11 @@ function validationMessage(error: ValidationError): string {
 export function createHttpApp(ctx: AppContext) {
   return new Elysia()
     .onError(({ code, error }) => {
-      if (code === 'VALIDATION' && error instanceof ValidationError)
+      if (code === 'VALIDATION' && error instanceof ValidationError) {
+        // A response that does not match its schema is our bug, not the client's.
+        if (error.type === 'response') return toErrorResponse(error, ctx.log);
         return errorResponse(422, 'validation_failed', validationMessage(error));
+      }
       if (code === 'NOT_FOUND') return errorResponse(404, 'not_found', 'no such route');
       if (code === 'PARSE') return errorResponse(400, 'invalid_json', 'the request body is not valid JSON');
       return toErrorResponse(error, ctx.log);

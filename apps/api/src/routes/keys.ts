@@ -47,7 +47,7 @@ export function keyRoutes(ctx: AppContext) {
     )
     .delete(
       '/:keyId',
-      async ({ request, params, status }) => {
+      async ({ request, params }) => {
         const user = await ctx.sessions.require(request.headers);
         const deleted = /^[0-9a-f-]{36}$/i.test(params.keyId) && (await ctx.repos.apiKeys.delete(user.id, params.keyId));
         if (!deleted) throw new LatheError('not_found', 'key not found');

@@ -70,7 +70,7 @@ export function projectRoutes(ctx: AppContext) {
     )
     .delete(
       '/:id',
-      async ({ request, params, status }) => {
+      async ({ request, params }) => {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
         await ctx.agents.remove(project.id);
         await ctx.repos.projects.delete(project.id, user.id);
