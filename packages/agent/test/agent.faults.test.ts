@@ -18,6 +18,7 @@ import { parseHeredoc } from '../src/parser';
 import { readContext } from '../src/prompts';
 import { createProject, type Harness, startHarness, storedFiles, type TestProject, waitForEvent } from './helpers/harness';
 import { offlineRound } from './helpers/offline-round';
+import { PORTS } from './helpers/sandbox';
 
 function expectedFiles(request: string, phaseBudget = 6): Map<string, string> {
   const files = new Map<string, string>();
@@ -43,7 +44,7 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
   const open: { model: ScriptedModel; project: TestProject }[] = [];
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness([...PORTS.faults]);
   });
   afterAll(async () => {
     for (const o of open) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OfflineModel, startOfflineModel } from '../src/offline/server';
 import { createProject, type Harness, startHarness, storedFiles } from './helpers/harness';
 import { offlineRound } from './helpers/offline-round';
+import { PORTS } from './helpers/sandbox';
 
 const TODO_FILES = (() => {
   const files = new Map<string, string>();
@@ -17,7 +18,7 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
   let model: OfflineModel;
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness([...PORTS.integration]);
     model = await startOfflineModel({ tokensPerSecond: 0 });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { Sandbox, SandboxProvider } from '@lathe/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineRound } from './helpers/offline-round';
-import { randomProjectId, testSandboxProvider } from './helpers/sandbox';
+import { PORTS, randomProjectId, testSandboxProvider } from './helpers/sandbox';
 
 /** Every offline app, and its follow-up edits, type-checks against the real template. */
 describe('offline apps pass tsc --noEmit in the template', () => {
@@ -10,7 +10,7 @@ describe('offline apps pass tsc --noEmit in the template', () => {
   const id = randomProjectId('offline-apps');
 
   beforeAll(async () => {
-    provider = testSandboxProvider();
+    provider = testSandboxProvider([...PORTS.offlineApps]);
     sandbox = await provider.create(id);
   });
   afterAll(async () => {

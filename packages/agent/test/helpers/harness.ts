@@ -5,7 +5,7 @@ import { createTestDatabase, createTestUser, type TestDatabase } from '../../../
 import { createOpenAiLlmClient, type RetryPolicy } from '../../src/llm';
 import { CodeGeneratorAgent } from '../../src/runner';
 import { createDbAgentStore } from '../../src/store';
-import { testSandboxProvider } from './sandbox';
+import { randomProjectId, testSandboxProvider } from './sandbox';
 
 export interface Harness {
   repos: Repositories;
@@ -17,10 +17,14 @@ export interface Harness {
 export const FAST_RETRIES: RetryPolicy = { maxRetries: 3, retryBaseMs: 20, stallTimeoutMs: 1500 };
 
 /** A real PostgreSQL database and a real local sandbox provider for one test file. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(portRange: [number, number]): Promise<Harness> {
   const db: TestDatabase = await createTestDatabase('postgres');
   const ownerId = await createTestUser(db.db);
-  const provider = testSandboxProvider();
+  const provider = testSandboxProvider(portRange);
+  // The first sandbox installs the template's dependency store: do it under the hook timeout.
+  const warm = randomProjectId('warm');
+  await provider.create(warm);
+  await provider.destroy(warm);
   return {
     repos: db.repos,
     provider,

@@ -6,9 +6,16 @@ import { createSandboxProvider, type SandboxProvider } from '@lathe/sandbox';
  * A real local sandbox provider for tests. The data directory is shared between runs so the
  * template's dependency store is installed once; projects get random ids and are destroyed.
  */
-export function testSandboxProvider(): SandboxProvider {
-  return createSandboxProvider({ kind: 'local', dataDir: join(tmpdir(), 'lathe-agent-test-sandboxes'), portRange: [43000, 43499] });
+export function testSandboxProvider(portRange: [number, number]): SandboxProvider {
+  return createSandboxProvider({ kind: 'local', dataDir: join(tmpdir(), 'lathe-agent-test-sandboxes'), portRange });
 }
+
+/** Dev-server ports per test file, so files running in parallel never race for the same port. */
+export const PORTS = {
+  integration: [43000, 43099],
+  faults: [43100, 43199],
+  offlineApps: [43200, 43299],
+} as const satisfies Record<string, [number, number]>;
 
 export function randomProjectId(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
