@@ -24,9 +24,22 @@ export const VERSION = '0.1.0';
 
 /** JSON bodies above this are refused before parsing (a 1 MiB file JSON-escaped, with room). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const HARD_BODY_BYTES = 32 * 1024 * 1024;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
 type SocketData = ProjectSocketData | PreviewSocketData;
+
+async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    while (!(await reader.read()).done) {
+      // dropped
+    }
+  } catch {
+    // the client went away: nothing to answer anyway
+  }
+}
 
 export interface LatheServer {
   /** The port actually bound (useful with PORT=0). */
@@ -173,8 +186,11 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
       if (!isApi) return web(request);
       const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > MAX_BODY_BYTES)
+      if (length > MAX_BODY_BYTES) {
+        // Read and drop the body so the client sees the 413 instead of a reset connection.
+        await discard(request.body);
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
+      }
       if (path.startsWith('/api/auth/')) return auth.handler(request);
       return api(request);
     };
@@ -231,7 +247,8 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       server = Bun.serve<SocketData>({
         port: config.port,
         hostname: config.host,
-        maxRequestBodySize: MAX_BODY_BYTES,
+        // Beyond this Bun drops the connection; between the two limits we answer 413 properly.
+        maxRequestBodySize: HARD_BODY_BYTES,
         idleTimeout: 120,
         fetch,
         error: (e) => {

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiProcess, client, freePort, ROOT, requestWithHost, signUp, type TestUser } from './helpers';
+
+const BUN = join(ROOT, 'node_modules/.bin/bun');
+const MAIN = join(ROOT, 'apps/api/src/main.ts');
+
+/** Runs main.ts expecting it to fail at startup; returns its exit code and output. */
+async function failingStart(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lathe-api-fail-'));
+  try {
+    const proc = spawn(BUN, [MAIN], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', LATHE_DATA_DIR: dataDir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    proc.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    return { code, out: out.trim() };
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+describe('server process: limits, secrets, errors, web app, shutdown', () => {
+  let api: ApiProcess;
+  let user: TestUser;
+  let webDist: string;
+
+  beforeAll(async () => {
+    webDist = await mkdtemp(join(tmpdir(), 'lathe-web-dist-'));
+    await mkdir(join(webDist, 'server'), { recursive: true });
+    await mkdir(join(webDist, 'client/assets'), { recursive: true });
+    await writeFile(
+      join(webDist, 'server/server.js'),
+      'export default { fetch(request) { return new Response("ssr " + new URL(request.url).pathname, { headers: { "content-type": "text/html" } }); } };\n',
+    );
+    await writeFile(join(webDist, 'client/assets/app.js'), 'console.log("hi");\n');
+    await writeFile(join(webDist, 'secret.txt'), 'outside the client dir\n');
+    api = await ApiProcess.start({ LATHE_GENERATIONS_PER_HOUR: '1', LATHE_WEB_DIST: webDist });
+    user = await signUp(api, 'limits');
+  });
+
+  afterAll(async () => {
+    await api?.dispose();
+    await rm(webDist, { recursive: true, force: true });
+  });
+
+  it('one error shape: unknown /api routes, bad JSON, validation, too-large bodies and files', async () => {
+    const headers = { cookie: user.cookie, 'content-type': 'application/json' };
+    const unknown = await fetch(`${api.url}/api/nope`, { headers });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: { code: 'not_found', message: 'no such route' } });
+
+    const badJson = await fetch(`${api.url}/api/projects`, { method: 'POST', headers, body: '{"prompt":' });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+
+    const longPrompt = await fetch(`${api.url}/api/projects`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ prompt: 'x'.repeat(20_001) }),
+    });
+    expect(longPrompt.status).toBe(422);
+    expect(await longPrompt.json()).toEqual({ error: { code: 'validation_failed', message: expect.stringContaining('/prompt') } });
+
+    const huge = await fetch(`${api.url}/api/projects`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ prompt: 'x'.repeat(5 * 1024 * 1024) }),
+    });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+
+    const project = (await client(api, user.cookie).POST('/api/projects', { body: { prompt: 'A page', start: false } })).data;
+    const bigFile = await fetch(`${api.url}/api/projects/${project?.id}/file`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ path: 'src/big.ts', content: 'x'.repeat(1024 * 1024 + 1) }),
+    });
+    expect(bigFile.status).toBe(413);
+    expect(((await bigFile.json()) as { error: { code: string } }).error.code).toBe('file_too_large');
+
+    for (const path of ['../escape.ts', '/etc/passwd', 'a/../../b', 'src/\u0000.ts']) {
+      const res = await fetch(`${api.url}/api/projects/${project?.id}/file`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ path, content: 'x' }),
+      });
+      expect(res.status, path).toBe(422);
+      expect(((await res.json()) as { error: { code: string } }).error.code, path).toBe('invalid_path');
+    }
+  });
+
+  it('per-user generation budget: 429 with Retry-After', async () => {
+    const http = client(api, user.cookie);
+    const first = await http.POST('/api/projects', { body: { prompt: 'A first app' } });
+    expect(first.response.status).toBe(201);
+    await http.POST('/api/projects/{id}/cancel', { params: { path: { id: first.data?.id ?? '' } } });
+    const second = await http.POST('/api/projects', { body: { prompt: 'A second app' } });
+    expect(second.response.status).toBe(429);
+    expect(Number(second.response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(second.error).toEqual({ error: { code: 'rate_limited', message: expect.stringContaining('per hour') } });
+    // Another user has their own budget.
+    const other = await signUp(api, 'budget');
+    const theirs = await client(api, other.cookie).POST('/api/projects', { body: { prompt: 'Their app', start: false } });
+    expect(theirs.response.status).toBe(201);
+  });
+
+  it('stores API keys encrypted and never returns them; secrets.json is 0600', async () => {
+    const secretKey = 'sk-or-v1-THIS-IS-A-SECRET-KEY-1234';
+    const http = client(api, user.cookie);
+    const added = await http.POST('/api/keys', { body: { provider: 'openrouter', key: secretKey } });
+    expect(added.response.status).toBe(201);
+    expect(added.data?.masked).toBe('sk-or-…1234');
+    const listed = await fetch(`${api.url}/api/keys`, { headers: { cookie: user.cookie } });
+    expect(await listed.text()).not.toContain('SECRET');
+    const sql = postgres(api.env.DATABASE_URL ?? '', { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ ciphertext: string; iv: string; tag: string }[]>`select ciphertext, iv, tag from user_api_keys`;
+      expect(rows).toHaveLength(1);
+      expect(JSON.stringify(rows)).not.toContain('SECRET');
+      expect(Buffer.from(rows[0]?.ciphertext ?? '', 'base64').toString('utf8')).not.toContain('SECRET');
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    const unknownProvider = await http.POST('/api/keys', { body: { provider: 'acme', key: 'abcdefgh1234' } });
+    expect(unknownProvider.response.status).toBe(422);
+
+    const secrets = await stat(join(api.dataDir, 'secrets.json'));
+    expect(secrets.mode & 0o777).toBe(0o600);
+    const text = await readFile(join(api.dataDir, 'secrets.json'), 'utf8');
+    const parsed = JSON.parse(text) as Record<string, string>;
+    for (const value of Object.values(parsed)) expect(api.output).not.toContain(value);
+  });
+
+  it('serves the web app build: static files first (path-checked), then its fetch handler', async () => {
+    const asset = await fetch(`${api.url}/assets/app.js`);
+    expect(asset.status).toBe(200);
+    expect(await asset.text()).toContain('console.log');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    const page = await fetch(`${api.url}/projects/123`);
+    expect(await page.text()).toBe('ssr /projects/123');
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt']) {
+      const res = await requestWithHost(api, `127.0.0.1:${api.port}`, path);
+      expect(res.body, path).not.toContain('outside the client dir');
+    }
+  });
+
+  it('startup errors are one clear line and exit 1', async () => {
+    const badUrl = await failingStart({ DATABASE_URL: 'mysql://nope', PORT: String(await freePort()) });
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.out.split('\n')).toHaveLength(1);
+    expect(badUrl.out).toMatch(/^lathe: cannot start: DATABASE_URL/);
+
+    const unreachable = await failingStart({ DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', PORT: String(await freePort()) });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.out.split('\n')).toHaveLength(1);
+    expect(unreachable.out).toContain('cannot connect to PostgreSQL at 127.0.0.1:1');
+
+    const busyPort = await failingStart({ DATABASE_URL: api.env.DATABASE_URL ?? '', PORT: String(api.port) });
+    expect(busyPort.code).toBe(1);
+    expect(busyPort.out.split('\n')).toHaveLength(1);
+    expect(busyPort.out).toContain(`port ${api.port}`);
+
+    const badConfig = await failingStart({ PORT: 'eighty' });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.out).toBe('lathe: cannot start: PORT must be an integer between 0 and 65535 (got "eighty")');
+  });
+
+  it('SIGTERM: exits 0 and leaves no process behind', async () => {
+    const pid = api.proc?.pid ?? 0;
+    api.proc?.kill('SIGTERM');
+    expect(await api.exit).toBe(0);
+    expect(api.output).toContain('shutting down');
+    // Nothing of its process group (dev servers, installs) survives.
+    let alive = true;
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      alive = false;
+    }
+    expect(alive).toBe(false);
+  });
+});
