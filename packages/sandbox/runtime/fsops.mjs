@@ -2,7 +2,7 @@
 // Paths arrive already normalised by the host (checkProjectPath); this side adds the checks
 // only the container's filesystem can answer: no component may be a symlink, so a link planted
 // by a generated command never redirects a read or a write. Errors: JSON on stderr, exit 3.
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = '/app';
@@ -60,16 +60,28 @@ function list() {
 
 const ops = {
   // Moves staged files (uploaded with putArchive) into the project, all or nothing on the checks.
-  write({ stage, paths }) {
+  write({ stage, paths, maxFiles }) {
     try {
-      for (const p of paths) if (walk(p) === 'dir') throw new OpError('invalid_path', `${p} is a directory`);
+      let added = 0;
+      for (const p of paths) {
+        const kind = walk(p);
+        if (kind === 'dir') throw new OpError('invalid_path', `${p} is a directory`);
+        if (kind === 'missing') added++;
+      }
+      const count = added > 0 ? list().length + added : 0;
+      if (count > maxFiles) throw new OpError('too_many_files', `the project would have ${count} files; the limit is ${maxFiles}`);
       for (const p of paths) {
         const parent = p.split('/').slice(0, -1).join('/');
         if (parent) {
           mkdirSync(join(ROOT, parent), { recursive: true });
           if (walk(parent) !== 'dir') throw new OpError('invalid_path', `${parent} changed`);
         }
-        renameSync(join(stage, p), join(ROOT, p));
+        // Staged in /tmp, then copied next to the target and renamed over it: the same event sequence
+        // as an editor's atomic save, which Vite's watcher follows reliably.
+        const parts = p.split('/');
+        const tmp = join(ROOT, ...parts.slice(0, -1), `.${parts.at(-1)}.${process.pid}.lathe-tmp`);
+        copyFileSync(join(stage, p), tmp);
+        renameSync(tmp, join(ROOT, p));
       }
     } finally {
       rmSync(stage, { recursive: true, force: true });

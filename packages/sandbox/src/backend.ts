@@ -28,7 +28,8 @@ export interface Backend {
   readonly projectId: string;
   /** Absolute project root as the processes see it (for turning tool output into relative paths). */
   readonly root: string;
-  writeFiles(files: { path: string; content: Buffer }[]): Promise<void>;
+  /** Writes all or nothing; `too_many_files` when the project would exceed `maxFiles`. */
+  writeFiles(files: { path: string; content: Buffer }[], maxFiles: number): Promise<void>;
   readFile(path: string): Promise<Buffer>;
   listFiles(): Promise<FileInfo[]>;
   deleteFile(path: string): Promise<void>;

@@ -21,6 +21,7 @@ const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const INSTALL_TIMEOUT_MS = 300_000;
 const DEV_READY_TIMEOUT_MS = 90_000;
 const MAX_CAPTURE_CHARS = 1024 * 1024;
+const WATCH_THROTTLE_MS = 60;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables a command may not override: they carry the sandbox's own set-up. */
 const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH']);
@@ -44,6 +45,7 @@ export class SandboxCore implements Sandbox {
   /** Bumped on every explicit start/stop so a stale supervisor loop stops acting. */
   private devGeneration = 0;
   private destroyed = false;
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(
     private readonly backend: Backend,
@@ -69,16 +71,18 @@ export class SandboxCore implements Sandbox {
       checked.set(path, content);
     }
     if (checked.size === 0) return;
-    const existing = new Set((await this.backend.listFiles()).map((f) => f.path));
-    let added = 0;
-    for (const path of checked.keys()) if (!existing.has(path)) added++;
-    if (existing.size + added > this.opts.limits.filesPerProject) {
-      throw new LatheError(
-        'too_many_files',
-        `the project would have ${existing.size + added} files; the limit is ${this.opts.limits.filesPerProject}`,
-      );
-    }
-    await this.backend.writeFiles([...checked].map(([path, content]) => ({ path, content })));
+    // Vite's watcher (chokidar) drops a second change of one file within 50 ms: space such writes out
+    // so every write reaches the preview.
+    const now = Date.now();
+    const wait = Math.max(0, ...[...checked.keys()].map((p) => (this.lastWrite.get(p) ?? 0) + WATCH_THROTTLE_MS - now));
+    if (wait > 0) await sleep(wait);
+    await this.backend.writeFiles(
+      [...checked].map(([path, content]) => ({ path, content })),
+      this.opts.limits.filesPerProject,
+    );
+    const done = Date.now();
+    for (const p of checked.keys()) this.lastWrite.set(p, done);
+    if (this.lastWrite.size > 5000) for (const [p, t] of this.lastWrite) if (t + WATCH_THROTTLE_MS < done) this.lastWrite.delete(p);
   }
 
   async readFile(path: string): Promise<string> {

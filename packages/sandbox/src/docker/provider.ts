@@ -207,15 +207,22 @@ class DockerBackend implements Backend {
     private readonly releasePort: () => void,
   ) {}
 
-  async writeFiles(files: { path: string; content: Buffer }[]): Promise<void> {
+  async writeFiles(files: { path: string; content: Buffer }[], maxFiles: number): Promise<void> {
     const stageName = `stage-${randomUUID()}`;
     const tar = pack();
+    // Directories are listed explicitly so they belong to the sandbox user, not to root.
+    const dirs = new Set<string>([stageName]);
+    for (const f of files) {
+      const parts = f.path.split('/').slice(0, -1);
+      for (let i = 1; i <= parts.length; i++) dirs.add(`${stageName}/${parts.slice(0, i).join('/')}`);
+    }
+    for (const d of [...dirs].sort()) tar.entry({ name: d, type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
     for (const f of files) tar.entry({ name: `${stageName}/${f.path}`, mode: 0o644, uid: 1000, gid: 1000 }, f.content);
     tar.finalize();
     await this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: PROC_DIR }).catch((e) => {
       throw dockerError(e);
     });
-    await this.fsop('write', { stage: `${PROC_DIR}/${stageName}`, paths: files.map((f) => f.path) });
+    await this.fsop('write', { stage: `${PROC_DIR}/${stageName}`, paths: files.map((f) => f.path), maxFiles });
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -285,22 +292,29 @@ class DockerBackend implements Backend {
     stdout.setEncoding('utf8').on('data', req.onStdout);
     stderr.setEncoding('utf8').on('data', req.onStderr);
     this.container.modem.demuxStream(stream, stdout, stderr);
+    let killedByUs = false;
+    // Kills the group; when no exec can start (the container is out of pids), restarts the container.
+    const killGroup = async (): Promise<void> => {
+      const ok = await this.collect([
+        'sh',
+        '-c',
+        `[ -f ${pidFile} ] && kill -9 -- -$(cat ${pidFile}) 2>/dev/null; rm -f ${pidFile}; true`,
+      ]).then(
+        (r) => r.exitCode === 0,
+        () => false,
+      );
+      if (!ok) await this.container.restart({ t: 0 }).catch(() => undefined);
+    };
     const exited = ended(stream).then(async () => {
       const info = await exec.inspect().catch(() => null);
-      await this.collect(['rm', '-f', pidFile]).catch(() => undefined);
-      return info?.ExitCode ?? null;
+      // What the command left running in its group goes with it: no orphans.
+      await killGroup();
+      return killedByUs ? null : (info?.ExitCode ?? null);
     });
     let killing: Promise<void> | null = null;
     const kill = (): Promise<void> => {
-      killing ??= (async () => {
-        const killed = await this.collect(['sh', '-c', `[ -f ${pidFile} ] && kill -9 -- -$(cat ${pidFile}) 2>/dev/null; true`]).then(
-          (r) => r.exitCode === 0,
-          () => false,
-        );
-        // No exec can start when the container is out of pids (fork bomb): restart it, which kills everything.
-        if (!killed) await this.container.restart({ t: 0 }).catch(() => undefined);
-        await exited;
-      })();
+      killedByUs = true;
+      killing ??= killGroup().then(() => exited.then(() => undefined));
       return killing;
     };
     return { exited, kill };

@@ -40,10 +40,17 @@ async function walk(root: string, path: string): Promise<Kind> {
   return 'missing';
 }
 
-export async function writeProjectFiles(root: string, files: { path: string; content: Buffer }[]): Promise<void> {
+export async function writeProjectFiles(root: string, files: { path: string; content: Buffer }[], maxFiles: number): Promise<void> {
   // Check everything first so a refused path means nothing was written.
+  let added = 0;
   for (const f of files) {
-    if ((await walk(root, f.path)) === 'dir') throw new LatheError('invalid_path', `${f.path} is a directory`);
+    const kind = await walk(root, f.path);
+    if (kind === 'dir') throw new LatheError('invalid_path', `${f.path} is a directory`);
+    if (kind === 'missing') added++;
+  }
+  if (added > 0) {
+    const count = (await listProjectFiles(root)).length + added;
+    if (count > maxFiles) throw new LatheError('too_many_files', `the project would have ${count} files; the limit is ${maxFiles}`);
   }
   for (const f of files) {
     const parts = f.path.split('/');

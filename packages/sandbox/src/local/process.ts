@@ -28,6 +28,8 @@ export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } 
     });
     child.once('exit', (c) => {
       code = c;
+      // What the command left running in its group goes with it: no orphans.
+      killGroup(child.pid);
       // A descendant that left the group may still hold the pipes open: stop waiting for them.
       setTimeout(() => {
         child.stdout.destroy();
@@ -37,12 +39,8 @@ export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } 
     child.once('close', () => resolve(code));
   });
   const kill = async (): Promise<void> => {
-    if (spawnError || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
+    if (spawnError) return;
+    killGroup(child.pid);
     await exited;
   };
   return { pid: child.pid, exited, kill };
@@ -56,4 +54,13 @@ export async function runToEnd(argv: string[], cwd: string, env: Record<string, 
   const code = await proc.exited.finally(() => clearTimeout(timer));
   if (code !== 0) throw new Error(`${argv.join(' ')} failed (${code ?? 'killed'}): ${out.slice(-2000)}`);
   return out;
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is already gone.
+  }
 }

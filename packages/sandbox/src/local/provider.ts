@@ -190,8 +190,8 @@ class LocalBackend implements Backend {
     this.npm = provider.npmArgv;
   }
 
-  writeFiles(files: { path: string; content: Buffer }[]): Promise<void> {
-    return writeProjectFiles(this.root, files);
+  writeFiles(files: { path: string; content: Buffer }[], maxFiles: number): Promise<void> {
+    return writeProjectFiles(this.root, files, maxFiles);
   }
   readFile(path: string): Promise<Buffer> {
     return readProjectFile(this.root, path, this.opts.limits.fileBytes);
