@@ -49,8 +49,11 @@ export class ApiProcess {
     return `http://localhost:${this.port}`;
   }
 
-  static async start(extraEnv: Record<string, string> = {}): Promise<ApiProcess> {
-    const pg = await createTestPostgresUrl();
+  /** `sharedDatabase`: run against another process's database (it stays that process's to drop). */
+  static async start(extraEnv: Record<string, string> = {}, sharedDatabase?: ApiProcess): Promise<ApiProcess> {
+    const pg: TestPostgres = sharedDatabase
+      ? { url: sharedDatabase.env.DATABASE_URL ?? '', drop: async () => {} }
+      : await createTestPostgresUrl();
     const dataDir = await mkdtemp(join(tmpdir(), 'lathe-api-test-'));
     const port = await freePort();
     const env: Record<string, string> = {

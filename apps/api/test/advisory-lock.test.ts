@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiProcess, client, signUp, type TestUser } from './helpers';
+
+describe('two API processes on one database', () => {
+  let a: ApiProcess;
+  let b: ApiProcess;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    // Shared secrets, as two replicas behind one load balancer would have.
+    const secrets = { BETTER_AUTH_SECRET: randomBytes(32).toString('hex'), LATHE_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
+    a = await ApiProcess.start({ ...secrets, LATHE_OFFLINE_TOKENS_PER_SECOND: '1000' });
+    b = await ApiProcess.start({ ...secrets, LATHE_OFFLINE_TOKENS_PER_SECOND: '1000' }, a);
+    user = await signUp(a, 'replicas');
+  });
+
+  afterAll(async () => {
+    await b?.dispose();
+    await a?.dispose();
+  });
+
+  it("never run the same project's agent; the lock passes on when its holder stops", async () => {
+    const onA = client(a, user.cookie);
+    const onB = client(b, user.cookie);
+    const project = (await onA.POST('/api/projects', { body: { prompt: 'A timer app' } })).data;
+    if (!project) throw new Error('no project');
+
+    // The session and the project are visible from both processes.
+    expect((await onB.GET('/api/projects/{id}', { params: { path: { id: project.id } } })).response.status).toBe(200);
+    const fromB = await onB.POST('/api/projects/{id}/messages', { params: { path: { id: project.id } }, body: { text: 'Make it blue' } });
+    expect(fromB.response.status).toBe(409);
+    expect(fromB.error).toEqual({ error: { code: 'busy', message: expect.stringContaining('another server process') } });
+
+    // A still holds its (now idle or busy) agent; B keeps refusing until A is gone.
+    await onA.POST('/api/projects/{id}/cancel', { params: { path: { id: project.id } } });
+    const stillA = await onB.POST('/api/projects/{id}/generate', { params: { path: { id: project.id } }, body: { description: 'Again' } });
+    expect(stillA.response.status).toBe(409);
+
+    await a.stop();
+    const taken = await onB.POST('/api/projects/{id}/messages', { params: { path: { id: project.id } }, body: { text: 'Make it blue' } });
+    expect(taken.response.status).toBe(202);
+    await onB.POST('/api/projects/{id}/cancel', { params: { path: { id: project.id } } });
+  });
+});
