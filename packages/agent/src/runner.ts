@@ -19,7 +19,7 @@ import { designerPrompt, designerRetryPrompt, fixerPrompt, implementerPrompt, pa
 import type { AgentStore, StoredFile } from './store';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
-export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'install' | 'startDevServer' | 'diagnostics'>;
+export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
 
 export interface AgentOptions {
   projectId: string;
@@ -69,6 +69,7 @@ export class CodeGeneratorAgent {
   private readonly writing = new Set<string>();
   private readonly installs = new Map<number, string[]>();
   private request: RoundRequest | null = null;
+  private followingLogs = false;
 
   private outbox: NewEvent[] = [];
   private flushing: Promise<void> = Promise.resolve();
@@ -233,6 +234,7 @@ export class CodeGeneratorAgent {
         return this.installDeps(effect.phaseIndex, signal);
       case 'start_server': {
         const { url } = await this.sandbox.startDevServer();
+        this.followDevLogs();
         const previewUrl = this.previewUrl ?? url;
         await this.emit({ type: 'server_started', payload: { previewUrl } });
         await this.feed({ type: 'server_started', previewUrl }, signal);
@@ -257,6 +259,23 @@ export class CodeGeneratorAgent {
       case 'rejected':
         return;
     }
+  }
+
+  /** Forwards the dev server's output as `log` events, once per agent, until it is disposed. */
+  private followDevLogs(): void {
+    if (this.followingLogs) return;
+    this.followingLogs = true;
+    void (async () => {
+      for await (const line of this.sandbox.logs()) {
+        if (this.disposed) return;
+        if (line.source !== 'dev' || line.text.trim() === '') continue;
+        await this.emit({ type: 'log', payload: { source: 'dev', stream: line.stream, text: line.text } }).catch((e: unknown) =>
+          this.onFlushError(e),
+        );
+      }
+    })().catch(() => {
+      // The sandbox was destroyed under us: there is nothing left to follow.
+    });
   }
 
   /** Feeds an effect's result back, unless the round was cancelled meanwhile. */

@@ -113,6 +113,8 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
       const after = await storedFiles(h, p.projectId);
       expect(after.get('src/App.tsx')).toContain('>Groceries</h1>');
       expect(await (await fetch(new URL('/src/App.tsx', preview))).text()).toContain('Groceries');
+      // The dev server's output reaches clients as log events (phase 2 and the follow-up were hot updates).
+      expect(p.events.some((e) => e.type === 'log' && e.payload.source === 'dev' && e.payload.text.includes('hmr update'))).toBe(true);
     } finally {
       await p.destroy();
     }
