@@ -313,14 +313,38 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
       expect(left).toEqual([]);
     }
   });
+});
 
-  it.runIf(kind === 'docker')('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {
+describe('docker isolation', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lathe-sbx-iso-'));
+  const id = `iso-${process.pid}`;
+  let provider: SandboxProvider;
+  let sb: Sandbox;
+
+  beforeAll(async () => {
+    provider = createSandboxProvider({
+      kind: 'docker',
+      dataDir,
+      portRange: [42300, 42399],
+      image: IMAGE,
+      limits: { memoryBytes: 512 * 1024 * 1024, pids: 256 },
+    });
+    sb = await provider.create(id);
+  });
+
+  afterAll(async () => {
+    await provider.destroy(id);
+    await provider.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {
     const hog = await sb.exec({ argv: ['node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(1 << 24, 1));'] }, { timeoutMs: 60_000 });
     expect(hog.timedOut).toBe(false);
     expect(hog.exitCode).toBe(137);
     expect((await sb.exec({ shell: 'echo alive' })).stdout.trim()).toBe('alive');
 
-    const container = docker.getContainer(`lathe-sbx-main-${run}`);
+    const container = docker.getContainer(`lathe-sbx-${id}`);
     const bomb = sb.exec({ shell: 'f() { f & f & wait; }; f' }, { timeoutMs: 8000 });
     const pids = await waitFor(
       'the pid limit',

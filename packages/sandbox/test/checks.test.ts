@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { checkPackageSpec, checkProjectPath, parseTscOutput, sandboxConfigFromEnv } from '../src/index';
+
+describe('checkProjectPath', () => {
+  it('normalises harmless forms', () => {
+    expect(checkProjectPath('src/App.tsx')).toEqual({ ok: true, path: 'src/App.tsx' });
+    expect(checkProjectPath('./src//components/./Button.tsx')).toEqual({ ok: true, path: 'src/components/Button.tsx' });
+    expect(checkProjectPath('.env.example')).toEqual({ ok: true, path: '.env.example' });
+    expect(checkProjectPath('a..b/c...d')).toEqual({ ok: true, path: 'a..b/c...d' });
+  });
+
+  it.each([
+    ['', 'invalid_path'],
+    ['.', 'invalid_path'],
+    ['/etc/passwd', 'invalid_path'],
+    ['C:/x', 'invalid_path'],
+    ['~/x', 'invalid_path'],
+    ['..', 'invalid_path'],
+    ['src/../../x', 'invalid_path'],
+    ['src/..', 'invalid_path'],
+    ['a\\b', 'invalid_path'],
+    ['a\0b', 'invalid_path'],
+    ['a\tb', 'invalid_path'],
+    ['a\u007fb', 'invalid_path'],
+    ['a\u0085b', 'invalid_path'],
+    ['node_modules/x.js', 'invalid_path'],
+    ['src/node_modules/x.js', 'invalid_path'],
+    ['.git/config', 'invalid_path'],
+    [`${'x'.repeat(256)}/a`, 'invalid_path'],
+    ['a/'.repeat(151), 'path_too_long'],
+  ])('refuses %j', (p, code) => {
+    const r = checkProjectPath(p);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+});
+
+describe('checkPackageSpec', () => {
+  it.each(['react', 'zustand@5', 'react-router-dom@^7.1.0', '@tanstack/react-query', '@types/node@22.x', 'lodash@latest', 'x@>=1.2 <2'])(
+    'accepts %j',
+    (spec) => {
+      expect(checkPackageSpec(spec)).toMatchObject({ ok: true, spec });
+    },
+  );
+
+  it('splits name and range', () => {
+    expect(checkPackageSpec('@scope/pkg@1.2.3')).toEqual({ ok: true, spec: '@scope/pkg@1.2.3', name: '@scope/pkg', range: '1.2.3' });
+    expect(checkPackageSpec('pkg')).toEqual({ ok: true, spec: 'pkg', name: 'pkg', range: null });
+  });
+
+  it.each([
+    '',
+    '-g',
+    '--save-dev',
+    'React',
+    '.hidden',
+    '_private',
+    '@scope',
+    '@scope/',
+    'https://example.com/x.tgz',
+    'git+https://github.com/a/b.git',
+    'github:a/b',
+    'a/b',
+    'file:../x',
+    'pkg@file:../x',
+    'pkg@npm:other@1',
+    'pkg@git+ssh://x',
+    'pkg@',
+    'pkg@ -x',
+    'a b',
+    'x'.repeat(215),
+  ])('refuses %j', (spec) => {
+    expect(checkPackageSpec(spec)).toMatchObject({ ok: false, code: 'invalid_package' });
+  });
+});
+
+describe('parseTscOutput', () => {
+  it('reads file, line, column and continuation lines', () => {
+    const out = [
+      "src/App.tsx(12,5): error TS2322: Type 'string' is not assignable to type 'number'.",
+      "  Type 'x' is missing the following properties from type 'y': a, b",
+      "src/main.tsx(1,1): error TS2307: Cannot find module './Nope' or its corresponding type declarations.",
+      "error TS5083: Cannot read file '/app/tsconfig.json'.",
+    ].join('\n');
+    expect(parseTscOutput(out)).toEqual([
+      {
+        source: 'tsc',
+        file: 'src/App.tsx',
+        line: 12,
+        column: 5,
+        message:
+          "TS2322: Type 'string' is not assignable to type 'number'.\nType 'x' is missing the following properties from type 'y': a, b",
+      },
+      {
+        source: 'tsc',
+        file: 'src/main.tsx',
+        line: 1,
+        column: 1,
+        message: "TS2307: Cannot find module './Nope' or its corresponding type declarations.",
+      },
+      { source: 'tsc', file: null, line: null, column: null, message: "TS5083: Cannot read file '/app/tsconfig.json'." },
+    ]);
+    expect(parseTscOutput('')).toEqual([]);
+  });
+});
+
+describe('sandboxConfigFromEnv', () => {
+  it('reads kind, image, ports and limits', () => {
+    expect(
+      sandboxConfigFromEnv(
+        {
+          LATHE_SANDBOX: 'docker',
+          LATHE_SANDBOX_IMAGE: 'img:1',
+          LATHE_SANDBOX_PORT_RANGE: '45000-45100',
+          LATHE_SANDBOX_MEMORY_MB: '1024',
+          LATHE_SANDBOX_CPUS: '1.5',
+          LATHE_SANDBOX_PIDS: '300',
+        },
+        '/data',
+      ),
+    ).toEqual({
+      kind: 'docker',
+      dataDir: '/data',
+      image: 'img:1',
+      portRange: [45000, 45100],
+      limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1.5, pids: 300 },
+    });
+    expect(sandboxConfigFromEnv({}, '/data')).toEqual({ kind: 'local', dataDir: '/data', limits: {} });
+  });
+
+  it('refuses nonsense', () => {
+    expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX: 'k8s' }, '/d')).toThrow(/LATHE_SANDBOX/);
+    expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_PORT_RANGE: '1-' }, '/d')).toThrow(/PORT_RANGE/);
+    expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_CPUS: '-1' }, '/d')).toThrow(/CPUS/);
+  });
+});
