@@ -39,7 +39,7 @@ describe('offline model answers', () => {
   it('the generic app shows what was asked', () => {
     const files = new Map<string, string>();
     offlineRound(files, { kind: 'generate', text: 'a recipe tracker for family dinners', history: [] });
-    expect(files.get('src/App.tsx')).toContain('>Recipe Tracker Family Dinners</h1>');
+    expect(files.get('src/App.tsx')).toContain('>Recipe Tracker</h1>');
     expect(files.get('src/components/MainPanel.tsx')).toContain('"a recipe tracker for family dinners"');
   });
 
@@ -47,6 +47,8 @@ describe('offline model answers', () => {
     expect(titleFor('a todo app called "Groceries"', 'todo')).toBe('Groceries');
     expect(titleFor('build me a pomodoro timer', 'pomodoro')).toBe('Pomodoro Timer');
     expect(buildApp('a calculator').title).toBe('Calculator');
+    expect(titleFor('build me a habit tracker app with streaks', 'generic')).toBe('Habit Tracker');
+    expect(titleFor('!!!', 'generic')).toBe('My App');
   });
 
   it('follow-ups make visible changes to App.tsx: title, dark mode, a new section', () => {

@@ -876,13 +876,15 @@ export function titleFor(request: string, kind: AppKind): string {
   const named = /(?:called|named|titled)\s+["“']?([^"”'.,\n]{1,50})/i.exec(request) ?? /["“]([^"”\n]{1,50})["”]/.exec(request);
   if (named?.[1]) return safeTitle(named[1]);
   if (kind !== 'generic') return DEFAULT_TITLES[kind];
-  const words = request
+  const all = request
     .replace(/^\s*(please\s+)?(build|make|create|write|generate|design)\s+(me\s+)?/i, '')
     .replace(/^(a|an|the|my|some)\s+/i, '')
     .replace(/[^\p{L}\p{N}\s-]/gu, ' ')
     .split(/\s+/)
-    .filter((w) => w !== '' && !/^(app|application|website|site|web|page|that|which|with|for)$/i.test(w))
-    .slice(0, 4);
+    .filter((w) => w !== '');
+  // The subject is what comes before the first "for/with/that…": "recipe tracker" in "a recipe tracker for dinners".
+  const cut = all.findIndex((w, i) => i > 0 && /^(for|with|that|which|where|to|so|and|in|on|using)$/i.test(w));
+  const words = (cut === -1 ? all : all.slice(0, cut)).filter((w) => !/^(app|application|website|site|web|page)$/i.test(w)).slice(0, 4);
   if (words.length === 0) return 'My App';
   return safeTitle(words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' '));
 }
