@@ -26,8 +26,12 @@ function median(xs: number[]): number {
   return Math.round(v);
 }
 
+const providers: SandboxProvider[] = [];
+
 function provider(kind: SandboxKind, ports: [number, number]): SandboxProvider {
-  return createSandboxProvider({ kind, dataDir, portRange: ports });
+  const p = createSandboxProvider({ kind, dataDir, portRange: ports });
+  providers.push(p);
+  return p;
 }
 
 async function timeReady(p: SandboxProvider): Promise<{ ms: number; sb: Sandbox; id: string }> {
@@ -122,7 +126,8 @@ async function benchDocker() {
   }
   const hmr = await hmrTimes(keep.sb);
   await new Promise((res) => setTimeout(res, 5000));
-  const stats = await docker.getContainer(`lathe-sbx-${keep.id}`).stats({ stream: false });
+  const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${keep.id}`] } });
+  const stats = await docker.getContainer(info?.Id ?? '').stats({ stream: false });
   const idle = Math.round((stats.memory_stats.usage ?? 0) / 1024 / 1024);
   await p.destroy(keep.id);
   await p.shutdown();
@@ -148,5 +153,10 @@ try {
     }),
   );
 } finally {
+  // Nothing is left behind, even when a step failed.
+  for (const p of providers) {
+    for (const id of await p.list()) await p.destroy(id);
+    await p.shutdown();
+  }
   rmSync(dataDir, { recursive: true, force: true });
 }

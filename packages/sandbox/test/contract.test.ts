@@ -25,8 +25,8 @@ const PROVIDERS: { kind: SandboxKind; ports: [number, number] }[] = [
 ];
 
 describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
-  const dataDir = mkdtempSync(join(tmpdir(), `lathe-sbx-${kind}-`));
   const run = `${kind}-${process.pid}`;
+  let dataDir: string;
   let provider: SandboxProvider;
   let sb: Sandbox;
   let root: string;
@@ -41,13 +41,14 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     });
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), `lathe-sbx-${kind}-`));
     provider = provide();
     sb = await provider.create(`main-${run}`);
     root = (await sb.exec({ shell: 'pwd' })).stdout.trim();
   });
 
   afterAll(async () => {
-    for (const id of await provider.list()) await provider.destroy(id);
+    for (const id of await provider.list()) if (id.endsWith(run)) await provider.destroy(id);
     await provider.shutdown();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -316,12 +317,13 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
 });
 
 describe('docker isolation', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lathe-sbx-iso-'));
   const id = `iso-${process.pid}`;
+  let dataDir: string;
   let provider: SandboxProvider;
   let sb: Sandbox;
 
   beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'lathe-sbx-iso-'));
     provider = createSandboxProvider({
       kind: 'docker',
       dataDir,
@@ -344,7 +346,9 @@ describe('docker isolation', () => {
     expect(hog.exitCode).toBe(137);
     expect((await sb.exec({ shell: 'echo alive' })).stdout.trim()).toBe('alive');
 
-    const container = docker.getContainer(`lathe-sbx-${id}`);
+    const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${id}`] } });
+    if (!info) throw new Error('the sandbox container is missing');
+    const container = docker.getContainer(info.Id);
     const bomb = sb.exec({ shell: 'f() { f & f & wait; }; f' }, { timeoutMs: 8000 });
     const pids = await waitFor(
       'the pid limit',

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
@@ -16,6 +16,8 @@ import { SandboxCore } from '../sandbox-core';
 
 const LABEL_MANAGED = 'lathe.managed';
 const LABEL_PROJECT = 'lathe.project';
+/** Which Lathe installation (data dir) owns a container, so two servers on one engine never adopt each other's. */
+const LABEL_INSTANCE = 'lathe.instance';
 const DEV_PORT = 5173;
 const ROOT = '/app';
 const PROC_DIR = '/tmp/.lathe';
@@ -37,8 +39,11 @@ export class DockerProvider implements SandboxProvider {
   private readonly ports: PortPool;
   private npmSettings: Promise<NpmSettings> | null = null;
 
+  private readonly instance: string;
+
   constructor(private readonly opts: DockerProviderOptions) {
     this.ports = new PortPool(opts.portRange);
+    this.instance = createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 10);
   }
 
   async create(projectId: string, _opts: CreateOptions = {}): Promise<Sandbox> {
@@ -120,7 +125,10 @@ export class DockerProvider implements SandboxProvider {
 
   private async managed(): Promise<Docker.ContainerInfo[]> {
     try {
-      return await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } });
+      return await this.docker.listContainers({
+        all: true,
+        filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instance}`] },
+      });
     } catch (e) {
       throw dockerError(e);
     }
@@ -130,9 +138,20 @@ export class DockerProvider implements SandboxProvider {
     return (await this.managed()).find((c) => c.Labels[LABEL_PROJECT] === projectId);
   }
 
+  /** Host ports any container on the engine publishes (stopped ones keep their bindings). */
   private async publishedPorts(): Promise<Set<number>> {
     const used = new Set<number>();
-    for (const c of await this.managed()) for (const p of c.Ports ?? []) if (p.PublicPort) used.add(p.PublicPort);
+    const all = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } }).catch((e) => {
+      throw dockerError(e);
+    });
+    for (const c of all) {
+      const info = await this.docker
+        .getContainer(c.Id)
+        .inspect()
+        .catch(() => null);
+      for (const b of Object.values(info?.HostConfig.PortBindings ?? {}))
+        for (const h of (b as { HostPort?: string }[] | null) ?? []) used.add(Number(h.HostPort));
+    }
     return used;
   }
 
@@ -170,11 +189,11 @@ export class DockerProvider implements SandboxProvider {
     // The address-space workaround is for the local provider's rlimits; cgroups limit real memory here.
     delete env.NODE_OPTIONS;
     return {
-      name: `lathe-sbx-${projectId}`,
+      name: `lathe-${this.instance}-${projectId}`,
       Image: this.opts.image,
       WorkingDir: ROOT,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      Labels: { [LABEL_MANAGED]: 'true', [LABEL_PROJECT]: projectId },
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: this.instance, [LABEL_PROJECT]: projectId },
       ExposedPorts: { [`${DEV_PORT}/tcp`]: {} },
       HostConfig: {
         Init: true,
