@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
@@ -24,6 +24,17 @@ afterAll(async () => {
   await browser?.close();
   await api?.dispose();
 }, 60_000);
+
+/**
+ * A fresh, isolated browser profile. Waits are bounded generously: the machine running the suite
+ * may be busy, and every wait is for a state, never for a duration.
+ */
+async function newContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(120_000);
+  context.setDefaultNavigationTimeout(120_000);
+  return context;
+}
 
 /** Console errors and uncaught exceptions of the IDE itself (the generated app is not ours). */
 function watchErrors(page: Page, origin: string): string[] {
@@ -71,8 +82,9 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
   let previewUrl = '';
 
   it('builds a todo app from one sentence, live, and lets the user edit, download and come back to it', async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await newContext();
     page = await context.newPage();
+    onTestFailed(() => page.screenshot({ path: join(ARTIFACTS, 'failed-ide.png') }).then(() => undefined));
     const errors = watchErrors(page, api.origin);
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 
@@ -121,7 +133,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     previewUrl = (await frameLocator.getAttribute('src')) ?? '';
     expect(previewUrl).toMatch(/^http:\/\/[a-z0-9]+\.preview\.localhost:\d+\/$/);
     let frame = await previewFrame(page);
-    await frame.getByPlaceholder('What needs doing?').waitFor({ timeout: 120_000 });
+    await frame.getByPlaceholder('What needs doing?').waitFor();
     await frame.getByPlaceholder('What needs doing?').fill('Buy milk');
     await frame.getByRole('button', { name: 'Add' }).click();
     await frame.getByText('Buy milk').waitFor();
@@ -145,7 +157,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.locator('[data-testid=save-state][data-state=saved]').waitFor();
     expect(await editorText(page)).toContain(`<h1 className="mt-2 text-4xl font-bold tracking-tight">${NEW_TITLE}</h1>`);
     frame = await previewFrame(page);
-    await frame.waitForFunction((title) => document.querySelector('h1')?.textContent === title, NEW_TITLE, { timeout: 60_000 });
+    await frame.waitForFunction((title) => document.querySelector('h1')?.textContent === title, NEW_TITLE);
     expect(await frame.evaluate(() => (window as unknown as { __latheMarker?: string }).__latheMarker)).toBe('kept');
     await shot('05-title-hot-reloaded');
 
@@ -186,12 +198,13 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await shot('07-signed-out');
     await context.close();
-  }, 420_000);
+  }, 600_000);
 
   it("keeps another user out of the first user's project and its preview", async () => {
     expect(projectId).not.toBe('');
-    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const other = await newContext();
     const page2 = await other.newPage();
+    onTestFailed(() => page2.screenshot({ path: join(ARTIFACTS, 'failed-other-user.png') }).then(() => undefined));
     await register(page2, 'eve');
     await page2.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
     await page2.getByText('No projects yet').waitFor();
@@ -213,5 +226,5 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     const guessed = await page2.goto(previewUrl.replace(/^http:\/\/[a-z0-9]+/, 'http://aaaaaaaaaaaaaaaaaaaaaaaa'));
     expect(guessed?.status()).toBe(404);
     await other.close();
-  }, 120_000);
+  }, 300_000);
 });

@@ -1,4 +1,6 @@
 import type { ApiKey, FileContent, FileEntry, Message, Models, Project } from '@lathe/protocol';
+import createClient from 'openapi-fetch';
+import type { paths } from './api-schema';
 
 /** A failed API call, carrying the server's `{ error: { code, message } }` when it sent one. */
 export class ApiError extends Error {
@@ -49,29 +51,45 @@ export interface Session {
   user: SessionUser;
 }
 
-const enc = encodeURIComponent;
+const client = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+
+/** Unwraps an openapi-fetch result: the typed body, or an ApiError carrying the server's code. */
+async function ok<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (response.ok) return data as T;
+  const info = isRecord(error) && isRecord(error.error) ? error.error : null;
+  if (info && typeof info.message === 'string') {
+    throw new ApiError(response.status, typeof info.code === 'string' ? info.code : `http_${response.status}`, info.message);
+  }
+  throw new ApiError(response.status, `http_${response.status}`, response.statusText || `Request failed (${response.status})`);
+}
+
+const byId = (id: string) => ({ params: { path: { id } } });
 
 export const api = {
+  // better-auth's endpoints are not part of the OpenAPI document.
   session: () => request<Session | null>('GET', '/api/auth/get-session'),
   signIn: (email: string, password: string) => request<unknown>('POST', '/api/auth/sign-in/email', { email, password }),
   signUp: (name: string, email: string, password: string) => request<unknown>('POST', '/api/auth/sign-up/email', { name, email, password }),
   signOut: () => request<unknown>('POST', '/api/auth/sign-out', {}),
 
-  projects: () => request<Project[]>('GET', '/api/projects'),
-  project: (id: string) => request<Project>('GET', `/api/projects/${enc(id)}`),
-  createProject: (prompt: string) => request<Project>('POST', '/api/projects', { prompt }),
-  renameProject: (id: string, name: string) => request<Project>('PATCH', `/api/projects/${enc(id)}`, { name }),
-  deleteProject: (id: string) => request<unknown>('DELETE', `/api/projects/${enc(id)}`),
-  files: (id: string) => request<FileEntry[]>('GET', `/api/projects/${enc(id)}/files`),
-  file: (id: string, path: string) => request<FileContent>('GET', `/api/projects/${enc(id)}/file?path=${enc(path)}`),
-  writeFile: (id: string, path: string, content: string) => request<FileEntry>('PUT', `/api/projects/${enc(id)}/file`, { path, content }),
-  messages: (id: string) => request<Message[]>('GET', `/api/projects/${enc(id)}/messages`),
-  sendMessage: (id: string, text: string) => request<unknown>('POST', `/api/projects/${enc(id)}/messages`, { text }),
-  cancel: (id: string) => request<unknown>('POST', `/api/projects/${enc(id)}/cancel`),
-  downloadUrl: (id: string) => `/api/projects/${enc(id)}/download`,
+  projects: (): Promise<Project[]> => ok(client.GET('/api/projects')),
+  project: (id: string): Promise<Project> => ok(client.GET('/api/projects/{id}', byId(id))),
+  createProject: (prompt: string): Promise<Project> => ok(client.POST('/api/projects', { body: { prompt } })),
+  renameProject: (id: string, name: string): Promise<Project> => ok(client.PATCH('/api/projects/{id}', { ...byId(id), body: { name } })),
+  files: (id: string): Promise<FileEntry[]> => ok(client.GET('/api/projects/{id}/files', byId(id))),
+  file: (id: string, path: string): Promise<FileContent> =>
+    ok(client.GET('/api/projects/{id}/file', { params: { path: { id }, query: { path } } })),
+  writeFile: (id: string, path: string, content: string): Promise<FileEntry> =>
+    ok(client.PUT('/api/projects/{id}/file', { ...byId(id), body: { path, content } })),
+  messages: (id: string): Promise<Message[]> => ok(client.GET('/api/projects/{id}/messages', byId(id))),
+  sendMessage: (id: string, text: string) => ok(client.POST('/api/projects/{id}/messages', { ...byId(id), body: { text } })),
+  cancel: (id: string) => ok(client.POST('/api/projects/{id}/cancel', byId(id))),
+  rotatePreview: (id: string): Promise<Project> => ok(client.POST('/api/projects/{id}/preview-token', byId(id))),
+  downloadUrl: (id: string) => `/api/projects/${encodeURIComponent(id)}/download`,
 
-  keys: () => request<ApiKey[]>('GET', '/api/keys'),
-  addKey: (provider: string, key: string) => request<ApiKey>('POST', '/api/keys', { provider, key }),
-  deleteKey: (id: string) => request<unknown>('DELETE', `/api/keys/${enc(id)}`),
-  models: () => request<Models>('GET', '/api/models'),
+  keys: (): Promise<ApiKey[]> => ok(client.GET('/api/keys')),
+  addKey: (provider: string, key: string): Promise<ApiKey> => ok(client.POST('/api/keys', { body: { provider, key } })),
+  deleteKey: (keyId: string) => ok(client.DELETE('/api/keys/{keyId}', { params: { path: { keyId } } })),
+  models: (): Promise<Models> => ok(client.GET('/api/models')),
 };

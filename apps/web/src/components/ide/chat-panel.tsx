@@ -90,6 +90,7 @@ export function PhaseTimeline({ phases, onOpenFile }: { phases: readonly PhaseVi
                     <button
                       type="button"
                       onClick={() => onOpenFile(f.path)}
+                      title={f.path}
                       className={cx(
                         'flex w-full items-center gap-1.5 truncate rounded px-1 text-left font-mono text-xs hover:bg-raised',
                         f.done ? 'text-muted' : 'text-faint',

@@ -113,10 +113,16 @@ export function EditorPane({ projectId, files, baselineSeq, lastSeq, tabs, activ
 
   const saveState = active ? saves[active] : undefined;
 
+  // The active tab is kept in view when following the agent opens files past the edge.
+  const tabList = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (active) tabList.current?.querySelector('[aria-selected=true]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [active]);
+
   return (
     <div className="flex h-full min-h-0 flex-col bg-surface">
       <div className="flex h-9 shrink-0 items-stretch border-b border-line">
-        <div role="tablist" aria-label="Open files" className="flex min-w-0 flex-1 overflow-x-auto">
+        <div ref={tabList} role="tablist" aria-label="Open files" className="flex min-w-0 flex-1 overflow-x-auto">
           {tabs.map((path) => {
             const selected = path === active;
             const dirty = saves[path]?.kind === 'dirty' || saves[path]?.kind === 'saving';

@@ -114,7 +114,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const agentState = selectAgentState(state);
   const busy = isActiveState(agentState);
   const phases = useMemo(() => selectPhases(state), [state]);
-  const streaming = useMemo(() => selectStreamingPaths(state), [state]);
+  // Until the replay of history reaches the first snapshot, "being written" describes the past.
+  const caughtUp = baselineSeq !== null && state.lastSeq >= baselineSeq;
+  const streaming = useMemo(() => (caughtUp ? selectStreamingPaths(state) : []), [state, caughtUp]);
   const liveMessages = useMemo(() => selectMessages(state), [state]);
   const chat = useMemo(() => mergeMessages(history.data ?? [], liveMessages), [history.data, liveMessages]);
   const error = selectCurrentError(state);
