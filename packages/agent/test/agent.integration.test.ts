@@ -1,7 +1,7 @@
 import type { AgentEvent } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OfflineModel, startOfflineModel } from '../src/offline/server';
-import { createProject, type Harness, startHarness, storedFiles } from './helpers/harness';
+import { createProject, type Harness, startHarness, storedFiles, waitForEvent } from './helpers/harness';
 import { offlineRound } from './helpers/offline-round';
 import { PORTS } from './helpers/sandbox';
 
@@ -113,8 +113,10 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
       const after = await storedFiles(h, p.projectId);
       expect(after.get('src/App.tsx')).toContain('>Groceries</h1>');
       expect(await (await fetch(new URL('/src/App.tsx', preview))).text()).toContain('Groceries');
-      // The dev server's output reaches clients as log events (phase 2 and the follow-up were hot updates).
-      expect(p.events.some((e) => e.type === 'log' && e.payload.source === 'dev' && e.payload.text.includes('hmr update'))).toBe(true);
+      // The dev server's output reaches clients as log events: the follow-up was a hot update of App.tsx.
+      await waitForEvent(p, (events) =>
+        events.some((e) => e.type === 'log' && e.payload.source === 'dev' && e.payload.text.includes('hmr update /src/App.tsx')),
+      );
     } finally {
       await p.destroy();
     }

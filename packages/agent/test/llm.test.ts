@@ -9,10 +9,11 @@ const messages = [
   { role: 'user' as const, content: 'hello' },
 ];
 
-function client(url: string, retries = 3): LlmClient {
+/** A generous stall timeout by default, so a loaded machine never causes an unscripted retry. */
+function client(url: string, retries = 3, stallTimeoutMs = 60_000): LlmClient {
   const role = { baseUrl: url, apiKey: 'k', model: 'm' };
   const roles: Record<LlmRole, typeof role> = { designer: role, implementer: role, fixer: role };
-  return createOpenAiLlmClient(roles, { maxRetries: retries, retryBaseMs: 10, stallTimeoutMs: 500 });
+  return createOpenAiLlmClient(roles, { maxRetries: retries, retryBaseMs: 10, stallTimeoutMs });
 }
 
 async function withModel<T>(script: ScriptStep[], run: (url: string, requests: () => number) => Promise<T>): Promise<T> {
@@ -91,7 +92,7 @@ describe('OpenAI-SDK LLM client', () => {
         { kind: 'reply', content: 'abcdef' },
       ],
       async (url) => {
-        const c = collect(client(url));
+        const c = collect(client(url, 3, 500));
         expect((await c.result).text).toBe('abcdef');
         expect(c.restarts[0]?.reason).toMatch(/stopped sending tokens/);
       },

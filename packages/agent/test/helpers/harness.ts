@@ -14,7 +14,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export const FAST_RETRIES: RetryPolicy = { maxRetries: 3, retryBaseMs: 20, stallTimeoutMs: 1500 };
+/** Quick backoff; a generous stall timeout so a loaded machine never triggers a retry a test did not script. */
+export const FAST_RETRIES: RetryPolicy = { maxRetries: 3, retryBaseMs: 20, stallTimeoutMs: 60_000 };
 
 /** A real PostgreSQL database and a real local sandbox provider for one test file. */
 export async function startHarness(portRange: [number, number]): Promise<Harness> {
