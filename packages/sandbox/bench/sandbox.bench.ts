@@ -81,13 +81,13 @@ async function benchLocal() {
   const cold: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     rmSync(join(dataDir, 'templates'), { recursive: true, force: true });
-    const p = provider('local', [43000, 43099]);
+    const p = provider('local', [44000, 44099]);
     const r = await timeReady(p);
     cold.push(r.ms);
     await p.destroy(r.id);
     await p.shutdown();
   }
-  const p = provider('local', [43100, 43199]);
+  const p = provider('local', [44100, 44199]);
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = await timeReady(p);
@@ -110,13 +110,13 @@ async function benchDocker() {
   const docker = new Docker();
   const cold: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    const p = provider('docker', [43200, 43299]);
+    const p = provider('docker', [44200, 44299]);
     const r = await timeReady(p);
     cold.push(r.ms);
     await p.destroy(r.id);
     await p.shutdown();
   }
-  const p = provider('docker', [43300, 43399]);
+  const p = provider('docker', [44300, 44399]);
   const keep = await timeReady(p);
   const warm: number[] = [];
   for (let i = 0; i < RUNS; i++) {

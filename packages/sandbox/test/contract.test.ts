@@ -283,12 +283,18 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     await provider.destroy(`other-${run}`);
   });
 
-  it('is found again by a new provider (server restart)', async () => {
+  it('is found again by a new provider (server restart), which ends what the old one left running', async () => {
+    await sb.stopDevServer();
+    let running: () => void = () => {};
+    const ready = new Promise<void>((r) => (running = r));
+    const leftover = sb.exec({ shell: 'echo started; exec sleep 300' }, { onOutput: (_s, t) => t.includes('started') && running() });
+    await ready;
     const again = provide();
     expect(await again.list()).toContain(`main-${run}`);
     const adopted = await again.get(`main-${run}`);
     expect(adopted).not.toBeNull();
     expect(await adopted?.readFile('notes/b.txt')).toBe('');
+    expect([null, 137]).toContain((await leftover).exitCode);
     expect(await again.get('no-such-project')).toBeNull();
     expect(await errorCode(again.get('../etc'))).toBe('invalid_project_id');
   });

@@ -75,7 +75,11 @@ export class DockerProvider implements SandboxProvider {
     const info = await container.inspect().catch((e) => {
       throw dockerError(e);
     });
-    if (!info.State.Running) await container.start();
+    // Adopting after a restart: a restart ends whatever the previous server left running (its
+    // dev server would hold the port), and keeps the files.
+    await (info.State.Running ? container.restart({ t: 0 }) : container.start()).catch((e) => {
+      throw dockerError(e);
+    });
     const binding = info.HostConfig.PortBindings?.[`${DEV_PORT}/tcp`]?.[0]?.HostPort;
     const port = Number(binding);
     if (!Number.isInteger(port)) throw new LatheError('sandbox_error', `container of ${projectId} has no published dev port`);

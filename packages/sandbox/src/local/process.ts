@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import type { Proc } from '../backend';
 
 export interface GroupSpawn {
@@ -63,4 +64,30 @@ function killGroup(pid: number | undefined): void {
   } catch {
     // The group is already gone.
   }
+}
+
+/**
+ * Kills every process working inside `dir`: what a previous server process left running in a
+ * project before it died (its process groups were detached, so they outlived it). Linux /proc only.
+ */
+export function reapOrphans(dir: string): number {
+  let killed = 0;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+      process.kill(Number(name), 'SIGKILL');
+      killed++;
+    } catch {
+      // Gone meanwhile, or not ours.
+    }
+  }
+  return killed;
 }

@@ -12,7 +12,7 @@ import { isPortFree, PortPool } from '../ports';
 import { SandboxCore } from '../sandbox-core';
 import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
 import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, writeProjectFiles } from './files';
-import { runToEnd, spawnGroup } from './process';
+import { reapOrphans, runToEnd, spawnGroup } from './process';
 
 /** RLIMIT_NPROC counts every process of the user, not just the sandbox's, so it only stops runaway forks. */
 const LOCAL_NPROC = 4096;
@@ -77,7 +77,10 @@ export class LocalProvider implements SandboxProvider {
     checkProjectId(projectId);
     const live = this.sandboxes.get(projectId);
     if (live) return live;
-    if (!(await exists(join(this.projectsDir, projectId)))) return null;
+    const root = join(this.projectsDir, projectId);
+    if (!(await exists(root))) return null;
+    // Adopting after a restart: nothing from the previous server may keep running unsupervised.
+    reapOrphans(root);
     return this.attach(projectId);
   }
 
