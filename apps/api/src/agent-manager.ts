@@ -44,6 +44,8 @@ export interface AgentManagerOptions {
   publish: (event: AgentEvent) => void;
   /** How many sockets watch a project (watched agents are never evicted). */
   viewers: (projectId: string) => number;
+  /** Closes the sockets of a project that is going away. */
+  closeViewers: (projectId: string) => void;
   idleMs: number;
   log: Log;
 }
@@ -101,9 +103,15 @@ export class AgentManager {
     await entry.agent.startRound(kind, text);
   }
 
-  async cancel(projectId: string): Promise<void> {
-    const entry = this.#live.get(projectId);
-    if (entry) await entry.agent.cancel();
+  /** Cancels the running round; an interrupted round (crash, stopped process) is taken over first. */
+  async cancel(project: ProjectRow): Promise<void> {
+    let entry = this.#live.get(project.id);
+    if (!entry) {
+      const stored = await this.opts.repos.agentStates.load(project.id);
+      if (!stored || !isActiveState(stored.snapshot.state)) return;
+      entry = await this.#get(project);
+    }
+    await entry.agent.cancel();
   }
 
   /** The live agent's state, else the stored one (an agent need not be loaded to be looked at). */
@@ -171,6 +179,7 @@ export class AgentManager {
 
   /** Stops the project's agent and destroys its sandbox (the project is being deleted). */
   async remove(projectId: string): Promise<void> {
+    this.opts.closeViewers(projectId);
     const entry = this.#live.get(projectId) ?? (await this.#creating.get(projectId)?.catch(() => undefined));
     if (entry) {
       await entry.agent.stop();
@@ -180,13 +189,12 @@ export class AgentManager {
     await this.opts.locks.release(projectId);
   }
 
-  /** After a start: continue every generation that a crash or restart interrupted. */
+  /** After a start: continue every generation that a crash or restart interrupted (loading resumes it). */
   async resumeInterrupted(): Promise<number> {
     let resumed = 0;
     for (const project of await this.opts.repos.projects.listActive()) {
       try {
-        const entry = await this.#get(project);
-        await entry.agent.resume();
+        await this.#get(project);
         resumed++;
       } catch (e) {
         // Another process holds it, or it cannot be loaded: the others still resume.
@@ -224,12 +232,16 @@ export class AgentManager {
     if (!(await this.opts.locks.acquire(project.id))) {
       throw new LatheError('busy', 'another server process is running this project; try again shortly');
     }
+    let agent: LiveAgent | null = null;
     try {
-      const agent = await this.opts.createAgent({ project, onEvent: (event) => this.#onEvent(event) });
+      agent = await this.opts.createAgent({ project, onEvent: (event) => this.#onEvent(event) });
+      // Holding the lock while the stored state is busy means whoever ran it stopped or crashed.
+      if (isActiveState(agent.snapshot().state)) await agent.resume();
       const entry: Entry = { agent, ownerId: project.ownerId, lastUsed: Date.now() };
       this.#live.set(project.id, entry);
       return entry;
     } catch (e) {
+      await agent?.stop();
       await this.opts.locks.release(project.id);
       throw e;
     }

@@ -52,7 +52,7 @@ export async function ownedProject(ctx: AppContext, headers: Headers, id: string
 /** Starts a generation round after the per-user limits agree. */
 export async function startRound(
   ctx: AppContext,
-  user: SessionUser,
+  userId: string,
   project: ProjectRow,
   kind: 'generate' | 'message',
   text: string,
@@ -60,6 +60,6 @@ export async function startRound(
   if (ctx.agents.isBusy(project.id)) {
     throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
   }
-  ctx.limiter.take(user.id, ctx.agents.activeCountFor(user.id));
+  ctx.limiter.take(userId, ctx.agents.activeCountFor(userId));
   await ctx.agents.startRound(project, kind, text);
 }

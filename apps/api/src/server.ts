@@ -125,6 +125,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       }),
       publish: (event) => hub?.publish(event),
       viewers: (projectId) => hub?.viewerCount(projectId) ?? 0,
+      closeViewers: (projectId) => hub?.closeProject(projectId, 4004, 'project deleted'),
       idleMs: config.agentIdleMs,
       log,
     });
@@ -156,10 +157,9 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         command: async (socket, message) => {
           const project = await repos.projects.get(socket.projectId, socket.userId);
           if (!project) throw new LatheError('not_found', 'project not found');
-          if (message.type === 'cancel') await agents.cancel(project.id);
-          else if (message.type === 'generate')
-            await startRound(ctx, { id: socket.userId, email: '' }, project, 'generate', message.description);
-          else await startRound(ctx, { id: socket.userId, email: '' }, project, 'message', message.text);
+          if (message.type === 'cancel') await agents.cancel(project);
+          else if (message.type === 'generate') await startRound(ctx, socket.userId, project, 'generate', message.description);
+          else await startRound(ctx, socket.userId, project, 'message', message.text);
         },
       },
       config.wsMaxBufferedBytes,

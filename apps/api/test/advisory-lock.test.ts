@@ -10,7 +10,7 @@ describe('two API processes on one database', () => {
   beforeAll(async () => {
     // Shared secrets, as two replicas behind one load balancer would have.
     const secrets = { BETTER_AUTH_SECRET: randomBytes(32).toString('hex'), LATHE_ENCRYPTION_KEY: randomBytes(32).toString('hex') };
-    a = await ApiProcess.start({ ...secrets, LATHE_OFFLINE_TOKENS_PER_SECOND: '1000' });
+    a = await ApiProcess.start({ ...secrets, LATHE_OFFLINE_TOKENS_PER_SECOND: '1000', LATHE_AGENT_IDLE_MS: '3000' });
     b = await ApiProcess.start({ ...secrets, LATHE_OFFLINE_TOKENS_PER_SECOND: '1000' }, a);
     user = await signUp(a, 'replicas');
   });
@@ -32,14 +32,33 @@ describe('two API processes on one database', () => {
     expect(fromB.response.status).toBe(409);
     expect(fromB.error).toEqual({ error: { code: 'busy', message: expect.stringContaining('another server process') } });
 
-    // A still holds its (now idle or busy) agent; B keeps refusing until A is gone.
+    // A still holds its agent right after the cancel; B keeps refusing until A lets go.
     await onA.POST('/api/projects/{id}/cancel', { params: { path: { id: project.id } } });
     const stillA = await onB.POST('/api/projects/{id}/generate', { params: { path: { id: project.id } }, body: { description: 'Again' } });
     expect(stillA.response.status).toBe(409);
 
-    await a.stop();
-    const taken = await onB.POST('/api/projects/{id}/messages', { params: { path: { id: project.id } }, body: { text: 'Make it blue' } });
-    expect(taken.response.status).toBe(202);
+    // A evicts the idle agent (LATHE_AGENT_IDLE_MS) and releases the lock: B may take over.
+    let afterEviction = 409;
+    for (let attempt = 0; attempt < 60 && afterEviction === 409; attempt++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const res = await onB.POST('/api/projects/{id}/generate', { params: { path: { id: project.id } }, body: { description: 'Again' } });
+      afterEviction = res.response.status;
+    }
+    expect(afterEviction).toBe(202);
     await onB.POST('/api/projects/{id}/cancel', { params: { path: { id: project.id } } });
+
+    // A process that stops releases its locks at once.
+    const second = (await onA.POST('/api/projects', { body: { prompt: 'A second app' } })).data;
+    if (!second) throw new Error('no project');
+    const refused = await onB.POST('/api/projects/{id}/messages', { params: { path: { id: second.id } }, body: { text: 'Blue' } });
+    expect(refused.response.status).toBe(409);
+    await a.stop();
+    // B takes the interrupted round over: it can cancel it and start a new one.
+    expect((await onB.POST('/api/projects/{id}/cancel', { params: { path: { id: second.id } } })).response.status).toBe(202);
+    const state = await onB.GET('/api/projects/{id}/state', { params: { path: { id: second.id } } });
+    expect(state.data?.state).toBe('CANCELLED');
+    const taken = await onB.POST('/api/projects/{id}/messages', { params: { path: { id: second.id } }, body: { text: 'Make it blue' } });
+    expect(taken.response.status).toBe(202);
+    await onB.POST('/api/projects/{id}/cancel', { params: { path: { id: second.id } } });
   });
 });

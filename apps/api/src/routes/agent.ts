@@ -24,7 +24,7 @@ export function agentRoutes(ctx: AppContext) {
       '/messages',
       async ({ request, params, body, status }) => {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
-        await startRound(ctx, user, project, 'message', body.text);
+        await startRound(ctx, user.id, project, 'message', body.text);
         return status(202, { accepted: true as const });
       },
       {
@@ -38,7 +38,7 @@ export function agentRoutes(ctx: AppContext) {
       '/generate',
       async ({ request, params, body, status }) => {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
-        await startRound(ctx, user, project, 'generate', body.description);
+        await startRound(ctx, user.id, project, 'generate', body.description);
         return status(202, { accepted: true as const });
       },
       {
@@ -52,7 +52,7 @@ export function agentRoutes(ctx: AppContext) {
       '/cancel',
       async ({ request, params, status }) => {
         const { project } = await ownedProject(ctx, request.headers, params.id);
-        await ctx.agents.cancel(project.id);
+        await ctx.agents.cancel(project);
         return status(202, { accepted: true as const });
       },
       {

@@ -36,7 +36,7 @@ export function projectRoutes(ctx: AppContext) {
           initialPrompt: body.prompt,
           template: TEMPLATE,
         });
-        if (start) await startRound(ctx, user, project, 'generate', body.prompt);
+        if (start) await startRound(ctx, user.id, project, 'generate', body.prompt);
         const fresh = (await ctx.repos.projects.get(project.id, user.id)) ?? project;
         return status(201, toProject(ctx.config, fresh));
       },
