@@ -10,7 +10,7 @@ import {
   type PhaseSpec,
   toErrorInfo,
 } from '@lathe/protocol';
-import { checkProjectPath, type Sandbox } from '@lathe/sandbox';
+import { checkPackageSpec, checkProjectPath, type Sandbox } from '@lathe/sandbox';
 import type { AgentConfig } from './config';
 import type { ChatMessage, LlmClient } from './llm';
 import { type Effect, initialSnapshot, type MachineEvent, transition } from './machine';
@@ -221,11 +221,8 @@ export class CodeGeneratorAgent {
         await this.emit({ type: 'message', payload: { id, role: 'user', content: effect.text } });
         return;
       }
-      case 'sync_sandbox': {
-        const files = await this.store.readFiles(this.projectId);
-        if (files.length > 0) await this.sandbox.writeFiles(files);
-        return;
-      }
+      case 'sync_sandbox':
+        return this.syncSandbox(signal);
       case 'design_phase':
         return this.designPhase(effect.phaseIndex, signal);
       case 'implement_phase':
@@ -259,6 +256,29 @@ export class CodeGeneratorAgent {
       case 'rejected':
         return;
     }
+  }
+
+  /**
+   * The DB is the source of truth and the sandbox may be fresh: install the stored manifest's
+   * dependencies the sandbox lacks, then write every stored file.
+   */
+  private async syncSandbox(signal: AbortSignal): Promise<void> {
+    const files = await this.store.readFiles(this.projectId);
+    const manifest = files.find((f) => f.path === 'package.json');
+    if (manifest) {
+      const current = await this.sandbox.readFile('package.json').catch(() => '{}');
+      const missing = missingDependencies(manifest.content, current);
+      if (missing.length > 0) {
+        const result = await this.sandbox.install(missing, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
+        if (signal.aborted) return;
+        await this.emit({ type: 'deps_installed', payload: { packages: missing, ok: result.exitCode === 0 } });
+      }
+    }
+    if (files.length > 0) await this.sandbox.writeFiles(files);
+  }
+
+  private installLog(stream: 'stdout' | 'stderr', text: string): Promise<void> {
+    return this.emit({ type: 'log', payload: { source: 'install', stream, text } });
   }
 
   /** Forwards the dev server's output as `log` events, once per agent, until it is disposed. */
@@ -508,7 +528,7 @@ export class CodeGeneratorAgent {
     if (packages.length > 0) {
       const result = await this.sandbox.install(packages, {
         signal,
-        onOutput: (stream, text) => void this.emit({ type: 'log', payload: { source: 'install', stream, text } }),
+        onOutput: (stream, text) => void this.installLog(stream, text),
       });
       if (signal.aborted) return;
       ok = result.exitCode === 0;
@@ -645,6 +665,29 @@ export class CodeGeneratorAgent {
 
 function retryMessage(role: string, info: { attempt: number; reason: string; delayMs: number }): string {
   return `Retrying the ${role} request (attempt ${info.attempt + 1}) after ${Math.round(info.delayMs)} ms: ${info.reason}.`;
+}
+
+/** `name@version` for each dependency in the stored manifest that the sandbox's manifest lacks. */
+function missingDependencies(stored: string, current: string): string[] {
+  const deps = (text: string): Record<string, string> => {
+    try {
+      const m: unknown = JSON.parse(text);
+      if (typeof m !== 'object' || m === null) return {};
+      const { dependencies, devDependencies } = m as { dependencies?: unknown; devDependencies?: unknown };
+      const pick = (d: unknown) => (typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : {});
+      return Object.fromEntries(
+        Object.entries({ ...pick(dependencies), ...pick(devDependencies) }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+    } catch {
+      // A manifest broken by hand has nothing we can install; the review step reports it.
+      return {};
+    }
+  };
+  const have = deps(current);
+  return Object.entries(deps(stored))
+    .filter(([name, version]) => have[name] !== version)
+    .map(([name, version]) => `${name}@${version}`)
+    .filter((spec) => checkPackageSpec(spec).ok);
 }
 
 /** Diagnostics may name files absolutely or with "./"; the agent stores project-relative paths. */

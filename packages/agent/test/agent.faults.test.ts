@@ -202,6 +202,32 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     ]);
   });
 
+  it('npm install lines are installed and stored; a fresh sandbox gets the dependency back', async () => {
+    const app =
+      "import clsx from 'clsx';\n\nexport default function App() {\n  return <h1 className={clsx('text-2xl', 'font-bold')}>Deps</h1>;\n}\n";
+    const { model, p } = await run([
+      { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
+      { role: 'implementer', kind: 'reply', content: `${heredoc('src/App.tsx', app)}npm install clsx@2.1.1\n` },
+    ]);
+    await p.agent.generate('an app that uses clsx');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const installed = p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []));
+    expect(installed).toEqual([{ packages: ['clsx@2.1.1'], ok: true }]);
+    expect(JSON.parse((await storedFiles(h, p.projectId)).get('package.json') ?? '{}').dependencies).toMatchObject({ clsx: '2.1.1' });
+    expect(p.events.findLast((e) => e.type === 'review_result')?.payload).toMatchObject({ errors: [] });
+
+    const p2 = await p.reload({ freshSandbox: true });
+    open.push({ model, project: p2 });
+    await p2.agent.message('change the title to More deps');
+    await p2.agent.whenIdle();
+    expect(p2.agent.getState().state).toBe('COMPLETE');
+    expect(p2.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))[0]).toEqual({ packages: ['clsx@2.1.1'], ok: true });
+    // tsc resolves clsx in the fresh sandbox.
+    expect(p2.events.findLast((e) => e.type === 'review_result')?.payload).toMatchObject({ errors: [] });
+    expect(await p2.sandbox.readFile('src/App.tsx')).toContain('>More deps</h1>');
+  });
+
   it('cancel during implementation ends CANCELLED with no half-written file, and the agent can run again', async () => {
     const { model, p } = await run([{ role: 'implementer', kind: 'hold', afterChars: 1800 }]);
     const core = expectedFiles('a todo app', 1);
