@@ -82,11 +82,18 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     const locks: ProjectLocks = config.databaseUrl ? new PostgresProjectLocks(config.databaseUrl) : new LocalProjectLocks();
     cleanups.push(() => locks.close());
 
+    const trustedOrigins = new Set([config.publicUrl, `http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`]);
+    // Browsers name the page's origin: a request from any other site (a preview app included)
+    // must not act with the IDE's cookies. Clients without an Origin (CLIs, tests) are unaffected.
+    const foreignOrigin = (request: Request): boolean => {
+      const origin = request.headers.get('origin');
+      return origin !== null && !trustedOrigins.has(origin);
+    };
     const auth = createAuth({
       db,
       secret: secrets.authSecret,
       publicUrl: config.publicUrl,
-      trustedOrigins: [...new Set([config.publicUrl, `http://127.0.0.1:${config.port}`, `http://localhost:${config.port}`])],
+      trustedOrigins: [...trustedOrigins],
     });
 
     const models = (): Models => {
@@ -180,6 +187,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const path = url.pathname;
       const socketMatch = PROJECT_SOCKET_PATH.exec(path);
       if (socketMatch?.[1] && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+        if (foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
         return upgradeProjectSocket(request, server, socketMatch[1], url);
       }
       const isApi =
@@ -192,6 +200,9 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
       if (path.startsWith('/api/auth/')) return auth.handler(request);
+      if (request.method !== 'GET' && request.method !== 'HEAD' && foreignOrigin(request)) {
+        return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
+      }
       return api(request);
     };
 

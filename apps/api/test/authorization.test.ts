@@ -203,11 +203,22 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
     ).rejects.toThrow('status 401');
     await expect(new FrameSocket(socketUrl(api, fixture.projectId, '?token=forged.token')).opened).rejects.toThrow('status 401');
 
+    // A page of another origin (a preview app, say) cannot use the owner's cookie.
+    const previewOrigin = `http://${'a'.repeat(26)}.preview.localhost:${api.port}`;
+    await expect(
+      new FrameSocket(socketUrl(api, fixture.projectId), { cookie: owner.cookie, origin: previewOrigin }).opened,
+    ).rejects.toThrow('status 403');
+    const csrf = await fetch(`${api.url}/api/projects/${fixture.projectId}/cancel`, {
+      method: 'POST',
+      headers: { cookie: owner.cookie, origin: previewOrigin },
+    });
+    expect(csrf.status).toBe(403);
+
     const ownerToken = (await (
       await fetch(`${api.url}/api/projects/${fixture.projectId}/ws-token`, { headers: { cookie: owner.cookie } })
     ).json()) as { token: string };
     for (const socket of [
-      new FrameSocket(socketUrl(api, fixture.projectId), { cookie: owner.cookie }),
+      new FrameSocket(socketUrl(api, fixture.projectId), { cookie: owner.cookie, origin: api.origin }),
       new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(ownerToken.token)}`)),
     ]) {
       await socket.opened;
