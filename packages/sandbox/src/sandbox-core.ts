@@ -258,8 +258,8 @@ export class SandboxCore implements Sandbox {
     }
     const tail = this.hub
       .recent()
-      .filter((l) => l.source === 'dev')
-      .slice(-8)
+      .filter((l) => l.source === 'dev' && l.text.trim() !== '')
+      .slice(-20)
       .map((l) => l.text)
       .join('\n');
     const message = exited

@@ -257,6 +257,41 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(await (await fetch(url)).text()).toContain('<div id="root"></div>');
   });
 
+  it('reports a dev server that cannot start, and stops restarting one that keeps crashing', async () => {
+    const id = `broken-${run}`;
+    const broken = await provider.create(id);
+    try {
+      await broken.writeFiles([{ path: 'vite.config.ts', content: "throw new Error('config exploded');\n" }]);
+      expect(await errorCode(broken.startDevServer())).toBe('dev_server_failed');
+      expect(broken.status().state).toBe('failed');
+      expect(broken.status().error).toContain('config exploded');
+
+      // A server that answers, then dies whenever /__crash is requested.
+      const crashing = [
+        "import { defineConfig } from 'vite';",
+        'export default defineConfig({',
+        "  plugins: [{ name: 'crash', configureServer(server) { server.middlewares.use('/__crash', () => process.exit(1)); } }],",
+        '});',
+        '',
+      ].join('\n');
+      await broken.writeFiles([{ path: 'vite.config.ts', content: crashing }]);
+      const { url } = await broken.startDevServer();
+      for (let crash = 1; crash <= 3; crash++) {
+        await fetch(`${url}/__crash`).catch(() => undefined);
+        await waitFor(
+          `restart ${crash}`,
+          () => (broken.status().state === 'running' && broken.status().restarts === crash ? true : undefined),
+          90_000,
+        );
+      }
+      await fetch(`${url}/__crash`).catch(() => undefined);
+      const final = await waitFor('giving up', () => (broken.status().state === 'failed' ? broken.status() : undefined), 30_000);
+      expect(final).toMatchObject({ state: 'failed', restarts: 3, url: null });
+    } finally {
+      await provider.destroy(id);
+    }
+  });
+
   it('streams logs to live readers', async () => {
     const seen: string[] = [];
     const reader = (async () => {
