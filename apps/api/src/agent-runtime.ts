@@ -4,7 +4,7 @@ import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
 import type { Log } from './context';
 import { open } from './crypto';
-import { PROVIDERS } from './providers';
+import { providerOrder, userKeyEnv } from './providers';
 
 export interface AgentRuntimeOptions {
   repos: Repositories;
@@ -23,19 +23,9 @@ export interface AgentRuntimeOptions {
  * settings (and over the offline model). The server's provider is preferred when both exist.
  */
 async function configForOwner(opts: AgentRuntimeOptions, ownerId: string): Promise<AgentConfig> {
-  const serverProvider = PROVIDERS.find((p) => opts.agentConfig.roles.implementer.baseUrl.startsWith(p.baseUrl));
-  const ordered = serverProvider ? [serverProvider, ...PROVIDERS.filter((p) => p !== serverProvider)] : PROVIDERS;
-  for (const provider of ordered) {
+  for (const provider of providerOrder(opts.agentConfig.roles.implementer.baseUrl)) {
     const row = await opts.repos.apiKeys.getForProvider(ownerId, provider.id);
-    if (!row) continue;
-    const key = open(row, opts.encryptionKey);
-    return loadAgentConfig({
-      ...opts.env,
-      LATHE_LLM_API_KEY: key,
-      LATHE_LLM_BASE_URL: provider.baseUrl,
-      // Model names are provider-specific; OpenRouter's defaults do not exist on OpenAI.
-      LATHE_MODEL: opts.env.LATHE_MODEL ?? (provider.id === 'openai' ? 'gpt-4.1' : undefined),
-    });
+    if (row) return loadAgentConfig(userKeyEnv(opts.env, provider, open(row, opts.encryptionKey)));
   }
   return opts.agentConfig;
 }

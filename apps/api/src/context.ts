@@ -21,7 +21,10 @@ export interface AppContext {
   limiter: GenerationLimiter;
   socketTokens: SocketTokens;
   encryptionKey: Buffer;
-  models: () => Models;
+  /** True when generations without a user key use the built-in offline model. */
+  llmOffline: boolean;
+  /** The models a user's generations use (their own key, if stored, wins). */
+  models: (userId: string) => Promise<Models>;
   log: Log;
 }
 

@@ -14,7 +14,7 @@ import { errorResponse } from './errors';
 import { createApiHandler } from './http';
 import { type PreviewSocketData, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
-import { PROVIDERS, providerForBaseUrl } from './providers';
+import { PROVIDERS, providerForBaseUrl, providerOrder, userKeyEnv } from './providers';
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
@@ -96,20 +96,25 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       trustedOrigins: [...trustedOrigins],
     });
 
-    const models = (): Models => {
-      const configuredProvider = providerForBaseUrl(finalAgentConfig.roles.implementer.baseUrl);
+    const serverBaseUrl = finalAgentConfig.roles.implementer.baseUrl;
+    const models = async (userId: string): Promise<Models> => {
+      const keys = new Set((await repos.apiKeys.list(userId)).map((k) => k.provider));
+      const own = providerOrder(serverBaseUrl).find((p) => keys.has(p.id));
+      // Model names only: the key itself is not needed (nor decrypted) to describe them.
+      const effective = own ? loadAgentConfig(userKeyEnv(config.env, own, 'stored-key')) : finalAgentConfig;
+      const serverProvider = finalAgentConfig.offline ? undefined : providerForBaseUrl(serverBaseUrl);
       return {
-        offline: finalAgentConfig.offline,
+        offline: effective.offline,
         providers: PROVIDERS.map((p) => ({
           id: p.id,
           name: p.name,
           baseUrl: p.baseUrl,
-          configured: !finalAgentConfig.offline && p === configuredProvider,
+          configured: p === serverProvider || keys.has(p.id),
         })),
         roles: {
-          designer: finalAgentConfig.roles.designer.model,
-          implementer: finalAgentConfig.roles.implementer.model,
-          fixer: finalAgentConfig.roles.fixer.model,
+          designer: effective.roles.designer.model,
+          implementer: effective.roles.implementer.model,
+          fixer: effective.roles.fixer.model,
         },
       };
     };
@@ -149,6 +154,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       limiter: new GenerationLimiter(config.generationsPerHour, config.maxActiveGenerations),
       socketTokens: new SocketTokens(secrets.authSecret),
       encryptionKey: secrets.encryptionKey,
+      llmOffline: finalAgentConfig.offline,
       models,
       log,
     };

@@ -13,7 +13,7 @@ export function systemRoutes(ctx: AppContext) {
           status: dbOk ? ('ok' as const) : ('degraded' as const),
           database: { kind: ctx.db.kind, ok: dbOk },
           sandbox: { provider: ctx.sandboxes.kind, ok: true },
-          llm: { offline: ctx.models().offline },
+          llm: { offline: ctx.llmOffline },
           version: ctx.version,
         };
       },
@@ -22,8 +22,8 @@ export function systemRoutes(ctx: AppContext) {
     .get(
       '/api/models',
       async ({ request }) => {
-        await ctx.sessions.require(request.headers);
-        return ctx.models();
+        const user = await ctx.sessions.require(request.headers);
+        return ctx.models(user.id);
       },
       {
         response: { 200: ModelsSchema, 401: E[401] },
