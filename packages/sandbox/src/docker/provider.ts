@@ -283,8 +283,9 @@ class DockerBackend implements Backend {
     stderr.on('data', (c: Buffer) => err.push(c));
     this.container.modem.demuxStream(stream, stdout, stderr);
     await ended(stream);
-    const info = await exec.inspect();
-    return { exitCode: info.ExitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+    // The exec is gone when the container restarted meanwhile.
+    const info = await exec.inspect().catch(() => null);
+    return { exitCode: info?.ExitCode ?? null, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
   }
 
   private async startExec(argv: string[], cwd: string, env: Record<string, string>, pidFile?: string) {
@@ -316,17 +317,19 @@ class DockerBackend implements Backend {
     stderr.setEncoding('utf8').on('data', req.onStderr);
     this.container.modem.demuxStream(stream, stdout, stderr);
     let killedByUs = false;
-    // Kills the group; when no exec can start (the container is out of pids), restarts the container.
+    // Kills the group. An exec that cannot start (exit 126: the container is out of pids, e.g. a
+    // fork bomb) is retried, then the container is restarted, which ends everything in it. A
+    // container that is gone or restarting has nothing left to kill.
     const killGroup = async (): Promise<void> => {
-      const ok = await this.collect([
-        'sh',
-        '-c',
-        `[ -f ${pidFile} ] && kill -9 -- -$(cat ${pidFile}) 2>/dev/null; rm -f ${pidFile}; true`,
-      ]).then(
-        (r) => r.exitCode === 0,
-        () => false,
-      );
-      if (!ok) await this.container.restart({ t: 0 }).catch(() => undefined);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const r = await this.collect([
+          'sh',
+          '-c',
+          `[ -f ${pidFile} ] && kill -9 -- -$(cat ${pidFile}) 2>/dev/null; rm -f ${pidFile}; true`,
+        ]).catch(() => null);
+        if (r === null || r.exitCode !== 126) return;
+      }
+      await this.container.restart({ t: 0 }).catch(() => undefined);
     };
     const exited = ended(stream).then(async () => {
       const info = await exec.inspect().catch(() => null);
