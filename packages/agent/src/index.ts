@@ -3,6 +3,7 @@ export {
   type LlmRole,
   loadAgentConfig,
   OFFLINE_MODEL_NAME,
+  OPENAI_BASE_URL,
   OPENROUTER_BASE_URL,
   type RoleModel,
   withOfflineModel,

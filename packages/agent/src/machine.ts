@@ -23,8 +23,6 @@ export type MachineEvent =
   | { type: 'usage_recorded'; usage: Usage }
   | { type: 'failed'; error: ErrorInfo };
 
-export type MachineEventType = MachineEvent['type'];
-
 export type Effect =
   /** A new round starts: store the user's request. */
   | { type: 'record_request'; kind: RoundKind; text: string }

@@ -8,7 +8,7 @@ import type { StoredFile } from './store';
  * and each user prompt carries a `<lathe-context>` JSON block: real models read them as plain
  * context, and the built-in offline model answers from them deterministically.
  */
-export const FILE_BLOCK_END = 'LATHE_FILE_END';
+const FILE_BLOCK_END = 'LATHE_FILE_END';
 
 export interface RoundRequest {
   kind: RoundKind;
@@ -57,7 +57,7 @@ function contextBlock(value: unknown): string {
 }
 
 /** Files as heredoc blocks with a delimiter that cannot clash with a file's own "EOF" lines. */
-export function fileBlocks(files: StoredFile[]): string {
+function fileBlocks(files: StoredFile[]): string {
   return files
     .map(
       (f) =>

@@ -6,7 +6,7 @@
 
 export type AppKind = 'todo' | 'notes' | 'counter' | 'calculator' | 'pomodoro' | 'kanban' | 'generic';
 
-export interface OfflinePhase {
+interface OfflinePhase {
   name: string;
   description: string;
   files: { path: string; purpose: string; content: string }[];
@@ -19,7 +19,7 @@ export interface OfflineApp {
 }
 
 export const OFFLINE_FOOTER = "Built by Lathe's offline model";
-export const SECTIONS_MARKER = '{/* lathe:sections */}';
+const SECTIONS_MARKER = '{/* lathe:sections */}';
 
 const CARD = 'rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900';
 const INPUT =
@@ -67,7 +67,7 @@ export function newId(): string {
 `;
 
 /** Keeps a title to plain text that is safe inside JSX. */
-export function safeTitle(title: string): string {
+function safeTitle(title: string): string {
   const cleaned = title
     .replace(/[{}<>`$\\]/g, '')
     .replace(/\s+/g, ' ')
