@@ -405,8 +405,10 @@ export class CodeGeneratorAgent {
     return this.snapshot.phases.find((p) => p.index === phaseIndex)?.completedFiles ?? [];
   }
 
+  /** Packages of a designed install command: "npm install a b@1", or just "a b@1". */
   private installsIn(command: string): string[] {
-    const items = createHeredocParser().push(`${command}\n`);
+    const line = /^\s*(npm|pnpm|yarn|bun)\s/.test(command) ? command : `npm install ${command}`;
+    const items = createHeredocParser().push(`${line}\n`);
     return items.flatMap((i) => (i.type === 'install' ? i.packages : []));
   }
 
@@ -524,12 +526,17 @@ export class CodeGeneratorAgent {
 
   private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
     const packages = [...new Set(this.installs.get(phaseIndex) ?? this.specInstalls(phaseIndex))];
+    await this.install(packages, phaseIndex, signal);
+    if (signal.aborted) return;
+    this.installs.delete(phaseIndex);
+    await this.feed({ type: 'deps_installed' }, signal);
+  }
+
+  /** Installs packages (none: nothing to do), stores the new manifest and emits deps_installed. */
+  private async install(packages: string[], phaseIndex: number, signal: AbortSignal): Promise<void> {
     let ok = true;
     if (packages.length > 0) {
-      const result = await this.sandbox.install(packages, {
-        signal,
-        onOutput: (stream, text) => void this.installLog(stream, text),
-      });
+      const result = await this.sandbox.install(packages, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
       if (signal.aborted) return;
       ok = result.exitCode === 0;
       if (ok) {
@@ -538,9 +545,8 @@ export class CodeGeneratorAgent {
         await this.store.upsertFile(this.projectId, { path: 'package.json', content: manifest, phase: phaseIndex });
       }
     }
-    this.installs.delete(phaseIndex);
     await this.emit({ type: 'deps_installed', payload: { packages, ok } });
-    await this.feed({ type: 'deps_installed' }, signal);
+    if (!ok) await this.log(`Installing ${packages.join(', ')} failed; the review step will show what is missing.`);
   }
 
   private specInstalls(phaseIndex: number): string[] {
@@ -569,6 +575,8 @@ export class CodeGeneratorAgent {
     const files = await this.store.readFiles(this.projectId, paths.length > 0 ? paths : stored.filter((p) => p === 'src/App.tsx'));
     const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files }), phaseIndex, [], signal);
     await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
+    // A missing module is often fixed by installing it rather than by editing code.
+    if (outcome.installs.length > 0) await this.install([...new Set(outcome.installs)], phaseIndex, signal);
   }
 
   private async completeRound(): Promise<void> {

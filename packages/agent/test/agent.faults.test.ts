@@ -228,6 +228,32 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     expect(await p2.sandbox.readFile('src/App.tsx')).toContain('>More deps</h1>');
   });
 
+  it('the fixer can repair a missing module with an npm install line', async () => {
+    const app =
+      "import clsx from 'clsx';\n\nexport default function App() {\n  return <h1 className={clsx('a')}>Fixed by install</h1>;\n}\n";
+      name: 'Scripted',
+      description: 'd',
+      files: [path: 'src/App.tsx', purpose: 'p' ],
+      installCommands: [],
+      lastPhase: true,
+    });
+    const { p } = await run([
+      { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
+      { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', app) },
+      { role: 'fixer', kind: 'reply', content: '# clsx is missing\nnpm install clsx@2.1.1\n' },
+    ]);
+    await p.agent.generate('an app that forgot a dependency');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const reviews = p.events.flatMap((e) => (e.type === 'review_result' ? [e.payload] : []));
+    expect(reviews[0]?.errors.some((d) => d.message.includes("'clsx'"))).toBe(true);
+    expect(reviews.at(-1)).toMatchObject({ errors: [], fixed: true });
+    expect(p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))).toEqual([
+      { packages: [], ok: true },
+      { packages: ['clsx@2.1.1'], ok: true },
+    ]);
+  });
+
   it('cancel during implementation ends CANCELLED with no half-written file, and the agent can run again', async () => {
     const { model, p } = await run([{ role: 'implementer', kind: 'hold', afterChars: 1800 }]);
     const core = expectedFiles('a todo app', 1);
