@@ -231,12 +231,6 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
   it('the fixer can repair a missing module with an npm install line', async () => {
     const app =
       "import clsx from 'clsx';\n\nexport default function App() {\n  return <h1 className={clsx('a')}>Fixed by install</h1>;\n}\n";
-      name: 'Scripted',
-      description: 'd',
-      files: [path: 'src/App.tsx', purpose: 'p' ],
-      installCommands: [],
-      lastPhase: true,
-    });
     const { p } = await run([
       { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
       { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', app) },
