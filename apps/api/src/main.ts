@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   try {
     server = await createServer(loadConfig(process.env));
   } catch (e) {
-    console.error(`lathe: cannot start: ${toErrorInfo(e).message}`);
+    console.error(`lathe: cannot start: ${toErrorInfo(e).message.split('\n')[0]}`);
     process.exit(1);
   }
   console.log(`lathe: listening on ${server.url} (IDE at ${server.ctx.config.publicUrl})`);
@@ -25,6 +25,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // A failed background task is a bug to log, not a reason to drop every user's session.
+  process.on('unhandledRejection', (e) => console.error(`lathe: unhandled rejection: ${toErrorInfo(e).message}`));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
