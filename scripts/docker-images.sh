@@ -42,7 +42,7 @@ build_base() {
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
   busybox=$(command -v busybox || true)
   if [ -z "$busybox" ] || ! file "$busybox" 2>/dev/null | grep -q 'statically linked'; then
-    (cd "$work" && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb bb)
+    (cd "$work" && { apt-get download busybox-static >/dev/null 2>&1 || { apt-get update -qq && apt-get download busybox-static >/dev/null; }; } && dpkg-deb -x busybox-static_*.deb bb)
     busybox="$work/bb/bin/busybox"
   fi
   cp "$busybox" "$root/bin/busybox"

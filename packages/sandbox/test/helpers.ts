@@ -25,19 +25,45 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** A Vite HMR client: connects like the browser's /@vite/client does and records every message. */
-export async function connectHmr(url: string): Promise<{ messages: { type: string; updates?: { path: string }[] }[]; close(): void }> {
+type HmrMessage = { type: string; updates?: { path: string }[] };
+
+export async function connectHmr(url: string): Promise<{
+  messages: HmrMessage[];
+  /** Resolves with the first message from now on that matches (event-driven, for timing). */
+  next(match: (m: HmrMessage) => boolean, timeoutMs?: number): Promise<HmrMessage>;
+  close(): void;
+}> {
   const client = await (await fetch(`${url}/@vite/client`)).text();
   const token = /const wsToken = "([^"]*)"/.exec(client)?.[1];
   if (token === undefined) throw new Error('no HMR token in /@vite/client');
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/?token=${token}`, 'vite-hmr');
-  const messages: { type: string; updates?: { path: string }[] }[] = [];
-  ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const messages: HmrMessage[] = [];
+  const waiters = new Set<(m: HmrMessage) => void>();
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data)) as HmrMessage;
+    messages.push(m);
+    for (const w of waiters) w(m);
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
   await waitFor('HMR connected', () => (messages.some((m) => m.type === 'connected') ? true : undefined), 30_000);
-  return { messages, close: () => ws.close() };
+  const next = (match: (m: HmrMessage) => boolean, timeoutMs = 30_000) =>
+    new Promise<HmrMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error('no matching HMR message'));
+      }, timeoutMs);
+      const waiter = (m: HmrMessage) => {
+        if (!match(m)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve(m);
+      };
+      waiters.add(waiter);
+    });
+  return { messages, next, close: () => ws.close() };
 }
 
 /** Host processes whose working directory is inside `dir` (local provider leak check). */
