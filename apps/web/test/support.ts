@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,8 @@ export class ApiServer {
     private readonly proc: ChildProcess,
     private readonly exited: Promise<void>,
     private readonly pg: TestPostgres,
-    private readonly dataDir: string,
+    /** Directories this server owns, removed on dispose. */
+    private readonly dirs: string[],
     readonly port: number,
     private readonly out: { text: string },
   ) {}
@@ -77,6 +78,11 @@ export class ApiServer {
   static async start(extraEnv: Record<string, string>): Promise<ApiServer> {
     const pg = await createTestPostgresUrl();
     const dataDir = await mkdtemp(join(tmpdir(), 'lathe-web-e2e-'));
+    // A private copy of the build: a rebuild by a parallel test run must not swap chunks under
+    // this server. It stays inside the repository so the build's bare imports still resolve.
+    await mkdir(join(ROOT, 'node_modules/.cache'), { recursive: true });
+    const webDist = await mkdtemp(join(ROOT, 'node_modules/.cache/lathe-web-e2e-'));
+    await cp(DIST, webDist, { recursive: true });
     const port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -86,7 +92,7 @@ export class ApiServer {
       DATABASE_URL: pg.url,
       LATHE_DATA_DIR: dataDir,
       LATHE_SANDBOX: 'local',
-      LATHE_WEB_DIST: DIST,
+      LATHE_WEB_DIST: webDist,
       ...extraEnv,
     };
     // Sandboxes that install packages need the same registry and CA settings as this machine.
@@ -108,7 +114,7 @@ export class ApiServer {
       out.text += d.toString();
     });
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    const server = new ApiServer(proc, exited, pg, dataDir, port, out);
+    const server = new ApiServer(proc, exited, pg, [dataDir, webDist], port, out);
     for (;;) {
       if (proc.exitCode !== null) {
         await server.dispose();
@@ -139,6 +145,6 @@ export class ApiServer {
       }
     }
     await this.pg.drop().catch(() => undefined);
-    await rm(this.dataDir, { recursive: true, force: true });
+    for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
   }
 }

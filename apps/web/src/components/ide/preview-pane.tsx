@@ -12,11 +12,13 @@ const WIDTHS = [
 
 interface PreviewPaneProps {
   url: string | null;
+  /** Changes when the dev server (re)starts during this session: the frame then loads afresh. */
+  serverVersion: number;
   agentState: AgentStateName;
   error: { code: string; message: string } | null;
 }
 
-export function PreviewPane({ url, agentState, error }: PreviewPaneProps) {
+export function PreviewPane({ url, serverVersion, agentState, error }: PreviewPaneProps) {
   const [width, setWidth] = useState<(typeof WIDTHS)[number]['id']>('desktop');
   // Cross-origin frames cannot be told to reload; a new key remounts the iframe instead.
   const [reloadKey, setReloadKey] = useState(0);
@@ -71,7 +73,7 @@ export function PreviewPane({ url, agentState, error }: PreviewPaneProps) {
         {url ? (
           <div className="mx-auto h-full bg-white transition-[width]" style={{ width: frameWidth ?? '100%' }}>
             <iframe
-              key={reloadKey}
+              key={`${serverVersion}:${reloadKey}`}
               src={url}
               title="App preview"
               data-testid="preview-frame"

@@ -121,6 +121,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const chat = useMemo(() => mergeMessages(history.data ?? [], liveMessages), [history.data, liveMessages]);
   const error = selectCurrentError(state);
   const streamPreview = selectPreviewUrl(state);
+  const serverVersion = caughtUp && state.preview && state.preview.seq > (baselineSeq ?? 0) ? state.preview.seq : 0;
   const previewUrl =
     streamPreview ?? (!busy && agentState !== 'ERROR' && baselineSeq !== null && (files.data?.length ?? 0) > 0 ? projectPreviewUrl : null);
 
@@ -329,7 +330,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
                     }
                   />
                 }
-                second={<PreviewPane url={previewUrl} agentState={agentState} error={error} />}
+                second={<PreviewPane url={previewUrl} serverVersion={serverVersion} agentState={agentState} error={error} />}
               />
             }
             second={<LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />}
