@@ -54,10 +54,13 @@ build_base() {
   printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/app:/bin/sh\n' > "$root/etc/passwd"
   printf 'root:x:0:\nnode:x:1000:\n' > "$root/etc/group"
   printf 'hosts: files dns\n' > "$root/etc/nsswitch.conf"
+  local previous
+  previous=$(docker image inspect -f '{{.Id}}' "$BASE" 2>/dev/null || true)
   tar -C "$root" -c . | docker import \
     --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
     --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
     --change 'CMD ["/bin/sh"]' - "$BASE" >/dev/null
+  [ -n "$previous" ] && docker rmi "$previous" >/dev/null 2>&1 || true
   echo "built $BASE"
 }
 
@@ -81,10 +84,15 @@ if [ "$FORCE" != 1 ] && [ "$current" = "$inputs" ]; then
 fi
 ca=$(ca_bundle)
 [ -n "$ca" ] && cp "$ca" "$ctx/docker/sandbox/build-ca/ca.crt"
+previous=$(docker image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null || true)
 registry=${npm_config_registry:-$(npm config get registry 2>/dev/null | tail -1)}
 DOCKER_BUILDKIT=0 docker build -q \
   --build-arg BASE_IMAGE="$BASE" \
   --build-arg NPM_REGISTRY="${registry:-https://registry.npmjs.org/}" \
   --label lathe.inputs="$inputs" \
   -f "$ctx/docker/sandbox/Dockerfile" -t "$IMAGE" "$ctx" >/dev/null
+# The replaced image is garbage unless a container still uses it (then docker keeps it).
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then
+  docker rmi "$previous" >/dev/null 2>&1 || true
+fi
 echo "built $IMAGE"
