@@ -1,6 +1,6 @@
 import { loadAgentConfig, startOfflineModel, withOfflineModel } from '@lathe/agent';
 import { createDatabase, createRepositories, type Database } from '@lathe/db';
-import { LatheError, type Models } from '@lathe/protocol';
+import { LatheError } from '@lathe/protocol';
 import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } from '@lathe/sandbox';
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
@@ -12,9 +12,9 @@ import { startRound } from './context';
 import { SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
+import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
-import { PROVIDERS, providerForBaseUrl, providerOrder, userKeyEnv } from './providers';
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
@@ -47,7 +47,6 @@ export interface LatheServer {
   /** http://host:port of this process. */
   url: string;
   ctx: AppContext;
-  hub: ProjectHub;
   /** Stop accepting, stop agents (state is persisted), stop sandboxes, close the database. */
   stop(): Promise<void>;
 }
@@ -96,28 +95,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       trustedOrigins: [...trustedOrigins],
     });
 
-    const serverBaseUrl = finalAgentConfig.roles.implementer.baseUrl;
-    const models = async (userId: string): Promise<Models> => {
-      const keys = new Set((await repos.apiKeys.list(userId)).map((k) => k.provider));
-      const own = providerOrder(serverBaseUrl).find((p) => keys.has(p.id));
-      // Model names only: the key itself is not needed (nor decrypted) to describe them.
-      const effective = own ? loadAgentConfig(userKeyEnv(config.env, own, 'stored-key')) : finalAgentConfig;
-      const serverProvider = finalAgentConfig.offline ? undefined : providerForBaseUrl(serverBaseUrl);
-      return {
-        offline: effective.offline,
-        providers: PROVIDERS.map((p) => ({
-          id: p.id,
-          name: p.name,
-          baseUrl: p.baseUrl,
-          configured: p === serverProvider || keys.has(p.id),
-        })),
-        roles: {
-          designer: effective.roles.designer.model,
-          implementer: effective.roles.implementer.model,
-          fixer: effective.roles.fixer.model,
-        },
-      };
-    };
+    const models = createModelsResolver(repos, config.env, finalAgentConfig);
 
     // The hub and the manager refer to each other through these late-bound closures.
     let hub: ProjectHub | null = null;
@@ -193,7 +171,6 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const path = url.pathname;
       const socketMatch = PROJECT_SOCKET_PATH.exec(path);
       if (socketMatch?.[1] && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
-        if (foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
         return upgradeProjectSocket(request, server, socketMatch[1], url);
       }
       const isApi =
@@ -219,6 +196,8 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       url: URL,
     ): Promise<Response | undefined> => {
       const ticket = url.searchParams.get('token');
+      // A token is a bearer credential; a cookie is only honoured from the IDE's own origin.
+      if (!ticket && foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
       const userId = ticket ? ctx.socketTokens.verify(ticket, projectId) : (await ctx.sessions.user(request.headers))?.id;
       if (!userId) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
       const project = await repos.projects.get(projectId.toLowerCase(), userId);
@@ -307,7 +286,6 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       port,
       url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`,
       ctx,
-      hub: projectHub,
       stop: () => {
         stopped ??= (async () => {
           accepting = false;

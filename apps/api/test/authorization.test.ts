@@ -219,7 +219,8 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
     ).json()) as { token: string };
     for (const socket of [
       new FrameSocket(socketUrl(api, fixture.projectId), { cookie: owner.cookie, origin: api.origin }),
-      new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(ownerToken.token)}`)),
+      // A token is a bearer credential, valid from any origin (for clients that cannot send cookies).
+      new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(ownerToken.token)}`), { origin: previewOrigin }),
     ]) {
       await socket.opened;
       const first = await socket.next(() => true);
