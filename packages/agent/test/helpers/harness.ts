@@ -1,4 +1,4 @@
-import type { Repositories } from '@lathe/db';
+import type { DbKind, Repositories } from '@lathe/db';
 import type { AgentEvent } from '@lathe/protocol';
 import type { Sandbox, SandboxProvider } from '@lathe/sandbox';
 import { createTestDatabase, createTestUser, type TestDatabase } from '../../../../testing/db';
@@ -17,9 +17,9 @@ export interface Harness {
 /** Quick backoff; a generous stall timeout so a loaded machine never triggers a retry a test did not script. */
 export const FAST_RETRIES: RetryPolicy = { maxRetries: 3, retryBaseMs: 20, stallTimeoutMs: 60_000 };
 
-/** A real PostgreSQL database and a real local sandbox provider for one test file. */
-export async function startHarness(portRange: [number, number]): Promise<Harness> {
-  const db: TestDatabase = await createTestDatabase('postgres');
+/** A real database (PostgreSQL unless asked for PGlite) and a real local sandbox provider for one test file. */
+export async function startHarness(portRange: [number, number], kind: DbKind = 'postgres'): Promise<Harness> {
+  const db: TestDatabase = await createTestDatabase(kind);
   const ownerId = await createTestUser(db.db);
   const provider = testSandboxProvider(portRange);
   // The first sandbox installs the template's dependency store: do it under the hook timeout.

@@ -15,6 +15,7 @@ export const PORTS = {
   integration: [43000, 43099],
   faults: [43100, 43199],
   offlineApps: [43200, 43299],
+  pglite: [43300, 43399],
 } as const satisfies Record<string, [number, number]>;
 
 export function randomProjectId(prefix: string): string {
