@@ -234,6 +234,11 @@ export class SandboxCore implements Sandbox {
       onStdout: outLog,
       onStderr: errLog,
     });
+    if (generation !== this.devGeneration || this.destroyed) {
+      // Stopped while the process was being spawned: it must not outlive the stop.
+      await proc.kill();
+      throw new LatheError('dev_server_failed', 'the dev server was stopped while starting');
+    }
     this.devProc = proc;
     let exited = false;
     void proc.exited.then(() => {
@@ -331,8 +336,9 @@ export class SandboxCore implements Sandbox {
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
-    await this.stopAll();
+    // Refuse new work first, so nothing starts while the processes are being stopped.
     this.destroyed = true;
+    await this.stopAll();
     this.hub.close();
     await this.backend.remove();
     this.opts.onDestroyed();
