@@ -161,6 +161,17 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     expect(await frame.evaluate(() => (window as unknown as { __latheMarker?: string }).__latheMarker)).toBe('kept');
     await shot('05-title-hot-reloaded');
 
+    // The preview can be narrowed to a phone's width; the logs show what the sandbox did.
+    await page.getByRole('button', { name: 'Mobile (375 px)' }).click();
+    expect((await page.locator('[data-testid=preview-frame]').boundingBox())?.width).toBe(375);
+    await page
+      .getByTestId('logs')
+      .getByText(/^Dev server ready at http/)
+      .first()
+      .waitFor();
+    await shot('05b-mobile-width-and-logs');
+    await page.getByRole('button', { name: 'Desktop (full width)' }).click();
+
     // The ZIP holds the project, with the edit.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download ZIP' }).click()]);
     const zipPath = join(ARTIFACTS, 'project.zip');

@@ -205,7 +205,14 @@ export function EditorPane({ projectId, files, baselineSeq, lastSeq, tabs, activ
           )
         ) : (
           <Suspense fallback={<div className="p-4 text-sm text-faint">Loading editor…</div>}>
-            <CodeEditor path={active} value={value} readOnly={writing} onChange={onChange} onSave={() => void save(active)} />
+            <CodeEditor
+              path={active}
+              value={value}
+              external={fromStream || !draft}
+              readOnly={writing}
+              onChange={onChange}
+              onSave={() => void save(active)}
+            />
           </Suspense>
         )}
       </div>

@@ -69,13 +69,15 @@ export function languageFor(path: string): string {
 export interface CodeEditorProps {
   path: string;
   value: string;
+  /** False when `value` is only the echo of the user's own typing, which must never be written back. */
+  external: boolean;
   readOnly: boolean;
   onChange: (value: string) => void;
   onSave: () => void;
 }
 
 /** One Monaco instance; each file keeps its own model (undo history, cursor) across tab switches. */
-export default function CodeEditor({ path, value, readOnly, onChange, onSave }: CodeEditorProps) {
+export default function CodeEditor({ path, value, external, readOnly, onChange, onSave }: CodeEditorProps) {
   const [theme] = useTheme();
   const editorRef = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const onSaveRef = useRef(onSave);
@@ -87,7 +89,8 @@ export default function CodeEditor({ path, value, readOnly, onChange, onSave }: 
   useEffect(() => {
     const editor = editorRef.current;
     const model = editor?.getModel();
-    if (!editor || !model) return;
+    // A render can lag behind fast typing: writing that older echo back would eat keystrokes.
+    if (!editor || !model || !external) return;
     const current = model.getValue();
     if (current === value) return;
     if (value.startsWith(current)) {
@@ -99,7 +102,7 @@ export default function CodeEditor({ path, value, readOnly, onChange, onSave }: 
     } else {
       model.pushEditOperations([], [{ range: model.getFullModelRange(), text: value }], () => null);
     }
-  }, [path, value, readOnly]);
+  }, [path, value, external, readOnly]);
 
   const onMount: OnMount = (editor) => {
     editorRef.current = editor;

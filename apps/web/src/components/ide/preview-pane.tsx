@@ -71,7 +71,7 @@ export function PreviewPane({ url, serverVersion, agentState, error }: PreviewPa
       </div>
       <div className="relative min-h-0 flex-1 overflow-auto bg-[repeating-conic-gradient(var(--raised)_0_25%,var(--canvas)_0_50%)] bg-[length:16px_16px]">
         {url ? (
-          <div className="mx-auto h-full bg-white transition-[width]" style={{ width: frameWidth ?? '100%' }}>
+          <div className="mx-auto h-full bg-white" style={{ width: frameWidth ?? '100%' }}>
             <iframe
               key={`${serverVersion}:${reloadKey}`}
               src={url}
