@@ -85,6 +85,11 @@ export class AgentManager {
     return this.#live.size;
   }
 
+  /** True when this process runs the project's agent. */
+  isLive(projectId: string): boolean {
+    return this.#live.has(projectId);
+  }
+
   isBusy(projectId: string): boolean {
     const entry = this.#live.get(projectId);
     return entry ? isActiveState(entry.agent.snapshot().state) : false;

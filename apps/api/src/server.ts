@@ -25,6 +25,8 @@ export const VERSION = '0.1.0';
 /** JSON bodies above this are refused before parsing (a 1 MiB file JSON-escaped, with room). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const HARD_BODY_BYTES = 32 * 1024 * 1024;
+/** How often sockets watching a project run by another process look for its new events. */
+const REMOTE_POLL_MS = 250;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
 type SocketData = ProjectSocketData | PreviewSocketData;
@@ -155,6 +157,8 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       },
       config.wsMaxBufferedBytes,
       log,
+      // Several processes share a PostgreSQL: follow the log of projects another one runs.
+      config.databaseUrl ? { isLocal: (projectId) => agents.isLive(projectId), intervalMs: REMOTE_POLL_MS } : null,
     );
     hub = projectHub;
     cleanups.push(async () => projectHub.closeAll(1001, 'server shutting down'));

@@ -31,6 +31,13 @@ interface Client {
   closed: boolean;
 }
 
+/** Projects run by another API process: their events are read from the shared log. */
+export interface RemoteFollow {
+  /** True when this process runs the project's agent (its events arrive through publish). */
+  isLocal(projectId: string): boolean;
+  intervalMs: number;
+}
+
 const REPLAY_PAGE = 1000;
 /** Application close code for "too slow, reconnect with the resume hint". */
 export const CLOSE_SLOW_CONSUMER = 4008;
@@ -43,12 +50,17 @@ export const CLOSE_SLOW_CONSUMER = 4008;
 export class ProjectHub {
   readonly #clients = new Map<string, Set<Client>>();
   readonly #bySocket = new WeakMap<object, Client>();
+  /** Highest seq published per watched project (where following the log resumes). */
+  readonly #cursor = new Map<string, number>();
+  #follower: ReturnType<typeof setInterval> | null = null;
+  #following = false;
 
   constructor(
     private readonly events: Pick<EventsRepository, 'after'>,
     private readonly handlers: HubHandlers,
     private readonly maxBufferedBytes: number,
     private readonly log: Log,
+    private readonly follow: RemoteFollow | null = null,
   ) {}
 
   viewerCount(projectId: string): number {
@@ -64,6 +76,8 @@ export class ProjectHub {
       this.#clients.set(ws.data.projectId, set);
     }
     set.add(client);
+    if (!this.#cursor.has(ws.data.projectId)) this.#cursor.set(ws.data.projectId, ws.data.afterSeq);
+    this.#startFollowing();
     try {
       this.#send(client, await this.handlers.snapshotFrame(ws.data.projectId));
       await this.#replay(client, ws.data.afterSeq);
@@ -81,6 +95,7 @@ export class ProjectHub {
   publish(event: AgentEvent): void {
     const set = this.#clients.get(event.projectId);
     if (!set) return;
+    if (event.seq > (this.#cursor.get(event.projectId) ?? 0)) this.#cursor.set(event.projectId, event.seq);
     let frame: string | null = null;
     for (const client of set) {
       if (client.pending) {
@@ -118,22 +133,20 @@ export class ProjectHub {
 
   /** Closes every socket (server shutdown); clients reconnect with their last seq. */
   closeAll(code: number, reason: string): void {
-    for (const set of this.#clients.values()) {
-      for (const client of set) {
-        client.closed = true;
+    for (const set of [...this.#clients.values()]) {
+      for (const client of [...set]) {
         client.ws.close(code, reason);
+        this.#drop(client);
       }
     }
-    this.#clients.clear();
   }
 
   /** Closes the sockets of one project (it was deleted). */
   closeProject(projectId: string, code: number, reason: string): void {
-    for (const client of this.#clients.get(projectId) ?? []) {
-      client.closed = true;
+    for (const client of [...(this.#clients.get(projectId) ?? [])]) {
       client.ws.close(code, reason);
+      this.#drop(client);
     }
-    this.#clients.delete(projectId);
   }
 
   async #replay(client: Client, afterSeq: number): Promise<void> {
@@ -197,8 +210,38 @@ export class ProjectHub {
 
   #drop(client: Client): void {
     client.closed = true;
-    const set = this.#clients.get(client.ws.data.projectId);
+    const projectId = client.ws.data.projectId;
+    const set = this.#clients.get(projectId);
     set?.delete(client);
-    if (set?.size === 0) this.#clients.delete(client.ws.data.projectId);
+    if (set?.size === 0) {
+      this.#clients.delete(projectId);
+      this.#cursor.delete(projectId);
+    }
+    if (this.#clients.size === 0 && this.#follower) {
+      clearInterval(this.#follower);
+      this.#follower = null;
+    }
+  }
+
+  #startFollowing(): void {
+    if (!this.follow || this.#follower) return;
+    this.#follower = setInterval(() => void this.#followRemote(), this.follow.intervalMs);
+  }
+
+  /** Publishes what other processes appended for watched projects this process does not run. */
+  async #followRemote(): Promise<void> {
+    if (this.#following || !this.follow) return;
+    this.#following = true;
+    try {
+      for (const projectId of [...this.#clients.keys()]) {
+        if (this.follow.isLocal(projectId)) continue;
+        const page = await this.events.after(projectId, this.#cursor.get(projectId) ?? 0, REPLAY_PAGE);
+        for (const event of page) this.publish(event);
+      }
+    } catch (e) {
+      this.log(`following the event log failed: ${toErrorInfo(e).message}`);
+    } finally {
+      this.#following = false;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, client, signUp, type TestUser } from './helpers';
+import { ApiProcess, client, FrameSocket, signUp, socketUrl, type TestUser } from './helpers';
 
 describe('two API processes on one database', () => {
   let a: ApiProcess;
@@ -32,8 +32,22 @@ describe('two API processes on one database', () => {
     expect(fromB.response.status).toBe(409);
     expect(fromB.error).toEqual({ error: { code: 'busy', message: expect.stringContaining('another server process') } });
 
+    // A socket on B follows, live, the generation that A runs.
+    const lastSeq = (await onB.GET('/api/projects/{id}/state', { params: { path: { id: project.id } } })).data?.lastSeq ?? 0;
+    const watcher = new FrameSocket(socketUrl(b, project.id, `?after=${lastSeq}`), { cookie: user.cookie });
+    await watcher.opened;
+    const live = await watcher.next((f) => f.frame === 'event');
+    expect(live.frame === 'event' && live.event.seq).toBeGreaterThan(lastSeq);
+
     // A still holds its agent right after the cancel; B keeps refusing until A lets go.
     await onA.POST('/api/projects/{id}/cancel', { params: { path: { id: project.id } } });
+    const cancelled = await watcher.next(
+      (f) => f.frame === 'event' && f.event.type === 'state_change' && f.event.payload.to === 'CANCELLED',
+    );
+    expect(cancelled.frame).toBe('event');
+    const seqs = watcher.events().map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => lastSeq + 1 + i));
+    watcher.close();
     const stillA = await onB.POST('/api/projects/{id}/generate', { params: { path: { id: project.id } }, body: { description: 'Again' } });
     expect(stillA.response.status).toBe(409);
 

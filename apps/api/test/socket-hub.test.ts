@@ -141,6 +141,25 @@ describe('ProjectHub on the real event log', () => {
     hub.close(s);
   });
 
+  it('follows the shared log for projects another process runs', async () => {
+    const follower = new ProjectHub(
+      tdb.repos.events,
+      { snapshotFrame: async () => ({ frame: 'error', error: { code: 'x', message: 'no snapshot here' } }), command: async () => {} },
+      16 * 1024,
+      () => {},
+      { isLocal: () => false, intervalMs: 20 },
+    );
+    const from = await tdb.repos.events.lastSeq(projectId);
+    const s = socket(from);
+    await follower.open(s);
+    // Appended by "another process": nothing calls publish on this hub.
+    for (let i = 0; i < 5; i++)
+      await tdb.repos.events.append(projectId, { type: 'log', payload: { source: 'agent', stream: 'stdout', text: `remote ${i}` } });
+    while (s.events().length < 5) await new Promise((r) => setTimeout(r, 20));
+    expect(s.events().map((e) => e.seq)).toEqual([from + 1, from + 2, from + 3, from + 4, from + 5]);
+    follower.close(s);
+  });
+
   it('keeps projects apart', async () => {
     const other = await tdb.repos.projects.create({
       ownerId: await createTestUser(tdb.db),
