@@ -99,3 +99,18 @@ export const previewSocketHandlers = {
 function closeCode(code: number): number {
   return code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000;
 }
+
+/**
+ * Preview errors: a small page for a browser (the iframe), retrying by itself while the preview
+ * starts; the JSON error shape for everything else.
+ */
+export function previewError(request: Request, status: 404 | 503, code: string, message: string): Response {
+  if (!(request.headers.get('accept') ?? '').includes('text/html')) return errorResponse(status, code, message);
+  const retry = status === 503 ? '<meta http-equiv="refresh" content="2">' : '';
+  const html = `<!doctype html><html><head><meta charset="utf-8">${retry}<title>Preview</title></head><body style="font:14px system-ui;color:#888;display:grid;place-items:center;height:90vh"><p>${escapeHtml(message)}</p></body></html>`;
+  return new Response(html, { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -13,7 +13,7 @@ import { SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
 import { createModelsResolver } from './models';
-import { type PreviewSocketData, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
+import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
@@ -216,13 +216,19 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
 
     const handlePreview = async (request: Request, server: Server<SocketData>, token: string): Promise<Response | undefined> => {
       const project = await repos.projects.getByPreviewToken(token);
-      if (!project) return errorResponse(404, 'not_found', 'no preview here');
+      if (!project) return previewError(request, 404, 'not_found', 'no preview here');
       const target = await agents.devServer(project).catch((e: unknown) => {
         log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
         return null;
       });
-      if (!target)
-        return errorResponse(503, 'preview_not_ready', 'the preview is not ready yet: the app has no files or its dev server failed');
+      if (!target) {
+        return previewError(
+          request,
+          503,
+          'preview_not_ready',
+          'The preview is not ready yet: the app has no files or its dev server is starting.',
+        );
+      }
       if (request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
         const protocols = (request.headers.get('sec-websocket-protocol') ?? '')
           .split(',')

@@ -239,6 +239,9 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
     expect(token).toMatch(/^[a-z0-9]{26}$/);
     expect((await preview('a'.repeat(26))).status).toBe(404);
     expect((await preview('a'.repeat(26), owner.cookie)).status).toBe(404);
+    const page = await requestWithHost(api, `${'a'.repeat(26)}.preview.localhost:${api.port}`, '/', { accept: 'text/html' });
+    expect(page.status).toBe(404);
+    expect(page.headers['content-type']).toContain('text/html');
 
     const rotated = (await (
       await fetch(`${api.url}/api/projects/${fixture.projectId}/preview-token`, { method: 'POST', headers: { cookie: owner.cookie } })
