@@ -19,7 +19,7 @@ export interface LiveAgent {
   cancel(): Promise<void>;
   /** Continue a generation interrupted by a restart. */
   resume(): Promise<void>;
-  /** The path the agent is streaming right now, if any. */
+  /** True while the agent streams this path (user edits to it are refused meanwhile). */
   isWriting(path: string): boolean;
   /** Stops in-flight work without changing the stored state (server shutdown). */
   stop(): Promise<void>;
@@ -271,8 +271,12 @@ export class AgentManager {
     for (const [projectId, entry] of this.#live) {
       if (entry.lastUsed > cutoff || isActiveState(entry.agent.snapshot().state) || this.opts.viewers(projectId) > 0) continue;
       this.#live.delete(projectId);
-      await entry.agent.stop();
-      await this.opts.locks.release(projectId);
+      try {
+        await entry.agent.stop();
+        await this.opts.locks.release(projectId);
+      } catch (e) {
+        this.opts.log(`evicting the agent of ${projectId} failed: ${(e as Error).message}`);
+      }
     }
   }
 }

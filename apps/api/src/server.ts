@@ -75,6 +75,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const model = await startOfflineModel({ tokensPerSecond: agentConfig.offlineTokensPerSecond });
       cleanups.push(() => model.close());
       agentConfig = withOfflineModel(agentConfig, model.url);
+      log('no LLM API key configured: generations use the built-in offline model (set LATHE_LLM_API_KEY or OPENROUTER_API_KEY)');
     }
     const finalAgentConfig = agentConfig;
 
