@@ -48,14 +48,11 @@ const server = await vite.createServer({
   server: { host, port, strictPort: true, allowedHosts: true },
 });
 
-// Errors pushed to the browser overlay; a later update or reload means the file was fixed.
+// Errors pushed to the browser overlay.
 const hot = server.environments?.client?.hot ?? server.ws;
 const send = hot.send.bind(hot);
 hot.send = (payload, ...rest) => {
-  if (payload && typeof payload === 'object') {
-    if (payload.type === 'error') report(payload.err);
-    else if (payload.type === 'update' || payload.type === 'full-reload') process.stdout.write(`\n${MARK}"clear"\n`);
-  }
+  if (payload && typeof payload === 'object' && payload.type === 'error') report(payload.err);
   return send(payload, ...rest);
 };
 

@@ -22,11 +22,8 @@ export function parseTscOutput(output: string): Diagnostic[] {
   return out;
 }
 
-/**
- * Reads one dev-server marker line: a Vite error (overlay or pre-transform) or "clear" (an
- * update went out after an error, so earlier errors are stale). Returns undefined for other lines.
- */
-export function parseDevMarker(line: string, projectRoot: string): Diagnostic | 'clear' | undefined {
+/** Reads one dev-server marker line (a Vite overlay or pre-transform error); undefined for other lines. */
+export function parseDevMarker(line: string, projectRoot: string): Diagnostic | undefined {
   const at = line.indexOf(DIAG_MARK);
   if (at === -1) return undefined;
   let data: unknown;
@@ -35,7 +32,6 @@ export function parseDevMarker(line: string, projectRoot: string): Diagnostic | 
   } catch {
     return undefined;
   }
-  if (data === 'clear') return 'clear';
   if (!data || typeof data !== 'object') return undefined;
   const d = data as Record<string, unknown>;
   const file = typeof d.file === 'string' ? relativeTo(d.file, projectRoot) : null;

@@ -22,6 +22,9 @@ const INSTALL_TIMEOUT_MS = 300_000;
 const DEV_READY_TIMEOUT_MS = 90_000;
 const MAX_CAPTURE_CHARS = 1024 * 1024;
 const WATCH_THROTTLE_MS = 60;
+/** Files the diagnostics sweep requests from the dev server. */
+const SOURCE_MODULE = /^src\/.+\.(tsx?|jsx?|mts|css)$/;
+const MAX_SWEEP_FILES = 300;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables a command may not override: they carry the sandbox's own set-up. */
 const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH']);
@@ -221,8 +224,7 @@ export class SandboxCore implements Sandbox {
     const keep = (text: string) => {
       const marker = parseDevMarker(text, root);
       if (marker === undefined) return true;
-      if (marker === 'clear') this.viteErrors = [];
-      else if (!this.viteErrors.some((e) => e.message === marker.message && e.file === marker.file)) this.viteErrors.push(marker);
+      if (!this.viteErrors.some((e) => e.message === marker.message && e.file === marker.file)) this.viteErrors.push(marker);
       return false;
     };
     const outLog = this.hub.splitter('dev', 'stdout', keep);
@@ -311,6 +313,9 @@ export class SandboxCore implements Sandbox {
 
   async diagnostics(opts: { signal?: AbortSignal } = {}): Promise<Diagnostic[]> {
     this.alive();
+    // Vite errors come from a fresh sweep of the running dev server; without one there are none to trust.
+    const devUrl = this.dev.state === 'running' ? this.dev.url : null;
+    if (devUrl) await this.transformAll(devUrl, await this.backend.listFiles(), opts.signal);
     const tscEntry = 'node_modules/typescript/bin/tsc';
     const res = await this.run([this.backend.node, tscEntry, '--noEmit', '--pretty', 'false'], 'exec', {
       timeoutMs: 180_000,
@@ -321,9 +326,28 @@ export class SandboxCore implements Sandbox {
     if (res.exitCode !== 0 && tsc.length === 0) {
       tsc.push({ source: 'tsc', file: null, line: null, column: null, message: (res.stderr || res.stdout || 'tsc failed').slice(0, 4000) });
     }
-    // An error in a file that has since been deleted is no longer actionable.
-    const files = new Set((await this.backend.listFiles()).map((f) => f.path));
-    return [...tsc, ...this.viteErrors.filter((d) => d.file === null || files.has(d.file))];
+    return devUrl ? [...tsc, ...this.viteErrors] : tsc;
+  }
+
+  /**
+   * Asks the dev server for the page and every source module, as a browser would, so Vite reports
+   * the errors of files no browser has loaded yet. Errors arrive as dev-server markers (read while
+   * tsc runs); earlier ones are dropped first, so fixed or deleted files leave nothing stale.
+   */
+  private async transformAll(url: string, files: FileInfo[], signal: AbortSignal | undefined): Promise<void> {
+    this.viteErrors = [];
+    const paths = ['', ...files.map((f) => f.path).filter((p) => SOURCE_MODULE.test(p))].slice(0, MAX_SWEEP_FILES);
+    let next = 0;
+    const worker = async () => {
+      while (next < paths.length && !signal?.aborted) {
+        const path = paths[next++];
+        const timeout = AbortSignal.timeout(15_000);
+        await fetch(`${url}/${path}`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------
