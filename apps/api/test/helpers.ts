@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentEvent, ServerFrame } from '@lathe/protocol';
 import { parseServerFrame } from '@lathe/protocol';
+import { createSandboxProvider } from '@lathe/sandbox';
 import createClient from 'openapi-fetch';
+import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
 import type { paths } from './generated/schema';
@@ -129,8 +131,23 @@ export class ApiProcess {
 
   async dispose(): Promise<void> {
     await this.stop();
+    await this.destroySandboxes();
     await this.pg.drop().catch(() => {});
     await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The shared sandbox dir outlives this server: remove the sandboxes of its projects. */
+  private async destroySandboxes(): Promise<void> {
+    const sql = postgres(this.pg.url, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ id: string }[]>`select id from projects`;
+      const provider = createSandboxProvider({ kind: 'local', dataDir: SANDBOX_DIR });
+      for (const row of rows) await provider.destroy(row.id);
+    } catch {
+      // The database is gone already (a shared one dropped first): nothing to look up.
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
   }
 }
 
