@@ -15,8 +15,8 @@ let browser: Browser;
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   await ensureWebBuild();
-  // Slow enough that a file is visibly written token by token.
-  api = await ApiServer.start({ LATHE_OFFLINE_TOKENS_PER_SECOND: '150' });
+  // Slow enough that a file is visibly written token by token, even on a busy machine.
+  api = await ApiServer.start({ LATHE_OFFLINE_TOKENS_PER_SECOND: '60' });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }, 300_000);
 
@@ -213,6 +213,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
 
   it("keeps another user out of the first user's project and its preview", async () => {
     expect(projectId).not.toBe('');
+    expect(previewUrl).not.toBe('');
     const other = await newContext();
     const page2 = await other.newPage();
     onTestFailed(() => page2.screenshot({ path: join(ARTIFACTS, 'failed-other-user.png') }).then(() => undefined));

@@ -2,7 +2,9 @@ import type { AgentEvent, AgentSnapshot, NewEvent } from '@lathe/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type FileStream,
   initialStreamState,
+  isFileDone,
   LOG_CAP,
   type StreamAction,
   type StreamState,
@@ -126,6 +128,16 @@ describe('streamReducer, in order', () => {
         { path: 'src/main.tsx', done: false },
       ],
     });
+  });
+
+  it('does not keep showing a file as being written once the round stopped', () => {
+    const stopped = fold(
+      sequence([{ type: 'state_change', payload: { from: 'IMPLEMENTING_PHASE', to: 'CANCELLED' } }], round.length + 1),
+      fold(round.slice(0, 9)),
+    );
+    expect(selectStreamingPaths(stopped)).toEqual([]);
+    expect(isFileDone(stopped.files['src/App.tsx'] as FileStream)).toBe(false);
+    expect(selectPhases(stopped)[0]?.status).toBe('cancelled');
   });
 
   it('reports the error that ended a round', () => {

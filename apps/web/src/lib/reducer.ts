@@ -1,4 +1,14 @@
-import type { AgentEvent, AgentSnapshot, AgentStateName, Diagnostic, ErrorInfo, LogSource, PhaseSpec, PhaseStatus } from '@lathe/protocol';
+import {
+  type AgentEvent,
+  type AgentSnapshot,
+  type AgentStateName,
+  type Diagnostic,
+  type ErrorInfo,
+  isActiveState,
+  type LogSource,
+  type PhaseSpec,
+  type PhaseStatus,
+} from '@lathe/protocol';
 
 /**
  * The project stream folded into UI state.
@@ -318,8 +328,17 @@ export function selectPhases(state: StreamState): PhaseView[] {
   });
 }
 
-/** Files the agent is writing right now (started, not yet ended). */
+/** Whether the latest attempt at a file has been completed. */
+export function isFileDone(file: FileStream): boolean {
+  return file.startSeq > 0 && file.endSeq > file.startSeq;
+}
+
+/**
+ * Files the agent is writing right now (started, not yet ended). A file left unfinished by a
+ * round that stopped is not being written: it was dropped.
+ */
 export function selectStreamingPaths(state: StreamState): string[] {
+  if (!isActiveState(selectAgentState(state))) return [];
   return Object.values(state.files)
     .filter((f) => f.startSeq > 0 && f.endSeq < f.startSeq)
     .map((f) => f.path)

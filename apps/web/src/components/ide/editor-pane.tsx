@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
-import type { FileStream } from '../../lib/reducer';
+import { type FileStream, isFileDone } from '../../lib/reducer';
 import { IconCheck, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
 
@@ -20,6 +20,8 @@ interface Draft {
 interface EditorPaneProps {
   projectId: string;
   files: Readonly<Record<string, FileStream>>;
+  /** Files the agent is writing right now: shown live and read-only. */
+  writingPaths: readonly string[];
   /** The first snapshot's seq: agent writes after it are newer than what the REST API had at load. */
   baselineSeq: number | null;
   lastSeq: number;
@@ -29,11 +31,7 @@ interface EditorPaneProps {
   onClose: (path: string) => void;
 }
 
-function isWriting(f: FileStream | undefined): boolean {
-  return !!f && f.startSeq > 0 && f.endSeq < f.startSeq;
-}
-
-export function EditorPane({ projectId, files, baselineSeq, lastSeq, tabs, active, onActivate, onClose }: EditorPaneProps) {
+export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSeq, tabs, active, onActivate, onClose }: EditorPaneProps) {
   const queryClient = useQueryClient();
   const [drafts, setDrafts] = useState<Readonly<Record<string, Draft>>>({});
   const [saves, setSaves] = useState<Readonly<Record<string, SaveState>>>({});
@@ -42,10 +40,11 @@ export function EditorPane({ projectId, files, baselineSeq, lastSeq, tabs, activ
   draftsRef.current = drafts;
 
   const stream = active ? files[active] : undefined;
-  const writing = isWriting(stream);
+  const writing = !!active && writingPaths.includes(active);
   const draft = active ? drafts[active] : undefined;
   // Agent text wins when it was written during this session and after the user's last edit.
-  const agentNewer = !!stream && baselineSeq !== null && stream.startSeq > baselineSeq && (!draft || stream.startSeq > draft.baseSeq);
+  const agentNewer =
+    !!stream && isFileDone(stream) && baselineSeq !== null && stream.startSeq > baselineSeq && (!draft || stream.startSeq > draft.baseSeq);
   const fromStream = writing || agentNewer;
   const rest = useQuery({
     queryKey: ['project', projectId, 'file', active, stream?.endSeq ?? 0],
@@ -143,7 +142,7 @@ export function EditorPane({ projectId, files, baselineSeq, lastSeq, tabs, activ
                   onAuxClick={(e) => e.button === 1 && onClose(path)}
                   className="flex items-center gap-1.5 py-2 pl-3 pr-1 font-mono"
                 >
-                  {isWriting(files[path]) && <span className="size-1.5 animate-pulse rounded-full bg-accent" />}
+                  {writingPaths.includes(path) && <span className="size-1.5 animate-pulse rounded-full bg-accent" />}
                   {path.split('/').pop()}
                   {dirty && (
                     <>

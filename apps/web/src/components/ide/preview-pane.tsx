@@ -1,4 +1,4 @@
-import type { AgentStateName } from '@lathe/protocol';
+import { type AgentStateName, isActiveState } from '@lathe/protocol';
 import { useState } from 'react';
 import { IconExternal, IconMonitor, IconPhone, IconRefresh, IconTablet } from '../icons';
 import { cx, IconButton, Spinner } from '../ui';
@@ -89,12 +89,19 @@ export function PreviewPane({ url, serverVersion, agentState, error }: PreviewPa
               <p className="mt-3 text-xs text-faint">See Logs below for the full output.</p>
             </div>
           </div>
+        ) : !isActiveState(agentState) ? (
+          <div className="grid h-full place-items-center p-6">
+            <div className="max-w-xs rounded-xl border border-line bg-surface px-6 py-5 text-center shadow-lg">
+              <p className="text-sm font-medium">Preview not running</p>
+              <p className="mt-1 text-xs text-muted">It starts once Lathe has built the app. Ask for a change to continue.</p>
+            </div>
+          </div>
         ) : (
           <div className="grid h-full place-items-center p-6" data-testid="preview-starting">
             <div className="flex flex-col items-center gap-3 rounded-xl border border-line bg-surface px-6 py-5 text-center shadow-lg">
               <Spinner className="size-5 text-accent" />
               <p className="text-sm font-medium">Starting your app</p>
-              <p className="text-xs text-muted">{agentState === 'IDLE' ? 'Waiting for the sandbox…' : `${stateText(agentState)}…`}</p>
+              <p className="text-xs text-muted">{stateText(agentState)}…</p>
             </div>
           </div>
         )}

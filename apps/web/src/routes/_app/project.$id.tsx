@@ -14,6 +14,7 @@ import { cx, Spinner } from '../../components/ui';
 import { ApiError, api } from '../../lib/api';
 import { filesQuery, messagesQuery, modelsQuery, projectQuery } from '../../lib/queries';
 import {
+  isFileDone,
   selectAgentState,
   selectCurrentError,
   selectMessages,
@@ -122,11 +123,11 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const error = selectCurrentError(state);
   const streamPreview = selectPreviewUrl(state);
   const serverVersion = caughtUp && state.preview && state.preview.seq > (baselineSeq ?? 0) ? state.preview.seq : 0;
-  const previewUrl =
-    streamPreview ?? (!busy && agentState !== 'ERROR' && baselineSeq !== null && (files.data?.length ?? 0) > 0 ? projectPreviewUrl : null);
+  // A project built before (e.g. before an API restart) is served again on its own preview host.
+  const previewUrl = streamPreview ?? (!busy && state.completed && agentState !== 'ERROR' ? projectPreviewUrl : null);
 
   // The file list is refreshed whenever the agent finishes a file or a round.
-  const doneCount = Object.values(state.files).filter((f) => f.endSeq > f.startSeq).length;
+  const doneCount = Object.values(state.files).filter(isFileDone).length;
   useEffect(() => {
     if (doneCount > 0 || state.completed) void queryClient.invalidateQueries({ queryKey: filesQuery(id).queryKey });
   }, [doneCount, state.completed, id, queryClient]);
@@ -136,9 +137,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
 
   const paths = useMemo(() => {
     const set = new Set((files.data ?? []).map((f) => f.path));
-    for (const f of Object.values(state.files)) if (f.startSeq > 0) set.add(f.path);
+    for (const f of Object.values(state.files)) if (isFileDone(f) || streaming.includes(f.path)) set.add(f.path);
     return [...set].sort();
-  }, [files.data, state.files]);
+  }, [files.data, state.files, streaming]);
 
   // Marks are relative to what existed when the page loaded; opening a file clears its mark.
   const initialPaths = useRef<ReadonlySet<string> | null>(null);
@@ -148,6 +149,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
     const out: Record<string, FileMark> = {};
     for (const f of Object.values(state.files)) {
       if (streaming.includes(f.path)) out[f.path] = 'writing';
+      else if (!isFileDone(f)) continue;
       else if (baselineSeq !== null && f.startSeq > baselineSeq && f.startSeq > (seen[f.path] ?? 0))
         out[f.path] = initialPaths.current?.has(f.path) ? 'changed' : 'new';
     }
@@ -320,6 +322,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
                       <EditorPane
                         projectId={id}
                         files={state.files}
+                        writingPaths={streaming}
                         baselineSeq={baselineSeq}
                         lastSeq={state.lastSeq}
                         tabs={tabs}
