@@ -75,7 +75,6 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const model = await startOfflineModel({ tokensPerSecond: agentConfig.offlineTokensPerSecond });
       cleanups.push(() => model.close());
       agentConfig = withOfflineModel(agentConfig, model.url);
-      log('no LLM API key configured: generations use the built-in offline model (set LATHE_LLM_API_KEY or OPENROUTER_API_KEY)');
     }
     const finalAgentConfig = agentConfig;
 
@@ -288,6 +287,9 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     }
     cleanups.push(() => server.stop(true));
 
+    if (finalAgentConfig.offline) {
+      log('no LLM API key configured: generations use the built-in offline model (set LATHE_LLM_API_KEY or OPENROUTER_API_KEY)');
+    }
     const resumed = await agents.resumeInterrupted();
     if (resumed > 0) log(`resumed ${resumed} interrupted generation(s)`);
 
