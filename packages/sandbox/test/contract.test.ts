@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
-import { connectHmr, errorCode, processesIn, waitFor } from './helpers';
+import { connectHmr, errorCode, processesIn, startProxy, waitFor } from './helpers';
 
 // Secrets the server process holds: no sandboxed process may see them.
 const SECRETS = {
@@ -230,6 +230,27 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
       expect(sb.status()).toMatchObject({ state: 'running', restarts: 0 });
     } finally {
       hmr.close();
+    }
+
+    // The same through a preview-proxy stand-in: another host name and port, HMR websocket included.
+    const proxy = await startProxy(url);
+    const previewHost = `p-${run}.preview.localhost:${proxy.port}`;
+    const viaProxy = await connectHmr(proxy.url, previewHost);
+    try {
+      const page = await fetch(`${proxy.url}/`, { headers: { Host: previewHost } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root"></div>');
+      const client = await (await fetch(`${proxy.url}/@vite/client`, { headers: { Host: previewHost } })).text();
+      // The browser's HMR socket goes back to the page's own origin, not the dev server's port.
+      expect(client).toContain('const hmrPort = null;');
+      await fetch(`${proxy.url}/src/App.tsx`, { headers: { Host: previewHost } }).then((r) => r.text());
+      const update = viaProxy.next((m) => m.type === 'update' && (m.updates ?? []).some((u) => u.path === '/src/App.tsx'), 60_000);
+      const app = await sb.readFile('src/App.tsx');
+      await sb.writeFiles([{ path: 'src/App.tsx', content: app.replace('Hello from HMR', 'Hello through the proxy') }]);
+      await update;
+    } finally {
+      viaProxy.close();
+      await proxy.close();
     }
 
     await sb.writeFiles([{ path: 'src/Broken.tsx', content: "const n: number = 'not a number';\nexport default n;\n" }]);

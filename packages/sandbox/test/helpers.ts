@@ -1,4 +1,6 @@
 import { readdirSync, readlinkSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { isLatheError } from '@lathe/protocol';
 import WebSocket from 'ws';
 
@@ -27,16 +29,20 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 /** A Vite HMR client: connects like the browser's /@vite/client does and records every message. */
 type HmrMessage = { type: string; updates?: { path: string }[] };
 
-export async function connectHmr(url: string): Promise<{
+export async function connectHmr(
+  url: string,
+  host?: string,
+): Promise<{
   messages: HmrMessage[];
   /** Resolves with the first message from now on that matches (event-driven, for timing). */
   next(match: (m: HmrMessage) => boolean, timeoutMs?: number): Promise<HmrMessage>;
   close(): void;
 }> {
-  const client = await (await fetch(`${url}/@vite/client`)).text();
+  const headers: Record<string, string> = host ? { Host: host } : {};
+  const client = await (await fetch(`${url}/@vite/client`, { headers })).text();
   const token = /const wsToken = "([^"]*)"/.exec(client)?.[1];
   if (token === undefined) throw new Error('no HMR token in /@vite/client');
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/?token=${token}`, 'vite-hmr');
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/?token=${token}`, 'vite-hmr', { headers });
   const messages: HmrMessage[] = [];
   const waiters = new Set<(m: HmrMessage) => void>();
   ws.on('message', (data) => {
@@ -79,4 +85,47 @@ export function processesIn(dir: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * A minimal stand-in for the API's preview proxy: forwards HTTP and WebSocket upgrades to the
+ * dev server untouched, so requests arrive with the preview host name and the proxy's port.
+ */
+export async function startProxy(target: string): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const server = createServer((req, res) => {
+    const upstream = request({ host: hostname, port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  const sockets = new Set<Socket>();
+  server.on('upgrade', (req, socket, head) => {
+    const upstream = connect(Number(port), hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    sockets.add(upstream).add(socket as Socket);
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const proxyPort = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    port: proxyPort,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
