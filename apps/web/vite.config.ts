@@ -12,7 +12,6 @@ export default defineConfig(({ command }) => {
   if (command === 'build' && !process.env.NODE_ENV) process.env.NODE_ENV = 'production';
   return {
     server: {
-      port: Number(process.env.WEB_PORT ?? 5173),
       proxy: {
         '/api': { target: apiUrl, changeOrigin: false, ws: true },
         '/health': { target: apiUrl },
