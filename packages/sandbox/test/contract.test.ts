@@ -403,6 +403,29 @@ describe('docker isolation', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('runs without capabilities, privileges, Docker socket or a public port', async () => {
+    const res = await sb.exec({
+      shell: 'grep -E "^Cap(Eff|Prm)|^NoNewPrivs" /proc/self/status; id -u; test -e /var/run/docker.sock && echo socket || echo no-socket',
+    });
+    expect(res.stdout).toMatch(/CapPrm:\s+0+\n/);
+    expect(res.stdout).toMatch(/CapEff:\s+0+\n/);
+    expect(res.stdout).toMatch(/NoNewPrivs:\s+1\n/);
+    expect(res.stdout).toContain('1000\n');
+    expect(res.stdout).toContain('no-socket');
+    const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${id}`] } });
+    const inspect = await docker.getContainer(info?.Id ?? '').inspect();
+    const bindings = Object.values(inspect.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
+    expect(bindings.length).toBeGreaterThan(0);
+    expect(bindings.every((b) => b.HostIp === '127.0.0.1')).toBe(true);
+    expect(inspect.HostConfig).toMatchObject({
+      Memory: 512 * 1024 * 1024,
+      PidsLimit: 256,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+    });
+    expect(inspect.HostConfig.Binds?.some((b) => b.includes('docker.sock'))).toBe(false);
+  });
+
   it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {
     const hog = await sb.exec({ argv: ['node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(1 << 24, 1));'] }, { timeoutMs: 60_000 });
     expect(hog.timedOut).toBe(false);
