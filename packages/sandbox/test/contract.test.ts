@@ -181,6 +181,21 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(cancelled.exitCode).toBeNull();
   });
 
+  it('applies resource limits to every process', async () => {
+    const limits = (await sb.exec({ shell: 'cat /proc/self/limits' })).stdout;
+    if (kind === 'local') {
+      expect(limits).toMatch(/Max address space\s+8589934592\s+8589934592/);
+      expect(limits).toMatch(/Max open files\s+4096\s+4096/);
+      expect(limits).toMatch(/Max processes\s+4096\s+4096/);
+      expect(limits).toMatch(/Max cpu time\s+\d+\s+\d+\s+seconds/);
+    } else {
+      // Docker limits live in the container's cgroup (checked in the isolation suite), not in rlimits.
+      expect((await sb.exec({ shell: 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max' })).stdout.trim()).toBe(
+        '256',
+      );
+    }
+  });
+
   it('never passes the server secrets to sandboxed processes', async () => {
     const res = await sb.exec({ shell: 'env' });
     expect(res.stdout).toContain(`HOME=${root}`);
