@@ -17,7 +17,6 @@ export type SandboxErrorCode =
   | 'invalid_command'
   | 'invalid_project_id'
   | 'sandbox_exists'
-  | 'sandbox_not_found'
   | 'sandbox_destroyed'
   | 'dev_server_failed'
   | 'cancelled'
@@ -88,7 +87,7 @@ export interface Sandbox {
   /** Writes all files or none: every path/size/count is checked before the first write; each write is temp file + rename. */
   writeFiles(files: FileWrite[]): Promise<void>;
   readFile(path: string): Promise<string>;
-  /** Project files (node_modules, .git and dist are left out), sorted by path. */
+  /** Project files (node_modules, .git, .vite and dist are left out), sorted by path. */
   listFiles(): Promise<FileInfo[]>;
   deleteFile(path: string): Promise<void>;
 
