@@ -38,6 +38,7 @@ export class DockerProvider implements SandboxProvider {
   private readonly sandboxes = new Map<string, SandboxCore>();
   private readonly ports: PortPool;
   private npmSettings: Promise<NpmSettings> | null = null;
+  private readonly adopting = new Map<string, Promise<SandboxCore | null>>();
 
   private readonly instance: string;
 
@@ -50,17 +51,24 @@ export class DockerProvider implements SandboxProvider {
     checkProjectId(projectId);
     if (await this.find(projectId)) throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
     await this.ensureImage();
-    const used = await this.publishedPorts();
-    const port = await this.ports.take((p) => used.has(p));
-    try {
-      const container = await this.docker.createContainer(await this.containerSpec(projectId, port));
-      await container.start();
-      return this.attach(projectId, container, port);
-    } catch (e) {
-      this.ports.release(port);
-      if ((e as { statusCode?: number }).statusCode === 409)
-        throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
-      throw dockerError(e);
+    // A host port can be taken between the check and the container start: try another one.
+    for (let attempt = 1; ; attempt++) {
+      const used = await this.publishedPorts();
+      const port = await this.ports.take((p) => used.has(p));
+      let container: Docker.Container | null = null;
+      try {
+        container = await this.docker.createContainer(await this.containerSpec(projectId, port));
+        await container.start();
+        return this.attach(projectId, container, port);
+      } catch (e) {
+        this.ports.release(port);
+        if (container) await removeContainer(container).catch(() => undefined);
+        if ((e as { statusCode?: number }).statusCode === 409 && !container) {
+          throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+        }
+        if (attempt < 3 && /port is already allocated|address already in use/i.test(String((e as Error).message))) continue;
+        throw dockerError(e);
+      }
     }
   }
 
@@ -68,6 +76,16 @@ export class DockerProvider implements SandboxProvider {
     checkProjectId(projectId);
     const live = this.sandboxes.get(projectId);
     if (live) return live;
+    // Two callers adopting at once must share one adoption (one restart, one sandbox object).
+    let adopting = this.adopting.get(projectId);
+    if (!adopting) {
+      adopting = this.adopt(projectId).finally(() => this.adopting.delete(projectId));
+      this.adopting.set(projectId, adopting);
+    }
+    return adopting;
+  }
+
+  private async adopt(projectId: string): Promise<SandboxCore | null> {
     const found = await this.find(projectId);
     if (!found) return null;
     // Adopt a container a previous server process created.

@@ -79,6 +79,9 @@ export class LocalProvider implements SandboxProvider {
     if (live) return live;
     const root = join(this.projectsDir, projectId);
     if (!(await exists(root))) return null;
+    // A concurrent caller may have adopted it meanwhile.
+    const adopted = this.sandboxes.get(projectId);
+    if (adopted) return adopted;
     // Adopting after a restart: nothing from the previous server may keep running unsupervised.
     reapOrphans(root);
     return this.attach(projectId);
