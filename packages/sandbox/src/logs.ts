@@ -56,6 +56,8 @@ export class LogHub {
     let wake: (() => void) | null = null;
     const reader = (line: LogLine | null) => {
       queue.push(line);
+      // A reader that stopped pulling loses its oldest lines rather than growing without bound.
+      if (queue.length > this.capacity * 5) queue.splice(0, queue.length - this.capacity * 5);
       wake?.();
     };
     this.readers.add(reader);

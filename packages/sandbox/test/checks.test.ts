@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPackageSpec, checkProjectPath, parseTscOutput, sandboxConfigFromEnv } from '../src/index';
+import { LogHub } from '../src/logs';
 
 describe('checkProjectPath', () => {
   it('normalises harmless forms', () => {
@@ -132,5 +133,27 @@ describe('sandboxConfigFromEnv', () => {
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX: 'k8s' }, '/d')).toThrow(/LATHE_SANDBOX/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_PORT_RANGE: '1-' }, '/d')).toThrow(/PORT_RANGE/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_CPUS: '-1' }, '/d')).toThrow(/CPUS/);
+  });
+});
+
+describe('LogHub', () => {
+  it('splits chunks into lines whatever the boundaries, keeps a bounded buffer, and ends readers on close', async () => {
+    const hub = new LogHub(3);
+    const seen: string[] = [];
+    const reader = (async () => {
+      for await (const line of hub.follow()) seen.push(`${line.source}/${line.stream}:${line.text}`);
+    })();
+    const out = hub.splitter('dev', 'stdout');
+    out('hel');
+    out('lo\r\nwor');
+    out('ld\n\nlast');
+    out(null);
+    hub.splitter('exec', 'stderr', (t) => !t.startsWith('#'))('# hidden\nshown\n');
+    expect(hub.recent().map((l) => l.text)).toEqual(['', 'last', 'shown']);
+    hub.close();
+    await reader;
+    expect(seen).toEqual(['dev/stdout:hello', 'dev/stdout:world', 'dev/stdout:', 'dev/stdout:last', 'exec/stderr:shown']);
+    hub.push({ source: 'exec', stream: 'stdout', text: 'after close', time: 0 });
+    expect(hub.recent().map((l) => l.text)).not.toContain('after close');
   });
 });
