@@ -40,8 +40,22 @@ const logger = {
   },
 };
 
+// The sandbox polls this path until it answers with the nonce it gave this process: another
+// server that grabbed the same port can never be mistaken for ours.
+const nonce = process.env.LATHE_DEV_NONCE || '';
+const ready = {
+  name: 'lathe-ready',
+  configureServer(server) {
+    server.middlewares.use('/__lathe/ready', (_req, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.end(nonce);
+    });
+  },
+};
+
 const server = await vite.createServer({
   root,
+  plugins: [ready],
   cacheDir: join(root, '.vite'),
   customLogger: logger,
   clearScreen: false,

@@ -1,4 +1,5 @@
-import { type Diagnostic, LatheError } from '@lathe/protocol';
+import { randomUUID } from 'node:crypto';
+import { type Diagnostic, isLatheError, LatheError } from '@lathe/protocol';
 import type { Backend, Proc } from './backend';
 import type {
   CommandSpec,
@@ -218,7 +219,20 @@ export class SandboxCore implements Sandbox {
   }
 
   private async launchDev(generation: number): Promise<{ url: string }> {
+    // Another process may take the port between our check and Vite's bind: try a fresh one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.launchDevOnce(generation);
+      } catch (e) {
+        const lostPort = isLatheError(e) && e.code === 'dev_server_failed' && /EADDRINUSE|already in use/i.test(e.message);
+        if (!lostPort || attempt >= 3 || generation !== this.devGeneration) throw e;
+      }
+    }
+  }
+
+  private async launchDevOnce(generation: number): Promise<{ url: string }> {
     const { port, host, url } = await this.backend.devEndpoint();
+    const nonce = randomUUID();
     this.viteErrors = [];
     const root = this.backend.root;
     const keep = (text: string) => {
@@ -232,7 +246,7 @@ export class SandboxCore implements Sandbox {
     const proc = await this.backend.spawn({
       argv: [this.backend.node, this.backend.devRunner, root],
       cwd: '',
-      env: { LATHE_DEV_PORT: String(port), LATHE_DEV_HOST: host, NODE_ENV: 'development' },
+      env: { LATHE_DEV_PORT: String(port), LATHE_DEV_HOST: host, LATHE_DEV_NONCE: nonce, NODE_ENV: 'development' },
       onStdout: outLog,
       onStderr: errLog,
     });
@@ -251,7 +265,7 @@ export class SandboxCore implements Sandbox {
     });
     const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
     while (!exited && Date.now() < deadline && generation === this.devGeneration) {
-      if (await answers(url)) {
+      if (await answersWith(`${url}/__lathe/ready`, nonce)) {
         if (generation !== this.devGeneration) break;
         this.dev = { ...this.dev, state: 'running', url, error: null };
         return { url };
@@ -395,11 +409,10 @@ function capped(s: string): string {
   return s.length > MAX_CAPTURE_CHARS ? s.slice(s.length - MAX_CAPTURE_CHARS) : s;
 }
 
-async function answers(url: string): Promise<boolean> {
+async function answersWith(url: string, expected: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
-    await res.arrayBuffer();
-    return true;
+    return (await res.text()) === expected;
   } catch {
     return false;
   }
