@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import type { AgentEvent, Project } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPostgresUrl } from '../../testing/db';
-import { freePort, Session, waitFor } from './support';
+import { freePort, getWithHost, Session, waitFor } from './support';
 
 // The self-hosted deployment, smoke-tested: the API and web images (built by
 // scripts/product-images.sh from the locally made base) run as containers against the CI's
@@ -122,8 +122,8 @@ describe('containers', () => {
     const preview = await waitFor(
       'the preview',
       async () => {
-        const res = await fetch(`${base}/`, { headers: { host: new URL(project.previewUrl).host } });
-        return res.ok ? res.text() : undefined;
+        const res = await getWithHost(base, new URL(project.previewUrl).host);
+        return res.status === 200 ? res.body : undefined;
       },
       120_000,
     );

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentEvent, Project } from '@lathe/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, processesMentioning, Session, startGroup, waitExit, waitFor } from './support';
+import { freePort, getWithHost, processesMentioning, Session, startGroup, waitExit, waitFor } from './support';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -64,8 +64,8 @@ describe('npm start', () => {
       const preview = await waitFor(
         'the preview',
         async () => {
-          const res = await fetch(`${base}/`, { headers: { host: previewHost } });
-          return res.ok ? res.text() : undefined;
+          const res = await getWithHost(base, previewHost);
+          return res.status === 200 ? res.body : undefined;
         },
         120_000,
       );

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { parseServerFrame, type ServerFrame } from '@lathe/protocol';
 import WebSocket from 'ws';
@@ -52,6 +53,24 @@ export function waitExit(child: ChildProcess, timeoutMs: number): Promise<number
       clearTimeout(t);
       resolve(code);
     });
+  });
+}
+
+/** GET with an explicit Host header (fetch may not set it): how previews are reached from tests. */
+export function getWithHost(base: string, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('preview request timed out')));
+    req.on('error', reject);
+    req.end();
   });
 }
 

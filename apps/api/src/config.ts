@@ -25,6 +25,8 @@ export interface ApiConfig {
   maxActiveGenerations: number;
   /** Directory holding the web app's production build (`client/` + `server/server.js`). */
   webDistDir: string;
+  /** A separately running web server to forward IDE pages to (wins over webDistDir). */
+  webUrl: string | undefined;
   /** An agent with no sockets and no work is dropped from memory after this long. */
   agentIdleMs: number;
   /** Bytes a socket may have queued before it is closed with a resume hint. */
@@ -84,6 +86,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
   }
   const webDistRaw = stringVar(env, 'LATHE_WEB_DIST');
   const webDistDir = webDistRaw ? resolve(cwd, webDistRaw) : resolve(import.meta.dirname, '../../web/dist');
+  const webUrlRaw = stringVar(env, 'LATHE_WEB_URL');
+  const webUrl = webUrlRaw === undefined ? undefined : originOf('LATHE_WEB_URL', webUrlRaw);
   return {
     port,
     host,
@@ -98,6 +102,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     generationsPerHour: intVar(env, 'LATHE_GENERATIONS_PER_HOUR', 30, 1, 1_000_000),
     maxActiveGenerations: intVar(env, 'LATHE_MAX_ACTIVE_GENERATIONS', 2, 1, 10_000),
     webDistDir,
+    webUrl,
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
     wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
     env,

@@ -18,7 +18,7 @@ import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './pr
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
-import { createWebHandler } from './web';
+import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
 
@@ -164,7 +164,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     cleanups.push(async () => projectHub.closeAll(1001, 'server shutting down'));
 
     const api = await createApiHandler(ctx);
-    const web = await createWebHandler(config.webDistDir, log);
+    const web = config.webUrl ? createWebProxy(config.webUrl, log) : await createWebHandler(config.webDistDir, log);
     let accepting = true;
 
     const fetch = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {

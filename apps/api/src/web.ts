@@ -45,6 +45,41 @@ export async function createWebHandler(distDir: string, log: Log): Promise<WebHa
   };
 }
 
+/** Hop-by-hop headers are per connection and never forwarded. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer'];
+
+/**
+ * The IDE served by a separate web server (docker-compose's `web` service): requests are
+ * forwarded as they are, so cookies and SSR behave exactly as with the in-process build.
+ */
+export function createWebProxy(origin: string, log: Log): WebHandler {
+  return async (request) => {
+    const incoming = new URL(request.url);
+    const target = new URL(`${incoming.pathname}${incoming.search}`, origin);
+    const headers = new Headers(request.headers);
+    for (const h of HOP_BY_HOP) headers.delete(h);
+    headers.set('x-forwarded-host', incoming.host);
+    headers.set('x-forwarded-proto', incoming.protocol.replace(':', ''));
+    try {
+      const upstream = await fetch(target, {
+        method: request.method,
+        headers,
+        body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
+        redirect: 'manual',
+      });
+      const out = new Headers(upstream.headers);
+      for (const h of HOP_BY_HOP) out.delete(h);
+      // fetch already decoded the body; the length and encoding no longer describe it.
+      out.delete('content-encoding');
+      out.delete('content-length');
+      return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: out });
+    } catch (e) {
+      log(`web server at ${origin} failed on ${incoming.pathname}: ${(e as Error).message}`);
+      return errorResponse(502, 'web_unavailable', 'the web app is not reachable right now');
+    }
+  };
+}
+
 /** The file under `root` for a URL path, or null when the path is not plainly inside it. */
 function staticFile(root: string, pathname: string): string | null {
   let decoded: string;

@@ -203,3 +203,41 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     expect(alive).toBe(false);
   });
 });
+
+describe('LATHE_WEB_URL: IDE pages from a separate web server', () => {
+  it('forwards page requests (path, query, cookies, bodies) and keeps /api and /health local', async () => {
+    const { createServer } = await import('node:http');
+    const upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on('end', () => {
+        res.setHeader('content-type', 'text/html');
+        res.end(`upstream ${req.method} ${req.url} cookie=${req.headers.cookie ?? ''} body=${body}`);
+      });
+    });
+    const webPort = await freePort();
+    await new Promise<void>((r) => upstream.listen(webPort, '127.0.0.1', r));
+    const api = await ApiProcess.start({ LATHE_WEB_URL: `http://127.0.0.1:${webPort}` });
+    try {
+      const page = await fetch(`${api.url}/project/abc?tab=files`, { headers: { cookie: 'a=1' } });
+      expect(await page.text()).toBe('upstream GET /project/abc?tab=files cookie=a=1 body=');
+      const post = await fetch(`${api.url}/_serverFn/x`, { method: 'POST', body: 'hello', headers: { origin: api.url } });
+      expect(await post.text()).toBe('upstream POST /_serverFn/x cookie= body=hello');
+      const health = await fetch(`${api.url}/health`);
+      expect(((await health.json()) as { status: string }).status).toBe('ok');
+    } finally {
+      await api.dispose();
+      upstream.close();
+    }
+    const down = await ApiProcess.start({ LATHE_WEB_URL: `http://127.0.0.1:${webPort}` });
+    try {
+      const res = await fetch(`${down.url}/login`);
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('web_unavailable');
+    } finally {
+      await down.dispose();
+    }
+  });
+});
