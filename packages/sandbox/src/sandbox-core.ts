@@ -266,6 +266,11 @@ export class SandboxCore implements Sandbox {
     const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
     while (!exited && Date.now() < deadline && generation === this.devGeneration) {
       if (await answersWith(`${url}/__lathe/ready`, nonce)) {
+        // Ready means the app's page is served, not just the port: load it once (this also warms
+        // Vite's module graph, so the preview's first load is fast).
+        await fetch(url, { signal: AbortSignal.timeout(30_000) })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
         if (generation !== this.devGeneration) break;
         this.dev = { ...this.dev, state: 'running', url, error: null };
         return { url };
