@@ -17,6 +17,7 @@ import { reapOrphans, runToEnd, spawnGroup } from './process';
 /** RLIMIT_NPROC counts every process of the user, not just the sandbox's, so it only stops runaway forks. */
 const LOCAL_NPROC = 4096;
 const LOCAL_NOFILE = 4096;
+const LOCAL_NICE = 10;
 const TEMPLATE_INSTALL_TIMEOUT_MS = 10 * 60_000;
 
 export interface LocalProviderOptions {
@@ -214,7 +215,14 @@ class LocalBackend implements Backend {
     const limits = [`--as=${this.opts.addressSpaceBytes}`, `--nofile=${LOCAL_NOFILE}`, `--nproc=${LOCAL_NPROC}`];
     if (req.cpuSeconds) limits.push(`--cpu=${req.cpuSeconds}`);
     const env = { ...(await this.provider.processEnv(this.root)), ...req.env };
-    return spawnGroup({ argv: ['prlimit', ...limits, '--', ...req.argv], cwd, env, onStdout: req.onStdout, onStderr: req.onStderr });
+    // Lower priority: installs, tsc and Vite of generated apps must never starve the API's relay.
+    return spawnGroup({
+      argv: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...req.argv],
+      cwd,
+      env,
+      onStdout: req.onStdout,
+      onStderr: req.onStderr,
+    });
   }
 
   async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
