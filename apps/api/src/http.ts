@@ -1,6 +1,7 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia, ValidationError } from 'elysia';
 import type { AppContext } from './context';
+import { docsRoutes } from './docs';
 import { errorResponse, toErrorResponse } from './errors';
 import { agentRoutes } from './routes/agent';
 import { fileRoutes } from './routes/files';
@@ -32,7 +33,8 @@ export function createHttpApp(ctx: AppContext) {
       openapi({
         path: '/docs',
         specPath: '/openapi.json',
-        provider: 'swagger-ui',
+        // The page itself is docsRoutes(): served from the installed package, not a CDN.
+        provider: null,
         documentation: {
           info: {
             title: 'Lathe API',
@@ -53,6 +55,7 @@ export function createHttpApp(ctx: AppContext) {
         },
       }),
     )
+    .use(docsRoutes())
     .use(systemRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(fileRoutes(ctx))

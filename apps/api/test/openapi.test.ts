@@ -27,10 +27,20 @@ describe('OpenAPI document and typed client', () => {
     expect(doc).toEqual(committed);
   });
 
-  it('serves a docs page', async () => {
+  it('serves a docs page that loads nothing from other origins', async () => {
     const res = await fetch(`${api.url}/docs`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('openapi.json');
+    const html = await res.text();
+    expect(html).toContain('/openapi.json');
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(sources.length).toBeGreaterThan(0);
+    for (const src of sources) {
+      expect(src.startsWith('/docs/assets/'), src).toBe(true);
+      const asset = await fetch(`${api.url}${src}`);
+      expect(asset.status, src).toBe(200);
+      expect((await asset.text()).length, src).toBeGreaterThan(1000);
+    }
+    expect((await fetch(`${api.url}/docs/assets/package.json`)).status).toBe(404);
   });
 
   it('the generated typed client talks to the server', async () => {
