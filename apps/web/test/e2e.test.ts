@@ -1,9 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ensureWebBuild, ROOT } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 const PASSWORD = 'correct horse battery';
@@ -14,7 +14,6 @@ let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  await ensureWebBuild();
   // Slow enough that a file is visibly written token by token, even on a busy machine.
   api = await ApiServer.start({ LATHE_OFFLINE_TOKENS_PER_SECOND: '60' });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -84,7 +83,11 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
   it('builds a todo app from one sentence, live, and lets the user edit, download and come back to it', async () => {
     context = await newContext();
     page = await context.newPage();
-    onTestFailed(() => page.screenshot({ path: join(ARTIFACTS, 'failed-ide.png') }).then(() => undefined));
+    onTestFailed(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'failed-ide.png') });
+      await writeFile(join(ARTIFACTS, 'failed-ide.html'), await page.content());
+      await writeFile(join(ARTIFACTS, 'failed-api.log'), api.output);
+    });
     const errors = watchErrors(page, api.origin);
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The real API (`bun apps/api/src/main.ts`) serving the web build, on its own database and data dir. */
+/** The real API (`bun apps/api/src/main.ts`) serving its own web build, database and data dir. */
 export class ApiServer {
   private constructor(
     private readonly proc: ChildProcess,
@@ -78,11 +78,11 @@ export class ApiServer {
   static async start(extraEnv: Record<string, string>): Promise<ApiServer> {
     const pg = await createTestPostgresUrl();
     const dataDir = await mkdtemp(join(tmpdir(), 'lathe-web-e2e-'));
-    // A private copy of the build: a rebuild by a parallel test run must not swap chunks under
-    // this server. It stays inside the repository so the build's bare imports still resolve.
+    // A private production build: a rebuild of apps/web/dist by a parallel test run must not swap
+    // chunks under this server. It stays inside the repository so its bare imports resolve.
     await mkdir(join(ROOT, 'node_modules/.cache'), { recursive: true });
     const webDist = await mkdtemp(join(ROOT, 'node_modules/.cache/lathe-web-e2e-'));
-    await cp(DIST, webDist, { recursive: true });
+    await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', webDist], WEB);
     const port = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

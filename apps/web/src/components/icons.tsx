@@ -100,11 +100,6 @@ export const IconFile = (p: IconProps) => (
     <path d="M14 3v5h5" />
   </Svg>
 );
-export const IconFolder = (p: IconProps) => (
-  <Svg {...p}>
-    <path d="M3 6a1 1 0 0 1 1-1h5l2 2h9a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6Z" />
-  </Svg>
-);
 export const IconX = (p: IconProps) => (
   <Svg {...p}>
     <path d="M6 6l12 12M18 6 6 18" />

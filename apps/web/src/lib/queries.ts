@@ -5,8 +5,13 @@ export const sessionQuery = queryOptions({ queryKey: ['session'], queryFn: api.s
 export const projectsQuery = queryOptions({ queryKey: ['projects'], queryFn: api.projects });
 export const projectQuery = (id: string) => queryOptions({ queryKey: ['project', id], queryFn: () => api.project(id) });
 export const filesQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'files'], queryFn: () => api.files(id) });
-export const fileQuery = (id: string, path: string) =>
-  queryOptions({ queryKey: ['project', id, 'file', path], queryFn: () => api.file(id, path), staleTime: Number.POSITIVE_INFINITY });
+/** A file's saved text; `version` changes when the agent finishes writing it again. */
+export const fileQuery = (id: string, path: string, version: number) =>
+  queryOptions({
+    queryKey: ['project', id, 'file', path, version],
+    queryFn: () => api.file(id, path),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
 export const messagesQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'messages'], queryFn: () => api.messages(id) });
 export const modelsQuery = queryOptions({ queryKey: ['models'], queryFn: api.models, staleTime: 60_000 });
 export const keysQuery = queryOptions({ queryKey: ['keys'], queryFn: api.keys });

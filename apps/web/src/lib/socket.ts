@@ -1,4 +1,4 @@
-import { type ClientMessage, parseServerFrame, type ServerFrame } from '@lathe/protocol';
+import { parseServerFrame, type ServerFrame } from '@lathe/protocol';
 
 export type SocketStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -25,7 +25,10 @@ export function socketUrl(location: Pick<Location, 'protocol' | 'host'>, project
   return `${scheme}//${location.host}/api/projects/${encodeURIComponent(projectId)}/ws?after=${afterSeq}`;
 }
 
-/** One project's live stream: reconnects with backoff and resumes from the last seq it folded in. */
+/**
+ * One project's live stream: reconnects with backoff and resumes from the last seq it folded in.
+ * Commands (follow-ups, cancel) go over REST, whose answers carry errors per request.
+ */
 export class ProjectSocket {
   private ws: WebSocket | null = null;
   private attempt = 0;
@@ -49,13 +52,6 @@ export class ProjectSocket {
     this.ws = null;
     ws?.close(1000);
     this.options.onStatus('closed');
-  }
-
-  /** Sends when connected; returns false when the socket is down (callers fall back to REST). */
-  send(message: ClientMessage): boolean {
-    if (this.ws?.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(message));
-    return true;
   }
 
   private connect(): void {

@@ -1,5 +1,5 @@
-import type { ClientMessage, ErrorInfo } from '@lathe/protocol';
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import type { ErrorInfo } from '@lathe/protocol';
+import { useEffect, useReducer, useRef, useState } from 'react';
 import { initialStreamState, type StreamAction, type StreamState, streamReducer } from './reducer';
 import { ProjectSocket, type SocketStatus } from './socket';
 
@@ -9,7 +9,6 @@ export interface ProjectStream {
   /** The first snapshot's seq: files written after it are "new" or "changed" in this session. */
   baselineSeq: number | null;
   frameError: ErrorInfo | null;
-  send: (message: ClientMessage) => boolean;
 }
 
 /** Subscribes to a project's WebSocket and folds its frames, one render per animation frame. */
@@ -19,7 +18,6 @@ export function useProjectStream(projectId: string): ProjectStream {
   const [baselineSeq, setBaselineSeq] = useState<number | null>(null);
   const [frameError, setFrameError] = useState<ErrorInfo | null>(null);
   const lastSeq = useRef(0);
-  const socket = useRef<ProjectSocket | null>(null);
 
   useEffect(() => {
     let queue: StreamAction[] = [];
@@ -52,15 +50,12 @@ export function useProjectStream(projectId: string): ProjectStream {
         if (!raf) raf = requestAnimationFrame(flush);
       },
     });
-    socket.current = ps;
     ps.start();
     return () => {
       ps.stop();
       if (raf) cancelAnimationFrame(raf);
-      socket.current = null;
     };
   }, [projectId]);
 
-  const send = useCallback((message: ClientMessage) => socket.current?.send(message) ?? false, []);
-  return { state, status, baselineSeq, frameError, send };
+  return { state, status, baselineSeq, frameError };
 }

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
+import { fileQuery } from '../../lib/queries';
 import { type FileStream, isFileDone } from '../../lib/reducer';
 import { IconCheck, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
@@ -46,12 +47,7 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
   const agentNewer =
     !!stream && isFileDone(stream) && baselineSeq !== null && stream.startSeq > baselineSeq && (!draft || stream.startSeq > draft.baseSeq);
   const fromStream = writing || agentNewer;
-  const rest = useQuery({
-    queryKey: ['project', projectId, 'file', active, stream?.endSeq ?? 0],
-    queryFn: () => api.file(projectId, active ?? ''),
-    enabled: !!active && !fromStream && !draft,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !draft });
   const value = fromStream ? stream?.content : draft ? draft.text : rest.data?.content;
 
   const save = useCallback(

@@ -179,9 +179,10 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   useEffect(() => {
     if (follow && writingNow) open(writingNow, false);
   }, [writingNow, follow]);
-  // With nothing open after a load, show the app's entry point.
+  // With nothing open after a load, show the app's entry point, once the file list and the
+  // replayed history are both in (a partial replay would offer some other file first).
   useEffect(() => {
-    if (active === null && tabs.length === 0 && !writingNow && paths.length > 0) {
+    if (active === null && tabs.length === 0 && !writingNow && files.data && caughtUp && paths.length > 0) {
       const first = paths.find((p) => p === 'src/App.tsx') ?? paths.find((p) => p.startsWith('src/')) ?? paths[0];
       if (first) open(first, false);
     }
