@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import type { AgentEvent, Project } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPostgresUrl } from '../../testing/db';
-import { freePort, getWithHost, Session, waitFor } from './support';
+import { freePort, generateThroughProduct, waitFor } from './support';
 
 // The self-hosted deployment, smoke-tested: the API and web images (built by
 // scripts/product-images.sh from the locally made base) run as containers against the CI's
@@ -101,32 +100,13 @@ describe('containers', () => {
     );
     expect(login).toContain('<html');
 
-    const user = new Session(base);
-    await user.register(`smoke-${suffix}@example.com`);
-    const project = await user.json<Project>('/api/projects', {
-      method: 'POST',
-      body: JSON.stringify({ prompt: 'a counter app', start: false }),
-    });
-    const { ws, frames, invalid } = await user.socket(project.id);
-    ws.send(JSON.stringify({ type: 'generate', description: 'a counter app' }));
-    const events = () => frames.flatMap((f) => (f.frame === 'event' ? [f.event] : []));
-    const done = await waitFor(
-      'generation_complete',
-      () => events().find((e): e is Extract<AgentEvent, { type: 'generation_complete' }> => e.type === 'generation_complete'),
-      300_000,
+    const { user, project, invalidFrames, done, preview } = await generateThroughProduct(
+      base,
+      `smoke-${suffix}@example.com`,
+      'a counter app',
     );
-    ws.close();
-    expect(invalid).toEqual([]);
+    expect(invalidFrames).toEqual([]);
     expect(done.payload.files).toBeGreaterThan(0);
-
-    const preview = await waitFor(
-      'the preview',
-      async () => {
-        const res = await getWithHost(base, new URL(project.previewUrl).host);
-        return res.status === 200 ? res.body : undefined;
-      },
-      120_000,
-    );
     expect(preview).toContain('<div id="root"');
 
     // The project's sandbox is a container; deleting the project removes it.

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AgentEvent, Project } from '@lathe/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, getWithHost, processesMentioning, Session, startGroup, waitExit, waitFor } from './support';
+import { freePort, generateThroughProduct, processesMentioning, startGroup, waitExit, waitFor } from './support';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -36,39 +35,18 @@ describe('npm start', () => {
       expect(home.status).toBe(200);
       expect(await home.text()).toContain('<html');
 
-      const user = new Session(base);
-      await user.register(`start-${Date.now()}@example.com`);
-      const project = await user.json<Project>('/api/projects', {
-        method: 'POST',
-        body: JSON.stringify({ prompt: 'a counter app', start: false }),
-      });
-      const { ws, frames, invalid } = await user.socket(project.id);
-      ws.send(JSON.stringify({ type: 'generate', description: 'a counter app' }));
-      const events = () => frames.flatMap((f) => (f.frame === 'event' ? [f.event] : []));
-      const done = await waitFor(
-        'generation_complete',
-        () => events().find((e): e is Extract<AgentEvent, { type: 'generation_complete' }> => e.type === 'generation_complete'),
-        300_000,
+      const { user, project, events, invalidFrames, done, preview } = await generateThroughProduct(
+        base,
+        `start-${Date.now()}@example.com`,
+        'a counter app',
       );
-      ws.close();
-      expect(invalid).toEqual([]);
+      expect(invalidFrames).toEqual([]);
       expect(done.payload.files).toBeGreaterThan(0);
-      const seqs = events().map((e) => e.seq);
+      const seqs = events.map((e) => e.seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-      expect(events().some((e) => e.type === 'error')).toBe(false);
-
+      expect(events.some((e) => e.type === 'error')).toBe(false);
       const files = await user.json<{ path: string }[]>(`/api/projects/${project.id}/files`);
       expect(files.map((f) => f.path)).toContain('src/App.tsx');
-
-      const previewHost = new URL(project.previewUrl).host;
-      const preview = await waitFor(
-        'the preview',
-        async () => {
-          const res = await getWithHost(base, previewHost);
-          return res.status === 200 ? res.body : undefined;
-        },
-        120_000,
-      );
       expect(preview).toContain('<div id="root"');
 
       expect(processesMentioning(dataDir).length).toBeGreaterThan(0);

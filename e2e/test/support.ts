@@ -1,21 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { parseServerFrame, type ServerFrame } from '@lathe/protocol';
+import { type AgentEvent, type Project, parseServerFrame, type ServerFrame } from '@lathe/protocol';
 import WebSocket from 'ws';
+import { freePort } from '../../testing/net';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Starts a command in its own process group, collecting its output. */
 export function startGroup(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }) {
@@ -148,4 +138,30 @@ export class Session {
     });
     return { ws, frames, invalid };
   }
+}
+
+type Completion = Extract<AgentEvent, { type: 'generation_complete' }>;
+
+/**
+ * Signs up a fresh user, creates a project and generates it over the project WebSocket, waiting
+ * for generation_complete; then waits for the preview (reached by its Host header) to serve HTML.
+ */
+export async function generateThroughProduct(base: string, email: string, prompt: string) {
+  const user = new Session(base);
+  await user.register(email);
+  const project = await user.json<Project>('/api/projects', { method: 'POST', body: JSON.stringify({ prompt, start: false }) });
+  const { ws, frames, invalid } = await user.socket(project.id);
+  ws.send(JSON.stringify({ type: 'generate', description: prompt }));
+  const events = () => frames.flatMap((f) => (f.frame === 'event' ? [f.event] : []));
+  const done = await waitFor('generation_complete', () => events().find((e): e is Completion => e.type === 'generation_complete'), 300_000);
+  ws.close();
+  const preview = await waitFor(
+    'the preview',
+    async () => {
+      const res = await getWithHost(base, new URL(project.previewUrl).host);
+      return res.status === 200 ? res.body : undefined;
+    },
+    120_000,
+  );
+  return { user, project, events: events(), invalidFrames: invalid, done, preview };
 }

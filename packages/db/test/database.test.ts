@@ -1,7 +1,6 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -11,6 +10,7 @@ import { isLatheError } from '@lathe/protocol';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestPostgresUrl, createTestUser } from '../../../testing/db';
+import { freePort } from '../../../testing/net';
 
 const BUN = fileURLToPath(new URL('../../../node_modules/.bin/bun', import.meta.url));
 const DB_ENTRY = fileURLToPath(new URL('../src/index.ts', import.meta.url));
@@ -42,17 +42,6 @@ function outputOf(child: ChildProcessByStdio<null | Writable, Readable, Readable
   });
 }
 
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function expectOneLine(message: string): void {
   expect(message).not.toMatch(/\n/);
   expect(message).not.toMatch(/\bat .*:\d+:\d+/);
@@ -70,7 +59,7 @@ describe('createDatabase failures are one clear line', () => {
   });
 
   it('names the address when nothing listens there', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { code, message } = await failure(`postgres://lathe:s3cret-pw@127.0.0.1:${port}/lathe`);
     expect(code).toBe('db_unreachable');
     expect(message).toContain(`127.0.0.1:${port}`);
