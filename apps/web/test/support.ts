@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
+import { freePort } from '../../../testing/net';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const WEB = join(ROOT, 'apps/web');
@@ -41,17 +41,6 @@ function run(cmd: string, args: string[], cwd: string): Promise<void> {
 export async function ensureWebBuild(): Promise<void> {
   if (existsSync(join(DIST, 'server/server.js')) && existsSync(join(DIST, 'client'))) return;
   await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], WEB);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The real API (`bun apps/api/src/main.ts`) serving its own web build, database and data dir. */
