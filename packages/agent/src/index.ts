@@ -17,7 +17,7 @@ export {
   type StreamRequest,
   type StreamResult,
 } from './llm';
-export { type Effect, initialSnapshot, type MachineEvent, RESTING_STATES, type Rules, type Transition, transition } from './machine';
+export { type Effect, type MachineEvent, RESTING_STATES, type Rules, type Transition, transition } from './machine';
 export { type ScriptedModel, type ScriptedModelOptions, type ScriptStep, startScriptedModel } from './offline/scripted';
 export { type OfflineModel, type OfflineModelOptions, startOfflineModel } from './offline/server';
 export {

@@ -53,21 +53,6 @@ export interface Transition {
 
 export const RESTING_STATES: readonly AgentStateName[] = ['IDLE', 'COMPLETE', 'ERROR', 'CANCELLED'];
 
-export function initialSnapshot(projectId: string, offlineModel: boolean): AgentSnapshot {
-  return {
-    projectId,
-    state: 'IDLE',
-    round: 0,
-    phases: [],
-    currentPhase: null,
-    lastSeq: 0,
-    lastError: null,
-    previewUrl: null,
-    usage: { promptTokens: 0, completionTokens: 0 },
-    offlineModel,
-  };
-}
-
 const STATUS_BY_STATE: Partial<Record<AgentStateName, PhaseRecord['status']>> = {
   DESIGNING_PHASE: 'designing',
   IMPLEMENTING_PHASE: 'implementing',

@@ -3,6 +3,7 @@ import {
   type AgentSnapshot,
   type Diagnostic,
   type ErrorInfo,
+  initialSnapshot,
   isActiveState,
   LatheError,
   LIMITS,
@@ -13,7 +14,7 @@ import {
 import { checkPackageSpec, checkProjectPath, type Sandbox } from '@lathe/sandbox';
 import type { AgentConfig } from './config';
 import type { ChatMessage, LlmClient } from './llm';
-import { type Effect, initialSnapshot, type MachineEvent, transition } from './machine';
+import { type Effect, type MachineEvent, transition } from './machine';
 import { createHeredocParser, type ParserItem } from './parser';
 import { designerPrompt, designerRetryPrompt, fixerPrompt, implementerPrompt, parsePhaseSpec, type RoundRequest } from './prompts';
 import type { AgentStore, StoredFile } from './store';

@@ -1,7 +1,14 @@
-import { AGENT_STATES, type AgentSnapshot, AgentSnapshotSchema, type AgentStateName, type PhaseSpec } from '@lathe/protocol';
+import {
+  AGENT_STATES,
+  type AgentSnapshot,
+  AgentSnapshotSchema,
+  type AgentStateName,
+  initialSnapshot,
+  type PhaseSpec,
+} from '@lathe/protocol';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { type Effect, initialSnapshot, type MachineEvent, RESTING_STATES, transition } from '../src/machine';
+import { type Effect, type MachineEvent, RESTING_STATES, transition } from '../src/machine';
 
 const rules = { phaseBudget: 6 };
 const spec = (lastPhase: boolean): PhaseSpec => ({

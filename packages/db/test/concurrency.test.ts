@@ -1,5 +1,5 @@
 import { createDatabase, createRepositories, type Database, type Repositories } from '@lathe/db';
-import { type AgentSnapshot, isLatheError } from '@lathe/protocol';
+import { type AgentSnapshot, initialSnapshot, isLatheError } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestPostgresUrl, createTestUser, type TestDatabase, type TestPostgres } from '../../../testing/db';
 
@@ -8,18 +8,7 @@ const APPENDERS = 50;
 const PROCESSES = 5;
 
 function idle(projectId: string): AgentSnapshot {
-  return {
-    projectId,
-    state: 'IDLE',
-    round: 0,
-    phases: [],
-    currentPhase: null,
-    lastSeq: 0,
-    lastError: null,
-    previewUrl: null,
-    usage: { promptTokens: 0, completionTokens: 0 },
-    offlineModel: false,
-  };
+  return initialSnapshot(projectId, false);
 }
 
 describe('concurrent writers on real PostgreSQL', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type DbKind, type ProjectRow, schema } from '@lathe/db';
-import { type AgentSnapshot, isLatheError, LIMITS } from '@lathe/protocol';
+import { type AgentSnapshot, initialSnapshot, isLatheError, LIMITS } from '@lathe/protocol';
 import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, createTestUser, type TestDatabase } from '../../../testing/db';
@@ -24,19 +24,7 @@ async function query<R>(t: TestDatabase, statement: SQL): Promise<R[]> {
 }
 
 function snapshot(projectId: string, overrides: Partial<AgentSnapshot> = {}): AgentSnapshot {
-  return {
-    projectId,
-    state: 'IDLE',
-    round: 0,
-    phases: [],
-    currentPhase: null,
-    lastSeq: 0,
-    lastError: null,
-    previewUrl: null,
-    usage: { promptTokens: 0, completionTokens: 0 },
-    offlineModel: true,
-    ...overrides,
-  };
+  return { ...initialSnapshot(projectId, true), ...overrides };
 }
 
 describe.each(KINDS)('repositories on %s', (kind) => {

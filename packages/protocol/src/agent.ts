@@ -87,3 +87,19 @@ export const AgentSnapshotSchema = Type.Object({
   offlineModel: Type.Boolean(),
 });
 export type AgentSnapshot = Static<typeof AgentSnapshotSchema>;
+
+/** The state of a project whose agent has never run. */
+export function initialSnapshot(projectId: string, offlineModel: boolean): AgentSnapshot {
+  return {
+    projectId,
+    state: 'IDLE',
+    round: 0,
+    phases: [],
+    currentPhase: null,
+    lastSeq: 0,
+    lastError: null,
+    previewUrl: null,
+    usage: { promptTokens: 0, completionTokens: 0 },
+    offlineModel,
+  };
+}
