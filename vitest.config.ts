@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/api', 'apps/web', 'e2e'],
     globalSetup: ['./testing/global-setup.ts'],
+    reporters: ['default', './testing/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },
