@@ -4,6 +4,7 @@ import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
 import type { Log } from './context';
 import { open } from './crypto';
+import { withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
 
 export interface AgentRuntimeOptions {
@@ -21,13 +22,15 @@ export interface AgentRuntimeOptions {
 /**
  * The LLM settings for one user's generations: their own stored key wins over the server's
  * settings (and over the offline model). The server's provider is preferred when both exist.
+ * Their chosen models then replace the defaults of the config that won.
  */
 async function configForOwner(opts: AgentRuntimeOptions, ownerId: string): Promise<AgentConfig> {
+  const choices = await opts.repos.settings.getModels(ownerId);
   for (const provider of providerOrder(opts.agentConfig.roles.implementer.baseUrl)) {
     const row = await opts.repos.apiKeys.getForProvider(ownerId, provider.id);
-    if (row) return loadAgentConfig(userKeyEnv(opts.env, provider, open(row, opts.encryptionKey)));
+    if (row) return withModelChoices(loadAgentConfig(userKeyEnv(opts.env, provider, open(row, opts.encryptionKey))), choices);
   }
-  return opts.agentConfig;
+  return withModelChoices(opts.agentConfig, choices);
 }
 
 /** Builds the real CodeGeneratorAgent for a project, on its sandbox and the database store. */

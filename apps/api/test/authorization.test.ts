@@ -27,13 +27,28 @@ interface Case {
   own?: { status: number; leak: (body: string, f: Fixture) => boolean };
 }
 
+/** The owner's stored model choice; no other user may see it. */
+const OWNER_MODEL = 'owner/secret-model';
+
 /**
  * Every route of /openapi.json must have a case: a new route without one fails the test. Owner
  * requests run in this order (side effects last).
  */
 const CASES: Record<string, Case> = {
   'GET /health': { method: 'GET', path: () => '/health', public: true, owner: 200 },
-  'GET /api/models': { method: 'GET', path: () => '/api/models', owner: 200, own: { status: 200, leak: () => false } },
+  'GET /api/models': {
+    method: 'GET',
+    path: () => '/api/models',
+    owner: 200,
+    own: { status: 200, leak: (body) => body.includes(OWNER_MODEL) },
+  },
+  'PUT /api/models': {
+    method: 'PUT',
+    path: () => '/api/models',
+    body: { designer: 'caller/model' },
+    owner: 200,
+    own: { status: 200, leak: (body) => body.includes(OWNER_MODEL) },
+  },
   'GET /api/projects': {
     method: 'GET',
     path: () => '/api/projects',
@@ -135,6 +150,7 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
         })
       ).id,
     };
+    await json('/api/models', { method: 'PUT', cookie: owner.cookie, body: JSON.stringify({ fixer: OWNER_MODEL }) });
     const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     specRoutes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
   });

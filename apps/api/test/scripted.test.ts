@@ -23,6 +23,9 @@ describe('with a configured LLM (a scripted model over HTTP)', () => {
     const http = client(api, user.cookie);
     const models = await http.GET('/api/models');
     expect(models.data).toMatchObject({ offline: false, roles: { implementer: 'scripted' } });
+    // The user's choice replaces the server's model for that role in their generations.
+    const chosen = await http.PUT('/api/models', { body: { implementer: 'chosen/implementer' } });
+    expect(chosen.data?.roles).toEqual({ designer: 'scripted', implementer: 'chosen/implementer', fixer: 'scripted' });
 
     const project = (await http.POST('/api/projects', { body: { prompt: 'A counter app', start: false } })).data;
     if (!project) throw new Error('no project');
@@ -63,6 +66,10 @@ describe('with a configured LLM (a scripted model over HTTP)', () => {
     model.release();
     const end = await socket.next((f) => isEvent('generation_complete')(f) || isEvent('error')(f), 170_000);
     expect(end).toMatchObject({ event: { type: 'generation_complete' } });
+    const usedModels = new Set(model.requests.map((r) => `${r.role}:${r.model}`));
+    expect(usedModels.has('implementer:chosen/implementer')).toBe(true);
+    expect(usedModels.has('designer:scripted')).toBe(true);
+    expect([...usedModels].filter((m) => m.startsWith('implementer:'))).toEqual(['implementer:chosen/implementer']);
     const done = await http.GET('/api/projects/{id}', { params: { path: { id: project.id } } });
     expect(done.data?.status).toBe('ready');
     const note = await http.GET('/api/projects/{id}/file', { params: { path: { id: project.id }, query: { path: 'notes.md' } } });

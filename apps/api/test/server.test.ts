@@ -154,6 +154,31 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     for (const value of Object.values(parsed)) expect(api.output).not.toContain(value);
   });
 
+  it("stores each user's model choice per role; null goes back to the default; bad names are 422", async () => {
+    const http = client(api, (await signUp(api, 'chooser')).cookie);
+    const before = await http.GET('/api/models');
+    expect(before.data?.roles).toEqual(before.data?.defaults);
+    const put = await http.PUT('/api/models', { body: { designer: 'openai/gpt-4.1', implementer: null } });
+    expect(put.response.status).toBe(200);
+    const expected = { ...before.data?.defaults, designer: 'openai/gpt-4.1' };
+    expect(put.data?.roles).toEqual(expected);
+    // The offline model still answers; the choice waits for a key.
+    expect(put.data?.offline).toBe(true);
+    expect((await http.GET('/api/models')).data?.roles).toEqual(expected);
+
+    const stranger = await client(api, (await signUp(api, 'unchosen')).cookie).GET('/api/models');
+    expect(stranger.data?.roles).toEqual(before.data?.defaults);
+
+    for (const bad of ['m'.repeat(201), 'line\nbreak', 'bell\u0007', '']) {
+      const res = await http.PUT('/api/models', { body: { fixer: bad } });
+      expect(res.response.status, JSON.stringify(bad)).toBe(422);
+    }
+    expect((await http.GET('/api/models')).data?.roles).toEqual(expected);
+
+    const cleared = await http.PUT('/api/models', { body: { designer: null } });
+    expect(cleared.data?.roles).toEqual(before.data?.defaults);
+  });
+
   it('serves the web app build: static files first (path-checked), then its fetch handler', async () => {
     const asset = await fetch(`${api.url}/assets/app.js`);
     expect(asset.status).toBe(200);

@@ -25,6 +25,7 @@ import {
   projectEvents,
   projects,
   userApiKeys,
+  userSettings,
 } from './schema';
 import type {
   AgentStatesRepository,
@@ -38,9 +39,11 @@ import type {
   MessageRole,
   MessageRow,
   MessagesRepository,
+  ModelChoices,
   ProjectRow,
   ProjectsRepository,
   Repositories,
+  SettingsRepository,
   SnapshotFile,
   SnapshotsRepository,
 } from './types';
@@ -583,6 +586,49 @@ function apiKeysRepository(orm: Orm): ApiKeysRepository {
   };
 }
 
+const MODEL_ROLES = ['designer', 'implementer', 'fixer'] as const;
+// C0 and C1 controls (newlines included): a model name is sent in request bodies and shown in the UI.
+const CONTROL_CHARS = /\p{Cc}/u;
+
+function requireModelChoices(models: unknown): ModelChoices {
+  if (typeof models !== 'object' || models === null || Array.isArray(models)) throw invalid('models must be an object');
+  const record = models as Record<string, unknown>;
+  const unknownKey = Object.keys(record).find((k) => !(MODEL_ROLES as readonly string[]).includes(k));
+  if (unknownKey !== undefined) throw invalid(`models has an unknown role: ${unknownKey.slice(0, 50)}`);
+  const out: ModelChoices = {};
+  for (const role of MODEL_ROLES) {
+    const value = record[role];
+    if (value === undefined) continue;
+    const name = requireText(`models.${role}`, value, { min: 1, max: 200 });
+    if (CONTROL_CHARS.test(name)) throw invalid(`models.${role} must not contain control characters`);
+    out[role] = name;
+  }
+  return out;
+}
+
+function settingsRepository(orm: Orm): SettingsRepository {
+  return {
+    async getModels(userId) {
+      const [row] = await orm.select({ models: userSettings.models }).from(userSettings).where(eq(userSettings.userId, userId));
+      return row ? row.models : {};
+    },
+
+    async setModels(userId, models) {
+      const value = requireModelChoices(models);
+      requireText('userId', userId, { min: 1, max: 200 });
+      const [row] = await withParent('user', () =>
+        orm
+          .insert(userSettings)
+          .values({ userId, models: value })
+          .onConflictDoUpdate({ target: userSettings.userId, set: { models: value, updatedAt: sql`now()` } })
+          .returning({ models: userSettings.models }),
+      );
+      if (!row) throw new LatheError('internal_error', 'settings upsert returned no row');
+      return row.models;
+    },
+  };
+}
+
 /** The repository API, identical on PostgreSQL and PGlite. */
 export function createRepositories(db: Database): Repositories {
   const { orm } = db;
@@ -594,5 +640,6 @@ export function createRepositories(db: Database): Repositories {
     snapshots: snapshotsRepository(orm),
     messages: messagesRepository(orm),
     apiKeys: apiKeysRepository(orm),
+    settings: settingsRepository(orm),
   };
 }

@@ -16,6 +16,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { user } from './auth-schema.gen';
+import type { ModelChoices } from './types';
 
 export { account, accountRelations, session, sessionRelations, user, userRelations, verification } from './auth-schema.gen';
 
@@ -174,3 +175,12 @@ export const userApiKeys = pgTable(
   },
   (t) => [unique('user_api_keys_user_provider').on(t.userId, t.provider)],
 );
+
+export const userSettings = pgTable('user_settings', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => user.id, { onDelete: 'cascade' }),
+  // Per-role model overrides; an absent role uses the server's default model.
+  models: jsonb('models').$type<ModelChoices>().notNull().default({}),
+  updatedAt: updatedAt(),
+});

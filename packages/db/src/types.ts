@@ -174,6 +174,20 @@ export interface ApiKeysRepository {
   delete(userId: string, id: string): Promise<boolean>;
 }
 
+/** A user's model per LLM role; an absent role uses the server's default model. */
+export interface ModelChoices {
+  designer?: string;
+  implementer?: string;
+  fixer?: string;
+}
+
+export interface SettingsRepository {
+  /** The user's stored choices; `{}` when they never saved any. */
+  getModels(userId: string): Promise<ModelChoices>;
+  /** Replaces the user's choices as a whole (a role left out goes back to the default); returns what is stored. */
+  setModels(userId: string, models: ModelChoices): Promise<ModelChoices>;
+}
+
 export interface Repositories {
   projects: ProjectsRepository;
   files: FilesRepository;
@@ -182,4 +196,5 @@ export interface Repositories {
   snapshots: SnapshotsRepository;
   messages: MessagesRepository;
   apiKeys: ApiKeysRepository;
+  settings: SettingsRepository;
 }

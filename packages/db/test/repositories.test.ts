@@ -451,4 +451,33 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(await rejection(t.repos.apiKeys.add('ghost', key))).toMatchObject({ code: 'not_found' });
     });
   });
+
+  describe('settings', () => {
+    it('stores model choices per user, replaces them as a whole and drops them with the user', async () => {
+      const userId = await createTestUser(t.db);
+      const other = await createTestUser(t.db);
+      expect(await t.repos.settings.getModels(userId)).toEqual({});
+      expect(await t.repos.settings.setModels(userId, { designer: 'openai/gpt-4.1', fixer: 'x/y' })).toEqual({
+        designer: 'openai/gpt-4.1',
+        fixer: 'x/y',
+      });
+      expect(await t.repos.settings.getModels(userId)).toEqual({ designer: 'openai/gpt-4.1', fixer: 'x/y' });
+      expect(await t.repos.settings.getModels(other)).toEqual({});
+      expect(await t.repos.settings.setModels(userId, { implementer: 'm'.repeat(200) })).toEqual({ implementer: 'm'.repeat(200) });
+      expect(await t.repos.settings.getModels(userId)).toEqual({ implementer: 'm'.repeat(200) });
+      await query(t, sql`delete from "user" where id = ${userId}`);
+      expect(await query(t, sql`select 1 from user_settings where user_id = ${userId}`)).toEqual([]);
+    });
+
+    it('rejects bad model names and unknown users without storing anything', async () => {
+      const userId = await createTestUser(t.db);
+      for (const bad of ['', 'm'.repeat(201), 'a\nb', 'a\u0000b', 'a\u007fb']) {
+        expect(await rejection(t.repos.settings.setModels(userId, { designer: bad }))).toMatchObject({ code: 'invalid_input' });
+      }
+      const unknownRole = { planner: 'x' } as unknown as { designer?: string };
+      expect(await rejection(t.repos.settings.setModels(userId, unknownRole))).toMatchObject({ code: 'invalid_input' });
+      expect(await t.repos.settings.getModels(userId)).toEqual({});
+      expect(await rejection(t.repos.settings.setModels('ghost', { designer: 'x' }))).toMatchObject({ code: 'not_found' });
+    });
+  });
 });

@@ -83,8 +83,21 @@ export const ModelsSchema = Type.Object({
   offline: Type.Boolean(),
   providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), baseUrl: Type.String(), configured: Type.Boolean() })),
   roles: Type.Object({ designer: Type.String(), implementer: Type.String(), fixer: Type.String() }),
+  // What a role the user left unset uses, so clients can show the fallback next to the choice.
+  defaults: Type.Object({ designer: Type.String(), implementer: Type.String(), fixer: Type.String() }),
 });
 export type Models = Static<typeof ModelsSchema>;
+
+const ModelChoiceSchema = Type.Optional(
+  Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], { description: 'model name; null or absent = server default' }),
+);
+
+/** Replaces the user's per-role model choices as a whole. */
+export const SetModelsBodySchema = Type.Object(
+  { designer: ModelChoiceSchema, implementer: ModelChoiceSchema, fixer: ModelChoiceSchema },
+  { additionalProperties: false },
+);
+export type SetModelsBody = Static<typeof SetModelsBodySchema>;
 
 export const HealthSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),

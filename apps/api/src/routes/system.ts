@@ -1,4 +1,5 @@
-import { HealthSchema, ModelsSchema } from '@lathe/protocol';
+import type { ModelChoices } from '@lathe/db';
+import { HealthSchema, ModelsSchema, SetModelsBodySchema } from '@lathe/protocol';
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { authed, E } from './common';
@@ -28,6 +29,30 @@ export function systemRoutes(ctx: AppContext) {
       {
         response: { 200: ModelsSchema, 401: E[401] },
         detail: { tags: ['system'], summary: 'LLM providers and the model used per role; offline = built-in offline model', ...authed },
+      },
+    )
+    .put(
+      '/api/models',
+      async ({ request, body }) => {
+        const user = await ctx.sessions.require(request.headers);
+        // null and absent both mean "the server default", which is stored as no entry.
+        const choices: ModelChoices = {};
+        for (const role of ['designer', 'implementer', 'fixer'] as const) {
+          const name = body[role];
+          if (typeof name === 'string') choices[role] = name;
+        }
+        await ctx.repos.settings.setModels(user.id, choices);
+        return ctx.models(user.id);
+      },
+      {
+        body: SetModelsBodySchema,
+        response: { 200: ModelsSchema, 401: E[401], 422: E[422] },
+        detail: {
+          tags: ['system'],
+          summary:
+            'Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise',
+          ...authed,
+        },
       },
     );
 }

@@ -1,3 +1,4 @@
+import type { Models } from '@lathe/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../lib/api';
@@ -10,6 +11,7 @@ const ROLE_LABEL = {
   implementer: 'Implementer (writes files)',
   fixer: 'Fixer (repairs errors)',
 } as const;
+const ROLES = ['designer', 'implementer', 'fixer'] as const;
 
 /** The user's LLM keys (stored encrypted server-side, shown masked) and the models each role uses. */
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -142,18 +144,11 @@ function SettingsBody({ onClose }: { onClose: () => void }) {
             <h3 className="text-sm font-semibold">Models</h3>
             <p className="mt-1 text-xs text-muted">
               {models.data?.offline
-                ? 'The built-in offline model answers every role until a key is added.'
-                : 'Each role of the agent uses its own model.'}
+                ? 'The built-in offline model answers every role until a key is added; your choices apply from then on.'
+                : 'Each role of the agent uses its own model; leave a field empty for the server default.'}
             </p>
           </div>
-          <dl className="divide-y divide-line rounded-lg border border-line text-sm">
-            {(['designer', 'implementer', 'fixer'] as const).map((role) => (
-              <div key={role} className="flex items-center justify-between gap-3 px-3 py-2">
-                <dt className="text-muted">{ROLE_LABEL[role]}</dt>
-                <dd className="font-mono text-xs">{models.data?.roles[role] ?? '…'}</dd>
-              </div>
-            ))}
-          </dl>
+          {models.data ? <ModelsForm models={models.data} /> : <Spinner className="text-faint" />}
           {providers.length > 0 && (
             <ul className="flex flex-wrap gap-2 text-xs">
               {providers.map((p) => (
@@ -166,5 +161,69 @@ function SettingsBody({ onClose }: { onClose: () => void }) {
         </section>
       </div>
     </div>
+  );
+}
+
+/** One input per role; an empty field means the server default (shown as the placeholder). */
+function ModelsForm({ models }: { models: Models }) {
+  const queryClient = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const save = useMutation({
+    mutationFn: api.setModels,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: modelsQuery.queryKey }),
+    onError: (e) => setError(e instanceof ApiError ? e.message : 'Could not save the models'),
+  });
+
+  function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const choice = (role: (typeof ROLES)[number]) => String(form.get(role) ?? '').trim() || null;
+    setError(null);
+    save.mutate({ designer: choice('designer'), implementer: choice('implementer'), fixer: choice('fixer') });
+  }
+
+  return (
+    // Any edit makes the "Saved" note stale, so it is cleared on input.
+    <form onSubmit={submit} onInput={() => save.isSuccess && save.reset()} className="space-y-3">
+      <div className="divide-y divide-line rounded-lg border border-line text-sm">
+        {ROLES.map((role) => (
+          <div key={role} className="flex items-center justify-between gap-3 px-3 py-2">
+            <label htmlFor={`model-${role}`} className="text-muted">
+              {ROLE_LABEL[role]}
+            </label>
+            <input
+              id={`model-${role}`}
+              name={role}
+              maxLength={200}
+              autoComplete="off"
+              spellCheck={false}
+              // A role without a choice reports the default itself; show that as the placeholder only.
+              defaultValue={models.roles[role] === models.defaults[role] ? '' : models.roles[role]}
+              placeholder={models.defaults[role]}
+              className="w-56 min-w-0 rounded-lg border border-line bg-canvas px-2 py-1 font-mono text-xs outline-none focus:border-accent"
+            />
+          </div>
+        ))}
+      </div>
+      <div className="flex items-center justify-end gap-3">
+        {save.isSuccess && (
+          <p role="status" className="text-sm text-muted">
+            Saved
+          </p>
+        )}
+        <button
+          type="submit"
+          disabled={save.isPending}
+          className="rounded-lg bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:brightness-110 disabled:opacity-50"
+        >
+          Save models
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="text-sm text-bad">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }

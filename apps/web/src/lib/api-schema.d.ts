@@ -30,7 +30,8 @@ export interface paths {
     };
     /** LLM providers and the model used per role; offline = built-in offline model */
     get: operations['getApiModels'];
-    put?: never;
+    /** Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise */
+    put: operations['putApiModels'];
     post?: never;
     delete?: never;
     options?: never;
@@ -375,11 +376,93 @@ export interface operations {
               implementer: string;
               fixer: string;
             };
+            defaults: {
+              designer: string;
+              implementer: string;
+              fixer: string;
+            };
           };
         };
       };
       /** @description Response for status 401 */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  putApiModels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description model name; null or absent = server default */
+          designer?: string | null;
+          /** @description model name; null or absent = server default */
+          implementer?: string | null;
+          /** @description model name; null or absent = server default */
+          fixer?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            offline: boolean;
+            providers: {
+              id: string;
+              name: string;
+              baseUrl: string;
+              configured: boolean;
+            }[];
+            roles: {
+              designer: string;
+              implementer: string;
+              fixer: string;
+            };
+            defaults: {
+              designer: string;
+              implementer: string;
+              fixer: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
         headers: {
           [name: string]: unknown;
         };

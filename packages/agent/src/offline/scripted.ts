@@ -31,7 +31,7 @@ export interface ScriptedModelOptions {
 export interface ScriptedModel {
   url: string;
   /** Every request received, in order, with the role read from its prompt. */
-  readonly requests: { role: PromptRole | null; messages: ChatRequest['messages'] }[];
+  readonly requests: { role: PromptRole | null; model: string; messages: ChatRequest['messages'] }[];
   /** Steps not used yet. */
   remaining(): number;
   /** Lets held responses finish. */
@@ -50,7 +50,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   const server = await startChatServer(options, async (chat, res) => {
     const role = readRole(chat.messages);
-    requests.push({ role, messages: chat.messages });
+    requests.push({ role, model: chat.model, messages: chat.messages });
     const at = steps.findIndex((s) => s.role === undefined || s.role === role);
     const step = at === -1 ? null : (steps.splice(at, 1)[0] ?? null);
     const answer = step?.kind === 'reply' ? step.content : offlineAnswer(chat.messages);
