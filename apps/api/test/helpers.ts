@@ -10,6 +10,7 @@ import { createSandboxProvider } from '@lathe/sandbox';
 import createClient from 'openapi-fetch';
 import postgres from 'postgres';
 import WebSocket from 'ws';
+import { apiServerEnv } from '../../../testing/api-env';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
 import { freePort } from '../../../testing/net';
 import type { paths } from './generated/schema';
@@ -49,25 +50,16 @@ export class ApiProcess {
       : await createTestPostgresUrl();
     const dataDir = await mkdtemp(join(tmpdir(), 'lathe-api-test-'));
     const port = await freePort();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: pg.url,
-      LATHE_DATA_DIR: dataDir,
-      LATHE_SANDBOX: 'local',
-      // Shared by every test server, so the template's dependencies are installed once.
-      LATHE_SANDBOX_DIR: SANDBOX_DIR,
-      LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
-      LATHE_WEB_DIST: join(dataDir, 'no-web-build'),
-      ...extraEnv,
-    };
-    // npm registry settings reach sandboxes that install packages.
-    for (const name of ['npm_config_registry', 'NODE_EXTRA_CA_CERTS', 'npm_config_cafile', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
-      const value = process.env[name];
-      if (value && !(name in env)) env[name] = value;
-    }
+    const env = apiServerEnv(
+      { port, databaseUrl: pg.url, dataDir },
+      {
+        // Shared by every test server, so the template's dependencies are installed once.
+        LATHE_SANDBOX_DIR: SANDBOX_DIR,
+        LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
+        LATHE_WEB_DIST: join(dataDir, 'no-web-build'),
+        ...extraEnv,
+      },
+    );
     const api = new ApiProcess(port, env, dataDir, pg);
     await api.launch();
     return api;

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiServerEnv } from '../../../testing/api-env';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
 import { freePort } from '../../../testing/net';
 
@@ -73,22 +74,7 @@ export class ApiServer {
     const webDist = await mkdtemp(join(ROOT, 'node_modules/.cache/lathe-web-e2e-'));
     await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', webDist], WEB);
     const port = await freePort();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: pg.url,
-      LATHE_DATA_DIR: dataDir,
-      LATHE_SANDBOX: 'local',
-      LATHE_WEB_DIST: webDist,
-      ...extraEnv,
-    };
-    // Sandboxes that install packages need the same registry and CA settings as this machine.
-    for (const name of ['npm_config_registry', 'NODE_EXTRA_CA_CERTS', 'npm_config_cafile', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
-      const value = process.env[name];
-      if (value && !(name in env)) env[name] = value;
-    }
+    const env = apiServerEnv({ port, databaseUrl: pg.url, dataDir }, { LATHE_WEB_DIST: webDist, ...extraEnv });
     const out = { text: '' };
     const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'apps/api/src/main.ts')], {
       cwd: ROOT,
