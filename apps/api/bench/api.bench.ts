@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { type AgentEvent, parseServerFrame } from '@lathe/protocol';
 import { createSandboxProvider } from '@lathe/sandbox';
 import WebSocket from 'ws';
+import { apiServerEnv } from '../../../testing/api-env';
 import { freePort } from '../../../testing/net';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
 import { loadConfig } from '../src/config';
@@ -99,19 +100,17 @@ async function relayRun(databaseUrl: string): Promise<{
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const origin = `http://localhost:${port}`;
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LATHE_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    LATHE_SANDBOX: 'local',
-    LATHE_SANDBOX_DIR: SANDBOX_DIR,
-    LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
-    LATHE_MAX_ACTIVE_GENERATIONS: String(GENERATIONS + 1),
-    LATHE_GENERATIONS_PER_HOUR: String(GENERATIONS * 10),
-    LATHE_WEB_DIST: join(dataDir, 'none'),
-  };
+  // Only what the server needs: an LLM key in this shell must not replace the zero-delay offline model.
+  const env = apiServerEnv(
+    { port, databaseUrl, dataDir },
+    {
+      LATHE_SANDBOX_DIR: SANDBOX_DIR,
+      LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
+      LATHE_MAX_ACTIVE_GENERATIONS: String(GENERATIONS + 1),
+      LATHE_GENERATIONS_PER_HOUR: String(GENERATIONS * 10),
+      LATHE_WEB_DIST: join(dataDir, 'none'),
+    },
+  );
   let output = '';
   const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'apps/api/src/main.ts')], {
     cwd: ROOT,
