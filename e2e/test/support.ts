@@ -64,7 +64,7 @@ export function getWithHost(base: string, host: string, path = '/'): Promise<{ s
   });
 }
 
-/** Pids of live processes whose working directory or command line mentions `needle`. */
+/** Pids of live processes whose working directory is under (or mentions) `needle`. */
 export function processesMentioning(needle: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
