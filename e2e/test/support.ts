@@ -47,21 +47,42 @@ export function waitExit(child: ChildProcess, timeoutMs: number): Promise<number
 }
 
 /** GET with an explicit Host header (fetch may not set it): how previews are reached from tests. */
-export function getWithHost(base: string, host: string, path = '/'): Promise<{ status: number; body: string }> {
+export function getWithHost(
+  base: string,
+  host: string,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = httpRequest(
+      { hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { ...headers, host } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error('preview request timed out')));
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * Signs the user in to a project's private preview as the IDE does (a one-time ticket redeemed on
+ * the preview host) and returns the preview host's cookie.
+ */
+export async function previewCookie(user: Session, projectId: string): Promise<string> {
+  const { url } = await user.json<{ url: string }>(`/api/projects/${projectId}/preview-ticket`, { method: 'POST' });
+  const ticket = new URL(url);
+  const res = await getWithHost(user.base, ticket.host, `${ticket.pathname}${ticket.search}`);
+  const cookie = res.headers['set-cookie']?.[0]?.split(';')[0];
+  if (res.status !== 302 || !cookie) throw new Error(`preview ticket: ${res.status} ${res.body}`);
+  return cookie;
 }
 
 /** Pids of live processes whose working directory is under (or mentions) `needle`. */
@@ -155,10 +176,14 @@ export async function generateThroughProduct(base: string, email: string, prompt
   const events = () => frames.flatMap((f) => (f.frame === 'event' ? [f.event] : []));
   const done = await waitFor('generation_complete', () => events().find((e): e is Completion => e.type === 'generation_complete'), 300_000);
   ws.close();
+  const previewHost = new URL(project.previewUrl).host;
+  const anonymous = await getWithHost(base, previewHost);
+  if (anonymous.status !== 401) throw new Error(`the preview answered ${anonymous.status} without its sign-in (expected 401)`);
+  const cookie = await previewCookie(user, project.id);
   const preview = await waitFor(
     'the preview',
     async () => {
-      const res = await getWithHost(base, new URL(project.previewUrl).host);
+      const res = await getWithHost(base, previewHost, '/', { cookie });
       return res.status === 200 ? res.body : undefined;
     },
     120_000,

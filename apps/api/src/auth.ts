@@ -30,6 +30,9 @@ export type Auth = ReturnType<typeof createAuth>;
 export interface SessionUser {
   id: string;
   email: string;
+  /** The better-auth session this request signed in with, and when it ends. */
+  sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 /** Resolves the signed-in user from the request's session cookie. */
@@ -38,7 +41,13 @@ export class Sessions {
 
   async user(headers: Headers): Promise<SessionUser | null> {
     const session = await this.auth.api.getSession({ headers });
-    return session ? { id: session.user.id, email: session.user.email } : null;
+    if (!session) return null;
+    return {
+      id: session.user.id,
+      email: session.user.email,
+      sessionId: session.session.id,
+      sessionExpiresAt: new Date(session.session.expiresAt),
+    };
   }
 
   async require(headers: Headers): Promise<SessionUser> {

@@ -5,6 +5,7 @@ import type { AgentManager } from './agent-manager';
 import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
+import type { PreviewAccess } from './preview-access';
 import type { GenerationLimiter } from './rate-limit';
 
 export type Log = (line: string) => void;
@@ -20,6 +21,7 @@ export interface AppContext {
   agents: AgentManager;
   limiter: GenerationLimiter;
   socketTokens: SocketTokens;
+  previewAccess: PreviewAccess;
   encryptionKey: Buffer;
   /** True when generations without a user key use the built-in offline model. */
   llmOffline: boolean;

@@ -35,38 +35,57 @@ function b64url(data: Buffer | string): string {
 }
 
 /**
- * Short-lived socket tokens: `<payload>.<hmac>`, stateless so any API process can check them.
- * The key is derived from the auth secret so rotating that secret revokes them too.
+ * HMAC-signed JSON: `<payload>.<mac>`, stateless so any API process can check it. Each purpose
+ * has its own key, derived from the auth secret, so one kind of token never passes for another
+ * and rotating the secret revokes them all.
  */
-export class SocketTokens {
+export class Signer {
   readonly #key: Buffer;
-  constructor(
-    authSecret: string,
-    readonly ttlMs = 60_000,
-  ) {
-    this.#key = createHmac('sha256', authSecret).update('lathe-socket-token').digest();
+  constructor(authSecret: string, purpose: string) {
+    this.#key = createHmac('sha256', authSecret).update(purpose).digest();
   }
 
-  issue(userId: string, projectId: string, now = Date.now()): { token: string; expiresAt: string } {
-    const exp = now + this.ttlMs;
-    const payload = b64url(JSON.stringify({ u: userId, p: projectId, e: exp }));
-    const mac = b64url(createHmac('sha256', this.#key).update(payload).digest());
-    return { token: `${payload}.${mac}`, expiresAt: new Date(exp).toISOString() };
+  sign(data: Record<string, string | number>): string {
+    const payload = b64url(JSON.stringify(data));
+    return `${payload}.${b64url(createHmac('sha256', this.#key).update(payload).digest())}`;
   }
 
-  /** The user id when the token is genuine, unexpired and for this project. */
-  verify(token: string, projectId: string, now = Date.now()): string | null {
-    const [payload, mac] = token.split('.');
-    if (!payload || !mac || token.length > 1000) return null;
+  /** The signed object when the MAC is genuine, else null (expiry is the caller's field to check). */
+  verify(token: string): Record<string, unknown> | null {
+    if (token.length > 2000) return null;
+    const [payload, mac, extra] = token.split('.');
+    if (!payload || !mac || extra !== undefined) return null;
     const expected = createHmac('sha256', this.#key).update(payload).digest();
     const given = Buffer.from(mac, 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     try {
-      const data = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { u?: unknown; p?: unknown; e?: unknown };
-      if (typeof data.u !== 'string' || data.p !== projectId || typeof data.e !== 'number' || data.e < now) return null;
-      return data.u;
+      const data: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
     } catch {
       return null;
     }
+  }
+}
+
+/** Short-lived socket tokens for ?token= on the project WebSocket. */
+export class SocketTokens {
+  readonly #signer: Signer;
+  constructor(
+    authSecret: string,
+    readonly ttlMs = 60_000,
+  ) {
+    this.#signer = new Signer(authSecret, 'lathe-socket-token');
+  }
+
+  issue(userId: string, projectId: string, now = Date.now()): { token: string; expiresAt: string } {
+    const exp = now + this.ttlMs;
+    return { token: this.#signer.sign({ u: userId, p: projectId, e: exp }), expiresAt: new Date(exp).toISOString() };
+  }
+
+  /** The user id when the token is genuine, unexpired and for this project. */
+  verify(token: string, projectId: string, now = Date.now()): string | null {
+    const data = this.#signer.verify(token);
+    if (!data || typeof data.u !== 'string' || data.p !== projectId || typeof data.e !== 'number' || data.e < now) return null;
+    return data.u;
   }
 }

@@ -1,5 +1,5 @@
 import { loadAgentConfig, startOfflineModel, withOfflineModel } from '@lathe/agent';
-import { createDatabase, createRepositories, type Database } from '@lathe/db';
+import { createDatabase, createRepositories, type Database, type ProjectRow } from '@lathe/db';
 import { LatheError } from '@lathe/protocol';
 import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } from '@lathe/sandbox';
 import type { Server, ServerWebSocket } from 'bun';
@@ -14,6 +14,7 @@ import { errorResponse } from './errors';
 import { createApiHandler } from './http';
 import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
+import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
@@ -27,6 +28,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const HARD_BODY_BYTES = 32 * 1024 * 1024;
 /** How often sockets watching a project run by another process look for its new events. */
 const REMOTE_POLL_MS = 250;
+/** How long a preview cookie's session check is trusted before asking the database again. */
+const SESSION_CHECK_MS = 5_000;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
 type SocketData = ProjectSocketData | PreviewSocketData;
@@ -133,6 +136,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       agents,
       limiter: new GenerationLimiter(config.generationsPerHour, config.maxActiveGenerations),
       socketTokens: new SocketTokens(secrets.authSecret),
+      previewAccess: new PreviewAccess(secrets.authSecret),
       encryptionKey: secrets.encryptionKey,
       llmOffline: finalAgentConfig.offline,
       models,
@@ -214,9 +218,52 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
     };
 
+    // Sessions a preview cookie hangs on, checked at most every few seconds (a page loads many modules).
+    const sessionChecks = new Map<string, { ok: boolean; until: number }>();
+    const sessionActive = async (grant: PreviewGrant): Promise<boolean> => {
+      const key = `${grant.sessionId}\u0000${grant.userId}`;
+      const now = Date.now();
+      const cached = sessionChecks.get(key);
+      if (cached && cached.until > now) return cached.ok;
+      const ok = (await repos.sessions.activeUntil(grant.sessionId, grant.userId)) !== null;
+      if (sessionChecks.size > 10_000) sessionChecks.clear();
+      sessionChecks.set(key, { ok, until: now + SESSION_CHECK_MS });
+      return ok;
+    };
+
+    /** Null when the request may see this project's preview; otherwise the answer to send. */
+    const previewGate = async (request: Request, token: string, project: ProjectRow): Promise<Response | null> => {
+      const url = new URL(request.url);
+      const cookieGrant = ctx.previewAccess.fromCookieHeader(request.headers.get('cookie'), token);
+      const allowed = async (grant: PreviewGrant | null): Promise<boolean> =>
+        grant !== null && grant.projectId === project.id && grant.userId === project.ownerId && (await sessionActive(grant));
+      if (url.pathname === PREVIEW_AUTH_PATH) {
+        const next = safeNextPath(url.searchParams.get('next'));
+        const redeemed = ctx.previewAccess.redeemTicket(url.searchParams.get('ticket') ?? '', token);
+        if (redeemed && (await allowed(redeemed.grant))) {
+          const headers = new Headers({ location: next, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+          headers.append('set-cookie', previewSetCookie(redeemed.cookie, redeemed.maxAgeS, new URL(previewUrlFor(config, token))));
+          return new Response(null, { status: 302, headers });
+        }
+        // A used or stale ticket with a valid cookie (the back button, a reload): just go on.
+        if (await allowed(cookieGrant))
+          return new Response(null, { status: 302, headers: { location: next, 'cache-control': 'no-store' } });
+        return previewError(
+          request,
+          401,
+          'preview_unauthorized',
+          'This preview link has expired. Open the preview from the project in Lathe.',
+        );
+      }
+      if (await allowed(cookieGrant)) return null;
+      return previewError(request, 401, 'preview_unauthorized', 'This preview is private. Open it from the project in Lathe.');
+    };
+
     const handlePreview = async (request: Request, server: Server<SocketData>, token: string): Promise<Response | undefined> => {
       const project = await repos.projects.getByPreviewToken(token);
       if (!project) return previewError(request, 404, 'not_found', 'no preview here');
+      const denied = await previewGate(request, token, project);
+      if (denied) return denied;
       const target = await agents.devServer(project).catch((e: unknown) => {
         log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
         return null;

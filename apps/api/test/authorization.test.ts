@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, FrameSocket, requestWithHost, signUp, socketUrl, type TestUser } from './helpers';
+import WebSocket from 'ws';
+import { ApiProcess, FrameSocket, previewLogin, requestWithHost, signIn, signUp, socketUrl, type TestUser } from './helpers';
 
 type Who = 'anonymous' | 'other' | 'owner';
 
@@ -65,6 +66,7 @@ const CASES: Record<string, Case> = {
   'GET /api/projects/{id}': { method: 'GET', path: (f) => `/api/projects/${f.projectId}`, owner: 200 },
   'PATCH /api/projects/{id}': { method: 'PATCH', path: (f) => `/api/projects/${f.projectId}`, body: { name: 'Renamed' }, owner: 200 },
   'POST /api/projects/{id}/preview-token': { method: 'POST', path: (f) => `/api/projects/${f.projectId}/preview-token`, owner: 200 },
+  'POST /api/projects/{id}/preview-ticket': { method: 'POST', path: (f) => `/api/projects/${f.projectId}/preview-ticket`, owner: 200 },
   'PUT /api/projects/{id}/file': {
     method: 'PUT',
     path: (f) => `/api/projects/${f.projectId}/file`,
@@ -258,6 +260,7 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
     const page = await requestWithHost(api, `${'a'.repeat(26)}.preview.localhost:${api.port}`, '/', { accept: 'text/html' });
     expect(page.status).toBe(404);
     expect(page.headers['content-type']).toContain('text/html');
+    const ownerPreview = await previewLogin(api, owner.cookie, fixture.projectId);
 
     const rotated = (await (
       await fetch(`${api.url}/api/projects/${fixture.projectId}/preview-token`, { method: 'POST', headers: { cookie: owner.cookie } })
@@ -265,9 +268,78 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
     const fresh = new URL(rotated.previewUrl).hostname.split('.')[0] ?? '';
     expect(fresh).not.toBe(token);
     expect((await preview(token)).status).toBe(404);
-    expect((await preview(token, owner.cookie)).status).toBe(404);
-    const current = await preview(fresh);
-    expect(current.status).not.toBe(404);
+    expect((await preview(token, ownerPreview.cookie)).status).toBe(404);
+    // The cookie of the old token does not open the new one; a fresh sign-in does.
+    expect((await preview(fresh, ownerPreview.cookie)).status).toBe(401);
+    const current = await preview(fresh, (await previewLogin(api, owner.cookie, fixture.projectId)).cookie);
+    expect([200, 503]).toContain(current.status);
     expect(current.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('the preview is private: anonymous 401, another user 401/404, the owner only after the ticket sign-in', async () => {
+    const ticketOf = async (cookie: string, projectId: string) => {
+      const res = await fetch(`${api.url}/api/projects/${projectId}/preview-ticket`, { method: 'POST', headers: { cookie } });
+      expect(res.status).toBe(200);
+      return new URL(((await res.json()) as { url: string }).url);
+    };
+    const ticket = await ticketOf(owner.cookie, fixture.projectId);
+    const host = ticket.host;
+    expect(ticket.hostname).toMatch(/^[a-z0-9]{26}\.preview\.localhost$/);
+    const get = (path: string, headers: Record<string, string> = {}) => requestWithHost(api, host, path, headers);
+
+    // Anonymous, or with an IDE session cookie (the owner's or another user's): 401, HTTP and WebSocket.
+    for (const headers of [{}, { cookie: owner.cookie }, { cookie: other.cookie }] as Record<string, string>[]) {
+      const res = await get('/', headers);
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toEqual({ error: { code: 'preview_unauthorized', message: expect.any(String) } });
+    }
+    const html = await get('/', { accept: 'text/html' });
+    expect(html.status).toBe(401);
+    expect(html.body).toContain('private');
+    await expect(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${api.port}/`, 'vite-hmr', { headers: { host } });
+        ws.once('open', () => resolve('open'));
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+        ws.once('error', reject);
+      }),
+    ).rejects.toThrow('status 401');
+
+    // Another user's ticket, for their own project, opens nothing here; a forged ticket neither.
+    const otherTicket = await ticketOf(other.cookie, fixture.otherProjectId);
+    expect((await get(`${otherTicket.pathname}${otherTicket.search}`)).status).toBe(401);
+    expect((await get('/__lathe/auth?ticket=forged.ticket')).status).toBe(401);
+    expect((await get('/', { cookie: 'lathe_preview=forged.cookie' })).status).toBe(401);
+
+    // The owner's ticket: a 302 that sets an HttpOnly cookie for this host only, once.
+    const redeemed = await get(`${ticket.pathname}${ticket.search}`);
+    expect(redeemed.status).toBe(302);
+    expect(redeemed.headers.location).toBe('/');
+    const setCookie = redeemed.headers['set-cookie']?.[0] ?? '';
+    expect(setCookie).toMatch(/^lathe_preview=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=None; Partitioned$/);
+    expect(setCookie).not.toMatch(/domain=/i);
+    expect((await get(`${ticket.pathname}${ticket.search}`)).status).toBe(401);
+    const previewCookie = setCookie.split(';')[0] ?? '';
+    const allowed = await get('/', { cookie: previewCookie });
+    expect([200, 503]).toContain(allowed.status);
+    // It is a cookie for this preview only, not a key to the API.
+    expect((await fetch(`${api.url}/api/projects`, { headers: { cookie: previewCookie } })).status).toBe(401);
+
+    // Signing out of the IDE ends the preview's access too (within the few seconds it is cached).
+    const session2 = await signIn(api, owner.email);
+    const second = await previewLogin(api, session2, fixture.projectId);
+    expect([200, 503]).toContain((await get('/', { cookie: second.cookie })).status);
+    const out = await fetch(`${api.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie: session2, origin: api.origin } });
+    expect(out.status).toBe(200);
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await get('/', { cookie: second.cookie })).status;
+      if (status === 401) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(401);
+    // The first sign-in is untouched.
+    expect([200, 503]).toContain((await get('/', { cookie: previewCookie })).status);
   });
 });

@@ -5,7 +5,7 @@ import { unzipSync } from 'fflate';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ApiProcess, client, FrameSocket, isEvent, requestWithHost, SANDBOX_DIR, signIn, signUp, socketUrl } from './helpers';
+import { ApiProcess, client, FrameSocket, isEvent, previewLogin, requestWithHost, SANDBOX_DIR, signIn, signUp, socketUrl } from './helpers';
 
 /** Every directory or file under `dir` whose name contains `needle`. */
 async function findNamed(dir: string, needle: string): Promise<string[]> {
@@ -84,9 +84,13 @@ describe('full flow on the real server: register → generate → preview → ed
     const messages = await http.GET('/api/projects/{id}/messages', { params: { path: { id: project.id } } });
     expect(messages.data?.[0]).toMatchObject({ role: 'user', content: 'A todo list app with add, toggle and delete' });
 
-    // The preview proxy serves the generated app; the IDE's cookie does not reach it.
+    // The preview is private: the owner signs this client in to it with a one-time ticket, then
+    // the proxy serves the generated app. Neither cookie reaches the app.
     const host = `${token}.preview.localhost:${api.port}`;
-    const page = await requestWithHost(api, host, '/', { cookie });
+    expect((await requestWithHost(api, host, '/', { cookie })).status).toBe(401);
+    const previewCookie = (await previewLogin(api, cookie, project.id)).cookie;
+    const get = (path: string) => requestWithHost(api, host, path, { cookie: previewCookie });
+    const page = await requestWithHost(api, host, '/', { cookie: `${cookie}; ${previewCookie}` });
     expect(page.status).toBe(200);
     expect(page.headers['set-cookie']).toBeUndefined();
     const html = page.body;
@@ -94,13 +98,13 @@ describe('full flow on the real server: register → generate → preview → ed
     expect(html).toContain('/@vite/client');
 
     // The module graph knows App.tsx once it is requested, so an edit produces an HMR message.
-    const appModule = await requestWithHost(api, host, '/src/App.tsx');
+    const appModule = await get('/src/App.tsx');
     expect(appModule.status).toBe(200);
-    const viteClient = (await requestWithHost(api, host, '/@vite/client')).body;
+    const viteClient = (await get('/@vite/client')).body;
     const wsToken = /const wsToken = "([^"]*)"/.exec(viteClient)?.[1];
     expect(wsToken).toBeDefined();
     const hmr = new WebSocket(`ws://127.0.0.1:${api.port}/?token=${encodeURIComponent(wsToken ?? '')}`, 'vite-hmr', {
-      headers: { host, origin: `http://${host}` },
+      headers: { host, origin: `http://${host}`, cookie: previewCookie },
     });
     const hmrMessages: { type: string }[] = [];
     const hmrUpdate = new Promise<{ type: string }>((resolve) => {
@@ -133,7 +137,7 @@ describe('full flow on the real server: register → generate → preview → ed
     hmr.close();
     const reread = await http.GET('/api/projects/{id}/file', { params: { path: { id: project.id }, query: { path: 'src/App.tsx' } } });
     expect(reread.data?.content).toBe(edited);
-    const served = (await requestWithHost(api, host, '/src/App.tsx')).body;
+    const served = (await get('/src/App.tsx')).body;
     expect(served).toContain('edited by the user');
 
     // The ZIP holds every file, with the edit, and no node_modules.

@@ -266,3 +266,17 @@ export function requestWithHost(api: ApiProcess, host: string, path: string, hea
     req.end();
   });
 }
+
+/**
+ * Signs this client in to a project's preview the way the IDE does: a one-time ticket from the
+ * API, redeemed on the preview host for its own cookie. Returns the preview host and that cookie.
+ */
+export async function previewLogin(api: ApiProcess, cookie: string, projectId: string): Promise<{ host: string; cookie: string }> {
+  const res = await fetch(`${api.url}/api/projects/${projectId}/preview-ticket`, { method: 'POST', headers: { cookie } });
+  if (res.status !== 200) throw new Error(`preview-ticket: ${res.status} ${await res.text()}`);
+  const url = new URL(((await res.json()) as { url: string }).url);
+  const redeemed = await requestWithHost(api, url.host, `${url.pathname}${url.search}`);
+  const setCookie = redeemed.headers['set-cookie']?.[0];
+  if (redeemed.status !== 302 || !setCookie) throw new Error(`preview ticket redemption: ${redeemed.status} ${redeemed.body}`);
+  return { host: url.host, cookie: setCookie.split(';')[0] ?? '' };
+}

@@ -79,6 +79,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
   let projectUrl = '';
   let projectId = '';
   let previewUrl = '';
+  let usedTicket = '';
 
   it('builds a todo app from one sentence, live, and lets the user edit, download and come back to it', async () => {
     context = await newContext();
@@ -133,8 +134,11 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
 
     const frameLocator = page.locator('[data-testid=preview-frame]');
     await frameLocator.waitFor();
-    previewUrl = (await frameLocator.getAttribute('src')) ?? '';
-    expect(previewUrl).toMatch(/^http:\/\/[a-z0-9]+\.preview\.localhost:\d+\/$/);
+    // The frame signs in to the private preview with a one-time link, then shows the app at /.
+    const frameSrc = (await frameLocator.getAttribute('src')) ?? '';
+    expect(frameSrc).toMatch(/^http:\/\/[a-z0-9]+\.preview\.localhost:\d+\/__lathe\/auth\?ticket=[\w.-]+$/);
+    previewUrl = new URL('/', frameSrc).toString();
+    usedTicket = frameSrc;
     let frame = await previewFrame(page);
     await frame.getByPlaceholder('What needs doing?').waitFor();
     await frame.getByPlaceholder('What needs doing?').fill('Buy milk');
@@ -163,6 +167,15 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await frame.waitForFunction((title) => document.querySelector('h1')?.textContent === title, NEW_TITLE);
     expect(await frame.evaluate(() => (window as unknown as { __latheMarker?: string }).__latheMarker)).toBe('kept');
     await shot('05-title-hot-reloaded');
+
+    // "Open in a new tab" signs the new tab in to the preview too, with its own one-time link.
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('button', { name: 'Open preview in a new tab' }).click(),
+    ]);
+    await tab.waitForURL((url) => url.host === new URL(previewUrl).host && url.pathname === '/');
+    await tab.getByRole('heading', { name: NEW_TITLE }).waitFor();
+    await tab.close();
 
     // The preview can be narrowed to a phone's width; the logs show what the sandbox did.
     await page.getByRole('button', { name: 'Mobile (375 px)' }).click();
@@ -237,6 +250,12 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     }
     const list = await page2.request.get(`${api.origin}/api/projects`);
     expect(await list.json()).toEqual([]);
+    // The preview is private: even with its URL, or the owner's spent sign-in link, it stays shut.
+    const direct = await page2.goto(previewUrl);
+    expect(direct?.status()).toBe(401);
+    await page2.getByText('This preview is private').waitFor();
+    await page2.screenshot({ path: join(ARTIFACTS, '09-other-user-preview.png') });
+    expect((await page2.goto(usedTicket))?.status()).toBe(401);
     // A host that is not a project's token serves nothing.
     const guessed = await page2.goto(previewUrl.replace(/^http:\/\/[a-z0-9]+/, 'http://aaaaaaaaaaaaaaaaaaaaaaaa'));
     expect(guessed?.status()).toBe(404);

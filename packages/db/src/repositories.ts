@@ -24,6 +24,7 @@ import {
   phaseSnapshots,
   projectEvents,
   projects,
+  session,
   userApiKeys,
   userSettings,
 } from './schema';
@@ -43,6 +44,7 @@ import type {
   ProjectRow,
   ProjectsRepository,
   Repositories,
+  SessionsRepository,
   SettingsRepository,
   SnapshotFile,
   SnapshotsRepository,
@@ -629,6 +631,19 @@ function settingsRepository(orm: Orm): SettingsRepository {
   };
 }
 
+function sessionsRepository(orm: Orm): SessionsRepository {
+  return {
+    async activeUntil(sessionId, userId) {
+      if (typeof sessionId !== 'string' || typeof userId !== 'string' || sessionId.length > 200 || userId.length > 200) return null;
+      const [row] = await orm
+        .select({ expiresAt: session.expiresAt })
+        .from(session)
+        .where(and(eq(session.id, sessionId), eq(session.userId, userId), gt(session.expiresAt, new Date())));
+      return row ? row.expiresAt : null;
+    },
+  };
+}
+
 /** The repository API, identical on PostgreSQL and PGlite. */
 export function createRepositories(db: Database): Repositories {
   const { orm } = db;
@@ -641,5 +656,6 @@ export function createRepositories(db: Database): Repositories {
     messages: messagesRepository(orm),
     apiKeys: apiKeysRepository(orm),
     settings: settingsRepository(orm),
+    sessions: sessionsRepository(orm),
   };
 }

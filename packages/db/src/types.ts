@@ -188,6 +188,12 @@ export interface SettingsRepository {
   setModels(userId: string, models: ModelChoices): Promise<ModelChoices>;
 }
 
+/** better-auth's sessions, read-only: whether a sign-in is still valid (preview cookies hang on it). */
+export interface SessionsRepository {
+  /** When the session expires, if it exists, belongs to `userId` and has not expired; else null. */
+  activeUntil(sessionId: string, userId: string): Promise<Date | null>;
+}
+
 export interface Repositories {
   projects: ProjectsRepository;
   files: FilesRepository;
@@ -197,4 +203,5 @@ export interface Repositories {
   messages: MessagesRepository;
   apiKeys: ApiKeysRepository;
   settings: SettingsRepository;
+  sessions: SessionsRepository;
 }

@@ -33,6 +33,20 @@ describe.each(['pglite', 'postgres'] satisfies DbKind[])('better-auth on the %s 
     expect(signIn.token).toBeTruthy();
     await expect(auth.api.signInEmail({ body: { email, password: 'wrong password!' } })).rejects.toThrow();
 
+    const [row] = await t.db.orm.select().from(schema.session).where(eq(schema.session.token, signIn.token));
+    if (!row) throw new Error('no session row');
+    const until = await t.repos.sessions.activeUntil(row.id, signUp.user.id);
+    expect(until?.getTime()).toBe(row.expiresAt.getTime());
+    expect(await t.repos.sessions.activeUntil(row.id, 'someone-else')).toBeNull();
+    expect(await t.repos.sessions.activeUntil('no-such-session', signUp.user.id)).toBeNull();
+    await t.db.orm
+      .update(schema.session)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(schema.session.id, row.id));
+    expect(await t.repos.sessions.activeUntil(row.id, signUp.user.id)).toBeNull();
+    await t.db.orm.delete(schema.session).where(eq(schema.session.id, row.id));
+    expect(await t.repos.sessions.activeUntil(row.id, signUp.user.id)).toBeNull();
+
     const [account] = await t.db.orm.select().from(schema.account).where(eq(schema.account.userId, signUp.user.id));
     expect(account?.password).not.toContain('correct horse');
 

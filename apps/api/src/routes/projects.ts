@@ -1,7 +1,9 @@
 import { CreateProjectBodySchema, ProjectSchema, RenameProjectBodySchema } from '@lathe/protocol';
 import { Type } from '@sinclair/typebox';
 import { Elysia } from 'elysia';
+import { previewUrlFor } from '../config';
 import { type AppContext, ownedProject, startRound, toProject } from '../context';
+import { PREVIEW_AUTH_PATH } from '../preview-access';
 import { authed, E, ProjectParams } from './common';
 
 const TEMPLATE = 'react-vite';
@@ -94,6 +96,34 @@ export function projectRoutes(ctx: AppContext) {
         params: ProjectParams,
         response: { 200: ProjectSchema, 401: E[401], 404: E[404] },
         detail: detail('Rotate the preview token: the old preview URL stops working'),
+      },
+    )
+    .post(
+      '/:id/preview-ticket',
+      async ({ request, params }) => {
+        const { user, project } = await ownedProject(ctx, request.headers, params.id);
+        const { ticket, expiresAt } = ctx.previewAccess.issueTicket({
+          userId: user.id,
+          sessionId: user.sessionId,
+          sessionExpiresAt: user.sessionExpiresAt,
+          projectId: project.id,
+          previewToken: project.previewToken,
+        });
+        const url = new URL(PREVIEW_AUTH_PATH, previewUrlFor(ctx.config, project.previewToken));
+        url.searchParams.set('ticket', ticket);
+        return { url: url.toString(), expiresAt };
+      },
+      {
+        params: ProjectParams,
+        response: {
+          200: Type.Object({
+            url: Type.String({ description: 'open within a minute, once: it signs this browser in to the preview and redirects to it' }),
+            expiresAt: Type.String({ format: 'date-time' }),
+          }),
+          401: E[401],
+          404: E[404],
+        },
+        detail: detail("A one-time link that lets this browser load the project's preview (previews are private to their owner)"),
       },
     );
 }

@@ -86,6 +86,9 @@ export const api = {
   sendMessage: (id: string, text: string) => ok(client.POST('/api/projects/{id}/messages', { ...byId(id), body: { text } })),
   cancel: (id: string) => ok(client.POST('/api/projects/{id}/cancel', byId(id))),
   rotatePreview: (id: string): Promise<Project> => ok(client.POST('/api/projects/{id}/preview-token', byId(id))),
+  /** A one-time link that signs this browser in to the project's private preview. */
+  previewTicket: (id: string): Promise<{ url: string; expiresAt: string }> =>
+    ok(client.POST('/api/projects/{id}/preview-ticket', byId(id))),
   downloadUrl: (id: string) => `/api/projects/${encodeURIComponent(id)}/download`,
 
   keys: (): Promise<ApiKey[]> => ok(client.GET('/api/keys')),

@@ -1,5 +1,6 @@
 import { type AgentStateName, isActiveState } from '@lathe/protocol';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { api } from '../../lib/api';
 import { IconExternal, IconMonitor, IconPhone, IconRefresh, IconTablet } from '../icons';
 import { cx, IconButton, Spinner } from '../ui';
 import { stateText } from './chat-panel';
@@ -11,6 +12,7 @@ const WIDTHS = [
 ] as const;
 
 interface PreviewPaneProps {
+  projectId: string;
   url: string | null;
   /** Changes when the dev server (re)starts during this session: the frame then loads afresh. */
   serverVersion: number;
@@ -18,11 +20,37 @@ interface PreviewPaneProps {
   error: { code: string; message: string } | null;
 }
 
-export function PreviewPane({ url, serverVersion, agentState, error }: PreviewPaneProps) {
+export function PreviewPane({ projectId, url, serverVersion, agentState, error }: PreviewPaneProps) {
   const [width, setWidth] = useState<(typeof WIDTHS)[number]['id']>('desktop');
   // Cross-origin frames cannot be told to reload; a new key remounts the iframe instead.
   const [reloadKey, setReloadKey] = useState(0);
   const frameWidth = WIDTHS.find((w) => w.id === width)?.width ?? null;
+  const frameKey = `${serverVersion}:${reloadKey}:${url ?? ''}`;
+  // Previews are private: every (re)load of the frame goes through a fresh one-time sign-in link.
+  const [frame, setFrame] = useState<{ key: string; src: string } | { key: string; error: string } | null>(null);
+  useEffect(() => {
+    if (!url) return;
+    let current = true;
+    api.previewTicket(projectId).then(
+      (ticket) => current && setFrame({ key: frameKey, src: ticket.url }),
+      (e: unknown) => current && setFrame({ key: frameKey, error: e instanceof Error ? e.message : String(e) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [projectId, url, frameKey]);
+  const ready = frame && frame.key === frameKey ? frame : null;
+
+  const openInNewTab = () => {
+    // Opened at once, while the click still counts as a user gesture; the link follows.
+    const tab = window.open('about:blank', '_blank');
+    if (!tab) return;
+    tab.opener = null;
+    api.previewTicket(projectId).then(
+      (ticket) => tab.location.replace(ticket.url),
+      () => tab.close(),
+    );
+  };
 
   return (
     <div className="flex h-full min-h-0 flex-col bg-surface">
@@ -52,29 +80,27 @@ export function PreviewPane({ url, serverVersion, agentState, error }: PreviewPa
             </button>
           ))}
         </fieldset>
-        {url ? (
-          <a
-            href={url}
-            target="_blank"
-            rel="noreferrer"
-            aria-label="Open preview in a new tab"
-            title="Open preview in a new tab"
-            className="grid size-8 place-items-center rounded-md text-muted hover:bg-raised hover:text-fg"
-          >
-            <IconExternal width={14} height={14} />
-          </a>
-        ) : (
-          <IconButton label="Open preview in a new tab" disabled>
-            <IconExternal width={14} height={14} />
-          </IconButton>
-        )}
+        <IconButton label="Open preview in a new tab" onClick={openInNewTab} disabled={!url}>
+          <IconExternal width={14} height={14} />
+        </IconButton>
       </div>
       <div className="relative min-h-0 flex-1 overflow-auto bg-[repeating-conic-gradient(var(--raised)_0_25%,var(--canvas)_0_50%)] bg-[length:16px_16px]">
-        {url ? (
+        {url && ready && 'error' in ready ? (
+          <div className="grid h-full place-items-center p-6">
+            <div role="alert" className="max-w-sm rounded-xl border border-bad/30 bg-surface p-5 text-center shadow-lg">
+              <p className="font-medium text-bad">The preview cannot be opened</p>
+              <p className="mt-2 text-sm text-muted">{ready.error}</p>
+            </div>
+          </div>
+        ) : url && !ready ? (
+          <div className="grid h-full place-items-center p-6" data-testid="preview-connecting">
+            <Spinner className="size-5 text-accent" />
+          </div>
+        ) : url && ready && 'src' in ready ? (
           <div className="mx-auto h-full bg-white" style={{ width: frameWidth ?? '100%' }}>
             <iframe
-              key={`${serverVersion}:${reloadKey}`}
-              src={url}
+              key={ready.key}
+              src={ready.src}
               title="App preview"
               data-testid="preview-frame"
               className="block h-full w-full border-0"

@@ -334,7 +334,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
                     }
                   />
                 }
-                second={<PreviewPane url={previewUrl} serverVersion={serverVersion} agentState={agentState} error={error} />}
+                second={<PreviewPane projectId={id} url={previewUrl} serverVersion={serverVersion} agentState={agentState} error={error} />}
               />
             }
             second={<LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />}
