@@ -153,4 +153,6 @@ export interface SandboxConfig {
   limits?: Partial<SandboxLimits>;
   /** Restarts of a crashed dev server before giving up. Default 3. */
   maxRestarts?: number;
+  /** Installs, dev-server start-ups and type checks running at once across all sandboxes (default: CPU cores − 1, at least 1). */
+  heavySlots?: number;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { LatheError, LIMITS } from '@lathe/protocol';
 import type { SandboxConfig, SandboxKind, SandboxLimits, SandboxProvider } from './contract';
 import { DockerProvider } from './docker/provider';
@@ -28,24 +29,42 @@ export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
     throw new LatheError('sandbox_error', `invalid port range ${lo}-${hi}`);
   }
   const maxRestarts = config.maxRestarts ?? 3;
+  const heavySlots = config.heavySlots ?? defaultHeavySlots();
+  if (!Number.isInteger(heavySlots) || heavySlots < 1 || heavySlots > 1024) {
+    throw new LatheError('sandbox_error', `heavySlots must be an integer from 1 to 1024 (got ${heavySlots})`);
+  }
   if (config.kind === 'local') {
     return new LocalProvider({
       dataDir: config.dataDir,
       portRange,
       limits,
       maxRestarts,
+      heavySlots,
       addressSpaceBytes: Math.max(LOCAL_ADDRESS_SPACE, limits.memoryBytes),
     });
   }
   if (config.kind === 'docker') {
-    return new DockerProvider({ dataDir: config.dataDir, portRange, limits, maxRestarts, image: config.image ?? DEFAULT_IMAGE });
+    return new DockerProvider({
+      dataDir: config.dataDir,
+      portRange,
+      limits,
+      maxRestarts,
+      heavySlots,
+      image: config.image ?? DEFAULT_IMAGE,
+    });
   }
   throw new LatheError('sandbox_error', `unknown sandbox kind ${String(config.kind)}`);
 }
 
+/** One heavy sandbox step per CPU core but one (which stays free for the server), at least one. */
+export function defaultHeavySlots(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 /**
  * Reads the provider settings from the environment (LATHE_SANDBOX, LATHE_SANDBOX_IMAGE,
- * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS).
+ * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS,
+ * LATHE_SANDBOX_CONCURRENCY).
  */
 export function sandboxConfigFromEnv(env: Record<string, string | undefined>, dataDir: string): SandboxConfig {
   const kind = (env.LATHE_SANDBOX ?? 'local') as SandboxKind;
@@ -69,6 +88,12 @@ export function sandboxConfigFromEnv(env: Record<string, string | undefined>, da
   if (mem) limits.memoryBytes = Math.round(mem * 1024 * 1024);
   const cpus = num('LATHE_SANDBOX_CPUS');
   if (cpus) limits.cpus = cpus;
+  const concurrency = num('LATHE_SANDBOX_CONCURRENCY');
+  if (concurrency !== undefined) {
+    if (!Number.isInteger(concurrency) || concurrency > 1024)
+      throw new LatheError('sandbox_error', 'LATHE_SANDBOX_CONCURRENCY must be a whole number from 1 to 1024');
+    config.heavySlots = concurrency;
+  }
   const pids = num('LATHE_SANDBOX_PIDS');
   if (pids) limits.pids = Math.round(pids);
   config.limits = limits;

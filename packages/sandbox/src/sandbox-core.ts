@@ -17,6 +17,7 @@ import { parseDevMarker, parseTscOutput } from './diagnostics';
 import { LogHub } from './logs';
 import { checkPackageSpec } from './packages';
 import { checkProjectPath } from './paths';
+import type { Slots } from './slots';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const INSTALL_TIMEOUT_MS = 300_000;
@@ -33,6 +34,8 @@ const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS
 export interface CoreOptions {
   limits: SandboxLimits;
   maxRestarts: number;
+  /** Shared by every sandbox of the provider: installs, dev-server start-ups and type checks queue for these. */
+  heavy: Slots;
   onDestroyed(): void;
 }
 
@@ -126,11 +129,14 @@ export class SandboxCore implements Sandbox {
       if (!r.ok) throw new LatheError(r.code, r.message);
       return r.spec;
     });
-    await this.backend.prepareInstall();
-    return this.run([...this.backend.npm, 'install', '--no-audit', '--no-fund', '--save', '--save-exact', '--', ...specs], 'install', {
-      ...opts,
-      timeoutMs: opts.timeoutMs ?? INSTALL_TIMEOUT_MS,
-    });
+    return this.opts.heavy.run(async () => {
+      this.alive();
+      await this.backend.prepareInstall();
+      return this.run([...this.backend.npm, 'install', '--no-audit', '--no-fund', '--save', '--save-exact', '--', ...specs], 'install', {
+        ...opts,
+        timeoutMs: opts.timeoutMs ?? INSTALL_TIMEOUT_MS,
+      });
+    }, opts.signal);
   }
 
   private async run(argv: string[], source: LogLine['source'], opts: ExecOptions): Promise<ExecResult> {
@@ -231,6 +237,18 @@ export class SandboxCore implements Sandbox {
   }
 
   private async launchDevOnce(generation: number): Promise<{ url: string }> {
+    // Start-up (until the page is served) is the heavy part; a running dev server idles.
+    const release = await this.opts.heavy.acquire();
+    try {
+      if (generation !== this.devGeneration || this.destroyed)
+        throw new LatheError('dev_server_failed', 'the dev server was stopped while starting');
+      return await this.launchDevInSlot(generation);
+    } finally {
+      release();
+    }
+  }
+
+  private async launchDevInSlot(generation: number): Promise<{ url: string }> {
     const { port, host, url } = await this.backend.devEndpoint();
     const nonce = randomUUID();
     this.viteErrors = [];
@@ -331,6 +349,11 @@ export class SandboxCore implements Sandbox {
   }
 
   async diagnostics(opts: { signal?: AbortSignal } = {}): Promise<Diagnostic[]> {
+    this.alive();
+    return this.opts.heavy.run(() => this.diagnosticsInSlot(opts), opts.signal);
+  }
+
+  private async diagnosticsInSlot(opts: { signal?: AbortSignal }): Promise<Diagnostic[]> {
     this.alive();
     // Vite errors come from a fresh sweep of the running dev server; without one there are none to trust.
     const devUrl = this.dev.state === 'running' ? this.dev.url : null;

@@ -13,6 +13,7 @@ import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
 import { PortPool } from '../ports';
 import { SandboxCore } from '../sandbox-core';
+import { Slots } from '../slots';
 
 const LABEL_MANAGED = 'lathe.managed';
 const LABEL_PROJECT = 'lathe.project';
@@ -28,6 +29,8 @@ export interface DockerProviderOptions {
   portRange: [number, number];
   limits: SandboxLimits;
   maxRestarts: number;
+  /** How many installs, dev-server start-ups and type checks run at once across all sandboxes. */
+  heavySlots: number;
   image: string;
 }
 
@@ -37,6 +40,7 @@ export class DockerProvider implements SandboxProvider {
   private readonly docker = new Docker();
   private readonly sandboxes = new Map<string, SandboxCore>();
   private readonly ports: PortPool;
+  private readonly heavy: Slots;
   private npmSettings: Promise<NpmSettings> | null = null;
   private readonly adopting = new Map<string, Promise<SandboxCore | null>>();
 
@@ -44,6 +48,7 @@ export class DockerProvider implements SandboxProvider {
 
   constructor(private readonly opts: DockerProviderOptions) {
     this.ports = new PortPool(opts.portRange);
+    this.heavy = new Slots(opts.heavySlots);
     this.instance = createHash('sha256').update(resolve(opts.dataDir)).digest('hex').slice(0, 10);
   }
 
@@ -139,6 +144,7 @@ export class DockerProvider implements SandboxProvider {
     const core = new SandboxCore(backend, {
       limits: this.opts.limits,
       maxRestarts: this.opts.maxRestarts,
+      heavy: this.heavy,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);

@@ -10,6 +10,7 @@ import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
 import { isPortFree, PortPool } from '../ports';
 import { SandboxCore } from '../sandbox-core';
+import { Slots } from '../slots';
 import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
 import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, writeProjectFiles } from './files';
 import { reapOrphans, runToEnd, spawnGroup } from './process';
@@ -27,6 +28,8 @@ export interface LocalProviderOptions {
   /** Address-space limit per process (bytes). */
   addressSpaceBytes: number;
   maxRestarts: number;
+  /** How many installs, dev-server start-ups and type checks run at once across all sandboxes. */
+  heavySlots: number;
 }
 
 /** Projects as directories under `<dataDir>/projects`, processes as limited process groups on this host. */
@@ -34,6 +37,7 @@ export class LocalProvider implements SandboxProvider {
   readonly kind = 'local' as const;
   private readonly sandboxes = new Map<string, SandboxCore>();
   private readonly ports: PortPool;
+  private readonly heavy: Slots;
   private readonly node = findNode();
   private readonly npmCli = findNpmCli();
   private npmSettings: Promise<NpmSettings> | null = null;
@@ -44,6 +48,7 @@ export class LocalProvider implements SandboxProvider {
 
   constructor(private readonly opts: LocalProviderOptions) {
     this.ports = new PortPool(opts.portRange);
+    this.heavy = new Slots(opts.heavySlots);
     this.projectsDir = join(opts.dataDir, 'projects');
     this.templatesDir = join(opts.dataDir, 'templates');
     this.npmCacheDir = join(opts.dataDir, 'npm-cache');
@@ -161,6 +166,7 @@ export class LocalProvider implements SandboxProvider {
     const core = new SandboxCore(backend, {
       limits: this.opts.limits,
       maxRestarts: this.opts.maxRestarts,
+      heavy: this.heavy,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);
