@@ -12,8 +12,35 @@ export interface AuthOptions {
   trustedOrigins: string[];
 }
 
+/** Whether browsers take Secure cookies from this origin: https, or loopback (a secure context on http too). */
+export function isSecureOrigin(origin: string): boolean {
+  const url = new URL(origin);
+  if (url.protocol === 'https:') return true;
+  const host = url.hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host === '127.0.0.1' || host === '[::1]';
+}
+
+const COOKIES = ['session_token', 'session_data', 'dont_remember'] as const;
+
+/**
+ * The IDE's cookie names. Where the browser allows it they carry the `__Host-` prefix: such a
+ * cookie is Secure, host-only and for path /, and no other host — a preview on a sibling
+ * subdomain included — can set or overwrite one (no cookie tossing into the IDE's session).
+ */
+export function authCookieName(publicUrl: string, cookie: (typeof COOKIES)[number] = 'session_token'): string {
+  return isSecureOrigin(publicUrl) ? `__Host-lathe.${cookie}` : `lathe.${cookie}`;
+}
+
+function cookieOptions(publicUrl: string) {
+  if (!isSecureOrigin(publicUrl)) return { useSecureCookies: false, cookiePrefix: 'lathe' };
+  const cookies = Object.fromEntries(COOKIES.map((c) => [c, { name: authCookieName(publicUrl, c), attributes: { secure: true } }]));
+  // better-auth's own secure prefix would be `__Secure-`; the names above carry the stricter one.
+  return { useSecureCookies: false, cookiePrefix: 'lathe', cookies };
+}
+
 export function createAuth(opts: AuthOptions) {
   return betterAuth({
+    advanced: cookieOptions(opts.publicUrl),
     appName: 'Lathe',
     basePath: '/api/auth',
     baseURL: opts.publicUrl,

@@ -1,5 +1,6 @@
 import { openapi } from '@elysiajs/openapi';
 import { Elysia, ValidationError } from 'elysia';
+import { authCookieName } from './auth';
 import type { AppContext } from './context';
 import { docsRoutes } from './docs';
 import { errorResponse, toErrorResponse } from './errors';
@@ -50,7 +51,7 @@ export function createHttpApp(ctx: AppContext) {
             { name: 'system', description: 'Health and models' },
           ],
           components: {
-            securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'better-auth.session_token' } },
+            securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: authCookieName(ctx.config.publicUrl) } },
           },
         },
       }),

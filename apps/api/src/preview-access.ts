@@ -102,10 +102,12 @@ export class PreviewAccess {
 
   /** The grant carried by the request's preview cookie, if genuine, unexpired and for this token. */
   fromCookieHeader(cookieHeader: string | null, previewToken: string, now = Date.now()): PreviewGrant | null {
-    const value = readCookie(cookieHeader, PREVIEW_COOKIE);
-    if (!value) return null;
-    const grant = grantOf(this.#cookies.verify(value), previewToken, now);
-    return grant ? { userId: grant.userId, sessionId: grant.sessionId, projectId: grant.projectId } : null;
+    // Every cookie of that name counts: one tossed in by a sibling preview host cannot shadow ours.
+    for (const value of readCookies(cookieHeader, PREVIEW_COOKIE)) {
+      const grant = grantOf(this.#cookies.verify(value), previewToken, now);
+      if (grant) return { userId: grant.userId, sessionId: grant.sessionId, projectId: grant.projectId };
+    }
+    return null;
   }
 
   #forgetExpired(now: number): void {
@@ -113,15 +115,16 @@ export class PreviewAccess {
   }
 }
 
-/** One cookie's value from a Cookie header (the first of that name), or null. */
-export function readCookie(header: string | null, name: string): string | null {
-  if (!header) return null;
+/** The values of every cookie called `name` in a Cookie header (at most 20). */
+export function readCookies(header: string | null, name: string): string[] {
+  if (!header) return [];
+  const values: string[] = [];
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (eq >= 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
+    if (values.length >= 20) break;
   }
-  return null;
+  return values;
 }
 
 /**

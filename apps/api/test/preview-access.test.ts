@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PREVIEW_COOKIE, PreviewAccess, previewSetCookie, readCookie, safeNextPath } from '../src/preview-access';
+import { PREVIEW_COOKIE, PreviewAccess, previewSetCookie, readCookies, safeNextPath } from '../src/preview-access';
 
 const T0 = Date.UTC(2026, 0, 1);
 const grant = { userId: 'u1', sessionId: 's1', projectId: 'p1' };
@@ -29,6 +29,8 @@ describe('preview access: tickets and cookies', () => {
     expect(access.fromCookieHeader(header, 'another-token-abcdefghijklmn', T0 + 1000)).toBeNull();
     expect(access.fromCookieHeader(header, input.previewToken, T0 + 3_600_000)).toBeNull();
     expect(access.fromCookieHeader(null, input.previewToken, T0)).toBeNull();
+    // A forged cookie of the same name in front (tossed by a sibling host) does not shadow the real one.
+    expect(access.fromCookieHeader(`${PREVIEW_COOKIE}=forged.value; ${header}`, input.previewToken, T0 + 1000)).toEqual(grant);
   });
 
   it('refuses forgeries: another secret, a ticket used as a cookie, a tampered payload', () => {
@@ -62,6 +64,7 @@ describe('preview access: tickets and cookies', () => {
     expect(safeNextPath('/todos?x=1#y')).toBe('/todos?x=1#y');
     for (const bad of ['https://evil.test/', '//evil.test/', '/\\evil.test', 'javascript:alert(1)', '/a\nb'])
       expect(safeNextPath(bad)).toBe('/');
-    expect(readCookie('x=1; y = 2 ', 'y')).toBe('2');
+    expect(readCookies('x=1; y = 2 ; y=3', 'y')).toEqual(['2', '3']);
+    expect(readCookies(null, 'y')).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authCookieName } from '../src/auth';
 import { ApiProcess, client, freePort, ROOT, requestWithHost, signUp, type TestUser } from './helpers';
 
 const BUN = join(ROOT, 'node_modules/.bin/bun');
@@ -54,6 +55,29 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
   afterAll(async () => {
     await api?.dispose();
     await rm(webDist, { recursive: true, force: true });
+  });
+
+  it("the IDE's session cookie is __Host- prefixed (Secure, host-only, path /) so no preview host can set or overwrite it", async () => {
+    const res = await fetch(`${api.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: api.origin },
+      body: JSON.stringify({ email: user.email, password: 'correct horse battery' }),
+    });
+    expect(res.status).toBe(200);
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('__Host-lathe.session_token='));
+    expect(session).toBeDefined();
+    expect(session).toMatch(/; Secure/i);
+    expect(session).toMatch(/; Path=\/(;|$)/i);
+    expect(session).toMatch(/; HttpOnly/i);
+    expect(session).not.toMatch(/domain=/i);
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as {
+      components: { securitySchemes: { session: { name: string } } };
+    };
+    expect(doc.components.securitySchemes.session.name).toBe('__Host-lathe.session_token');
+    expect(authCookieName('https://lathe.example.com')).toBe('__Host-lathe.session_token');
+    expect(authCookieName('http://127.0.0.1:3000')).toBe('__Host-lathe.session_token');
+    // Browsers refuse Secure cookies from plain http elsewhere: there the name has no prefix.
+    expect(authCookieName('http://lathe.lan:3000')).toBe('lathe.session_token');
   });
 
   it('one error shape: unknown /api routes, bad JSON, validation, too-large bodies and files', async () => {
@@ -263,6 +287,27 @@ describe('LATHE_WEB_URL: IDE pages from a separate web server', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('web_unavailable');
     } finally {
       await down.dispose();
+    }
+  });
+});
+
+describe('a plain-http PUBLIC_URL that is not loopback', () => {
+  it('uses a session cookie without Secure (browsers would drop it), and sessions still work', async () => {
+    const api = await ApiProcess.start({ PUBLIC_URL: 'http://lathe.lan:8080' });
+    try {
+      const res = await fetch(`${api.url}/api/auth/sign-up/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: api.origin },
+        body: JSON.stringify({ email: `lan-${Date.now()}@example.test`, password: 'correct horse battery', name: 'lan' }),
+      });
+      expect(res.status).toBe(200);
+      const session = res.headers.getSetCookie().find((c) => c.startsWith('lathe.session_token='));
+      expect(session).toBeDefined();
+      expect(session).not.toMatch(/; Secure/i);
+      const cookie = (session ?? '').split(';')[0] ?? '';
+      expect((await fetch(`${api.url}/api/projects`, { headers: { cookie } })).status).toBe(200);
+    } finally {
+      await api.dispose();
     }
   });
 });
