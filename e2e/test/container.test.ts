@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import type { Project } from '@lathe/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPostgresUrl } from '../../testing/db';
-import { freePort, generateThroughProduct, waitFor } from './support';
+import { freePort, generateThroughProduct, Session, waitFor } from './support';
 
 // The self-hosted deployment, smoke-tested: the API and web images (built by
 // scripts/product-images.sh from the locally made base) run as containers against the CI's
@@ -18,6 +19,7 @@ describe('containers', () => {
   const suffix = `${process.pid}-${Date.now()}`;
   const apiName = `lathe-smoke-api-${suffix}`;
   const webName = `lathe-smoke-web-${suffix}`;
+  const email = `smoke-${suffix}@example.com`;
   let dropDb: (() => Promise<void>) | undefined;
   let base = '';
 
@@ -60,6 +62,9 @@ describe('containers', () => {
   });
 
   afterAll(async () => {
+    // A failed run must not leave its sandbox containers behind: delete the smoke user's projects
+    // through the API (which destroys their containers) before the API container goes.
+    await deleteProjectsOf(base, email).catch((e: unknown) => console.log(`smoke clean-up: ${(e as Error).message}`));
     const logs = (() => {
       try {
         return execFileSync('docker', ['logs', '--tail', '40', apiName], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,11 +105,7 @@ describe('containers', () => {
     );
     expect(login).toContain('<html');
 
-    const { user, project, invalidFrames, done, preview } = await generateThroughProduct(
-      base,
-      `smoke-${suffix}@example.com`,
-      'a counter app',
-    );
+    const { user, project, invalidFrames, done, preview } = await generateThroughProduct(base, email, 'a counter app');
     expect(invalidFrames).toEqual([]);
     expect(done.payload.files).toBeGreaterThan(0);
     expect(preview).toContain('<div id="root"');
@@ -116,6 +117,25 @@ describe('containers', () => {
     await waitFor('sandbox container removal', () => (labelled() === '' ? true : undefined), 60_000);
   });
 });
+
+/** Signs in as `email` (if it ever registered) and deletes its projects, waiting for their containers to go. */
+async function deleteProjectsOf(base: string, email: string): Promise<void> {
+  if (!base) return;
+  const user = new Session(base);
+  const signIn = await user.request('/api/auth/sign-in/email', {
+    method: 'POST',
+    body: JSON.stringify({ email, password: 'correct horse battery staple' }),
+  });
+  if (!signIn.ok) return;
+  for (const project of await user.json<Project[]>('/api/projects')) {
+    await user.request(`/api/projects/${project.id}`, { method: 'DELETE' });
+    await waitFor(
+      `sandbox container removal of ${project.id}`,
+      () => (docker('ps', '-aq', '--filter', `label=lathe.project=${project.id}`) === '' ? true : undefined),
+      60_000,
+    );
+  }
+}
 
 function webCommand(port: number): string[] {
   return [
