@@ -6,7 +6,6 @@
  * BENCH_GENERATIONS (default 10), BENCH_VIEWERS (default 2 × generations), BENCH_IDLE_AGENTS
  * (default 100), DATABASE_URL (default: a throw-away embedded PostgreSQL started here).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,12 +14,12 @@ import { type AgentEvent, parseServerFrame } from '@lathe/protocol';
 import { createSandboxProvider } from '@lathe/sandbox';
 import WebSocket from 'ws';
 import { apiServerEnv } from '../../../testing/api-env';
+import { spawnApiServer, waitHealthy } from '../../../testing/api-server';
 import { freePort } from '../../../testing/net';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
 import { loadConfig } from '../src/config';
 import { createServer } from '../src/server';
 
-const ROOT = join(import.meta.dirname, '../../..');
 const GENERATIONS = Number(process.env.BENCH_GENERATIONS ?? 10);
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? GENERATIONS * 2);
 const IDLE_AGENTS = Number(process.env.BENCH_IDLE_AGENTS ?? 100);
@@ -30,20 +29,6 @@ const CLK_TCK = 100;
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not yet
-    }
-    await Bun.sleep(200);
-  }
-  throw new Error(`server not healthy: ${output()}`);
 }
 
 async function signUp(url: string, origin: string): Promise<string> {
@@ -111,23 +96,12 @@ async function relayRun(databaseUrl: string): Promise<{
       LATHE_WEB_DIST: join(dataDir, 'none'),
     },
   );
-  let output = '';
-  const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'apps/api/src/main.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  proc.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  proc.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const api = spawnApiServer(env);
+  const { proc } = api;
   const pid = proc.pid ?? 0;
   const projects: string[] = [];
   try {
-    await waitHealthy(url, proc, () => output);
+    await waitHealthy(api, port);
     const cookie = await signUp(url, origin);
     for (let i = 0; i < GENERATIONS; i++) projects.push(await createProject(url, cookie, i));
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import createClient from 'openapi-fetch';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { apiServerEnv } from '../../../testing/api-env';
+import { type SpawnedApi, spawnApiServer, waitHealthy } from '../../../testing/api-server';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
 import { freePort } from '../../../testing/net';
 import type { paths } from './generated/schema';
@@ -18,15 +19,15 @@ import type { paths } from './generated/schema';
 export { freePort };
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BUN = join(ROOT, 'node_modules/.bin/bun');
-const MAIN = join(ROOT, 'apps/api/src/main.ts');
 export const SANDBOX_DIR = join(tmpdir(), 'lathe-api-test-sandboxes');
 
 /** One spawned API process (`bun apps/api/src/main.ts`) with its own database and data dir. */
 export class ApiProcess {
   proc: ChildProcess | null = null;
-  output = '';
   exit: Promise<number | null> = Promise.resolve(null);
+  /** Output of earlier launches (before a kill and restart). */
+  private earlierOutput = '';
+  private spawned: SpawnedApi | null = null;
 
   private constructor(
     readonly port: number,
@@ -65,29 +66,19 @@ export class ApiProcess {
     return api;
   }
 
+  /** Everything the server printed, over all its launches. */
+  get output(): string {
+    return this.earlierOutput + (this.spawned?.output() ?? '');
+  }
+
   /** Starts the process (again, after a kill) and waits for /health. */
   async launch(): Promise<void> {
-    const proc = spawn(BUN, [MAIN], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    this.proc = proc;
-    proc.stdout?.on('data', (d: Buffer) => {
-      this.output += d.toString();
-    });
-    proc.stderr?.on('data', (d: Buffer) => {
-      this.output += d.toString();
-    });
-    this.exit = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`api exited with ${proc.exitCode}:\n${this.output}`);
-      try {
-        const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`api did not become healthy:\n${this.output}`);
+    this.earlierOutput = this.output;
+    const spawned = spawnApiServer(this.env);
+    this.spawned = spawned;
+    this.proc = spawned.proc;
+    this.exit = spawned.exited;
+    await waitHealthy(spawned, this.port);
   }
 
   /** Sends a signal to the whole process group (the server and everything it started). */

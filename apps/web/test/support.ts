@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiServerEnv } from '../../../testing/api-env';
+import { type SpawnedApi, spawnApiServer, waitHealthy } from '../../../testing/api-server';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
 import { freePort } from '../../../testing/net';
 
@@ -47,13 +48,11 @@ export async function ensureWebBuild(): Promise<void> {
 /** The real API (`bun apps/api/src/main.ts`) serving its own web build, database and data dir. */
 export class ApiServer {
   private constructor(
-    private readonly proc: ChildProcess,
-    private readonly exited: Promise<void>,
+    private readonly api: SpawnedApi,
     private readonly pg: TestPostgres,
     /** Directories this server owns, removed on dispose. */
     private readonly dirs: string[],
     readonly port: number,
-    private readonly out: { text: string },
   ) {}
 
   /** Browsers use localhost so preview hosts (<token>.preview.localhost) share the port. */
@@ -62,7 +61,7 @@ export class ApiServer {
   }
 
   get output(): string {
-    return this.out.text;
+    return this.api.output();
   }
 
   static async start(extraEnv: Record<string, string>): Promise<ApiServer> {
@@ -75,41 +74,24 @@ export class ApiServer {
     await run(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', webDist], WEB);
     const port = await freePort();
     const env = apiServerEnv({ port, databaseUrl: pg.url, dataDir }, { LATHE_WEB_DIST: webDist, ...extraEnv });
-    const out = { text: '' };
-    const proc = spawn(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'apps/api/src/main.ts')], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    const api = spawnApiServer(env);
+    const server = new ApiServer(api, pg, [dataDir, webDist], port);
+    // No deadline of its own: the caller's hook timeout bounds the start.
+    await waitHealthy(api, port, Number.POSITIVE_INFINITY).catch(async (e: unknown) => {
+      await server.dispose();
+      throw e;
     });
-    proc.stdout?.on('data', (d: Buffer) => {
-      out.text += d.toString();
-    });
-    proc.stderr?.on('data', (d: Buffer) => {
-      out.text += d.toString();
-    });
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    const server = new ApiServer(proc, exited, pg, [dataDir, webDist], port, out);
-    for (;;) {
-      if (proc.exitCode !== null) {
-        await server.dispose();
-        throw new Error(`the API exited with ${proc.exitCode}:\n${out.text}`);
-      }
-      const ok = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) })
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ok) return server;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    return server;
   }
 
   /** Stops the API and everything it started (sandbox dev servers share its process group). */
   async dispose(): Promise<void> {
-    const pid = this.proc.pid;
-    if (pid && this.proc.exitCode === null && this.proc.signalCode === null) {
+    const { proc } = this.api;
+    const pid = proc.pid;
+    if (pid && proc.exitCode === null && proc.signalCode === null) {
       process.kill(-pid, 'SIGTERM');
       const kill = setTimeout(() => process.kill(-pid, 'SIGKILL'), 15_000);
-      await this.exited;
+      await this.api.exited;
       clearTimeout(kill);
     }
     if (pid) {
