@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
-import { connectHmr, errorCode, processesIn, startProxy, waitFor } from './helpers';
+import { connectHmr, errorCode, getWithHost, processesIn, startProxy, upgradeWithHost, waitFor } from './helpers';
 
 // Secrets the server process holds: no sandboxed process may see them.
 const SECRETS = {
@@ -15,6 +15,8 @@ const SECRETS = {
   LATHE_ENCRYPTION_KEY: 'fake-encryption-key-77aa',
 };
 Object.assign(process.env, SECRETS);
+
+const SECRET_MARK = 'data-dir-secret-5e2b';
 
 const IMAGE = process.env.LATHE_SANDBOX_IMAGE ?? 'lathe/sandbox:local';
 const docker = new Docker();
@@ -42,6 +44,10 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), `lathe-sbx-${kind}-`));
+    // The data dir as `npm start` lays it out inside the repository: a workspace root above the
+    // projects, with the server's secrets beside them.
+    writeFileSync(join(dataDir, 'package.json'), JSON.stringify({ name: 'decoy-workspace', private: true, workspaces: ['packages/*'] }));
+    writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify({ authSecret: SECRET_MARK }));
     provider = provide();
     sb = await provider.create(`main-${run}`);
     root = (await sb.exec({ shell: 'pwd' })).stdout.trim();
@@ -229,8 +235,20 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const html = await (await fetch(url)).text();
     expect(html).toContain('<div id="root"></div>');
     expect(html).toContain('/src/main.tsx');
-    // Another host name, as the preview proxy sends it.
-    expect((await fetch(`${url}/`, { headers: { Host: 'p-abc.preview.localhost:3001' } })).status).toBe(200);
+    // Only the proxy's loopback Host is answered: a page that rebinds its own name to 127.0.0.1
+    // (DNS rebinding) or any other name gets nothing, HMR socket included.
+    const port = new URL(url).port;
+    const client = await (await fetch(`${url}/@vite/client`)).text();
+    const hmrPath = `/?token=${/const wsToken = "([^"]*)"/.exec(client)?.[1] ?? ''}`;
+    expect(await upgradeWithHost(url, hmrPath, `127.0.0.1:${port}`)).toContain('101');
+    expect((await getWithHost(url, '/src/App.tsx', `127.0.0.1:${port}`)).status).toBe(200);
+    expect((await getWithHost(url, '/src/App.tsx', `localhost:${port}`)).status).toBe(200);
+    for (const foreign of [`attacker.example:${port}`, 'p-abc.preview.localhost:3001', `10.0.0.7:${port}`, `localhost.attacker.example:${port}`]) {
+      const answer = await getWithHost(url, '/src/App.tsx', foreign);
+      expect(answer.status, foreign).toBe(403);
+      expect(answer.body).not.toContain('App');
+      expect(await upgradeWithHost(url, hmrPath, foreign), foreign).toContain('403');
+    }
 
     const hmr = await connectHmr(url);
     try {
@@ -280,6 +298,28 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(await sb.diagnostics()).toEqual([]);
 
     expect(sb.recentLogs().some((l) => l.source === 'dev')).toBe(true);
+  });
+
+  it('serves files only from the project and its dependencies', async () => {
+    const { url } = await sb.startDevServer();
+    const loopback = `127.0.0.1:${new URL(url).port}`;
+    expect((await getWithHost(url, `/@fs${root}/src/App.tsx`, loopback)).status).toBe(200);
+    // Files outside the project that exist where the dev server runs: refused, not just missing.
+    const existing = kind === 'local' ? [`${dataDir}/secrets.json`, `${dataDir}/package.json`, '/etc/passwd'] : ['/etc/passwd', '/opt/lathe/dev-server.mjs'];
+    for (const path of [...existing, `${root}/../secrets.json`, `${root}/../../secrets.json`]) {
+      for (const query of ['', '?import&raw']) {
+        const answer = await getWithHost(url, `/@fs${path}${query}`, loopback);
+        expect(answer.body, path + query).not.toContain(SECRET_MARK);
+        expect(answer.body).not.toContain('root:x:0');
+        expect(answer.body).not.toContain('lathe-confine');
+        if (existing.includes(path)) expect(answer.status, path + query).toBe(403);
+      }
+    }
+    // A page still loads its dependencies (React from node_modules, wherever that really lives).
+    const main = await getWithHost(url, '/src/main.tsx', loopback);
+    const dep = /from "(\/[^"]*react-dom[^"]*)"/.exec(main.body)?.[1];
+    expect(dep, main.body.slice(0, 400)).toBeDefined();
+    expect((await getWithHost(url, dep ?? '', loopback)).status).toBe(200);
   });
 
   it('restarts a dev server that was killed', async () => {

@@ -26,6 +26,50 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+/**
+ * One GET with an exact Host header (fetch drops a Host it is given), as a page that rebound its
+ * own name to 127.0.0.1 would send it.
+ */
+export function getWithHost(url: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET', headers: { Host: host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The status line a WebSocket upgrade of `path` with this Host header gets (HMR protocol). */
+export function upgradeWithHost(url: string, path: string, host: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: vite-hmr\r\n\r\n`,
+      );
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer to the upgrade')));
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\r\n')) {
+        resolve(text.slice(0, text.indexOf('\r\n')));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text.split('\r\n')[0] ?? ''));
+  });
+}
+
 /** A Vite HMR client: connects like the browser's /@vite/client does and records every message. */
 type HmrMessage = { type: string; updates?: { path: string }[] };
 
@@ -89,12 +133,13 @@ export function processesIn(dir: string): number[] {
 
 /**
  * A minimal stand-in for the API's preview proxy: forwards HTTP and WebSocket upgrades to the
- * dev server untouched, so requests arrive with the preview host name and the proxy's port.
+ * dev server with the dev server's own Host, as the API's proxy does (it connects by address).
  */
 export async function startProxy(target: string): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   const server = createServer((req, res) => {
-    const upstream = request({ host: hostname, port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+    const headers = { ...req.headers, host: `${hostname}:${port}` };
+    const upstream = request({ host: hostname, port, path: req.url, method: req.method, headers }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -105,7 +150,10 @@ export async function startProxy(target: string): Promise<{ url: string; port: n
   server.on('upgrade', (req, socket, head) => {
     const upstream = connect(Number(port), hostname, () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i] ?? '';
+        lines.push(`${name}: ${name.toLowerCase() === 'host' ? `${hostname}:${port}` : req.rawHeaders[i + 1]}`);
+      }
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
       upstream.write(head);
       upstream.pipe(socket);

@@ -2,10 +2,10 @@ import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The preview is served through a proxy on another host name: accept any Host, and let the HMR
-// client connect back through the page's own origin (no fixed client port).
+// Lathe's dev-server runner sets the port, the accepted Host names (the preview proxy only) and
+// the files Vite may serve (this project only); the HMR client connects back through the page's
+// own origin, so it works through the preview proxy.
 export default defineConfig({
   plugins: [tailwindcss(), react()],
   cacheDir: '.vite',
-  server: { allowedHosts: true },
 });
