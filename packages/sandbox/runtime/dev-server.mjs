@@ -102,7 +102,6 @@ const server = await vite.createServer({
   server: { host, port, strictPort: true },
 });
 
-
 // Errors pushed to the browser overlay.
 const hot = server.environments?.client?.hot ?? server.ws;
 const send = hot.send.bind(hot);

@@ -243,7 +243,12 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(await upgradeWithHost(url, hmrPath, `127.0.0.1:${port}`)).toContain('101');
     expect((await getWithHost(url, '/src/App.tsx', `127.0.0.1:${port}`)).status).toBe(200);
     expect((await getWithHost(url, '/src/App.tsx', `localhost:${port}`)).status).toBe(200);
-    for (const foreign of [`attacker.example:${port}`, 'p-abc.preview.localhost:3001', `10.0.0.7:${port}`, `localhost.attacker.example:${port}`]) {
+    for (const foreign of [
+      `attacker.example:${port}`,
+      'p-abc.preview.localhost:3001',
+      `10.0.0.7:${port}`,
+      `localhost.attacker.example:${port}`,
+    ]) {
       const answer = await getWithHost(url, '/src/App.tsx', foreign);
       expect(answer.status, foreign).toBe(403);
       expect(answer.body).not.toContain('App');
@@ -305,7 +310,10 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const loopback = `127.0.0.1:${new URL(url).port}`;
     expect((await getWithHost(url, `/@fs${root}/src/App.tsx`, loopback)).status).toBe(200);
     // Files outside the project that exist where the dev server runs: refused, not just missing.
-    const existing = kind === 'local' ? [`${dataDir}/secrets.json`, `${dataDir}/package.json`, '/etc/passwd'] : ['/etc/passwd', '/opt/lathe/dev-server.mjs'];
+    const existing =
+      kind === 'local'
+        ? [`${dataDir}/secrets.json`, `${dataDir}/package.json`, '/etc/passwd']
+        : ['/etc/passwd', '/opt/lathe/dev-server.mjs'];
     for (const path of [...existing, `${root}/../secrets.json`, `${root}/../../secrets.json`]) {
       for (const query of ['', '?import&raw']) {
         const answer = await getWithHost(url, `/@fs${path}${query}`, loopback);
