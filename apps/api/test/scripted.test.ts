@@ -1,4 +1,4 @@
-import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
+import { heredoc, phaseJson, type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess, client, FrameSocket, isEvent, signUp, socketUrl, type TestUser } from './helpers';
 
@@ -9,7 +9,24 @@ describe('with a configured LLM (a scripted model over HTTP)', () => {
 
   beforeAll(async () => {
     // The implementer stops mid-file until released: the agent is writing that file meanwhile.
-    model = await startScriptedModel({ script: [{ role: 'implementer', kind: 'hold', afterChars: 400 }] });
+    // A real model (not the offline one) gets no structured input: every answer is scripted.
+    const notes = Array.from({ length: 20 }, (_, i) => `  // Step ${i + 1} of the counter's behaviour, described for the reader.\n`).join(
+      '',
+    );
+    const counter = `export function Counter() {\n${notes}  return <p>0</p>;\n}\n`;
+    const app =
+      "import { Counter } from './Counter';\n\nexport default function App() {\n  return (\n    <main>\n      <h1>Counter</h1>\n      <Counter />\n    </main>\n  );\n}\n";
+    model = await startScriptedModel({
+      script: [
+        { role: 'designer', kind: 'reply', content: phaseJson(['src/Counter.tsx', 'src/App.tsx'], 'Counter') },
+        {
+          role: 'implementer',
+          kind: 'hold',
+          afterChars: 400,
+          content: `Here you go:\n\n${heredoc('src/Counter.tsx', counter)}${heredoc('src/App.tsx', app)}`,
+        },
+      ],
+    });
     api = await ApiProcess.start({ LATHE_LLM_BASE_URL: model.url, LATHE_LLM_API_KEY: 'test-key', LATHE_MODEL: 'scripted' });
     user = await signUp(api, 'scripted');
   });

@@ -24,6 +24,10 @@ export interface AgentConfig {
   maxRetries: number;
   /** First backoff delay; doubles per retry unless the server sends Retry-After. */
   retryBaseMs: number;
+  /** `max_tokens` sent per role (some providers cap output low when none is sent). */
+  maxTokens: Record<LlmRole, number>;
+  /** Follow-up requests that continue an answer cut at the token limit. */
+  maxContinuations: number;
 }
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -84,6 +88,12 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
     stallTimeoutMs: intVar(env, 'LATHE_LLM_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
     maxRetries: intVar(env, 'LATHE_LLM_MAX_RETRIES', 4, 0, 20),
     retryBaseMs: intVar(env, 'LATHE_LLM_RETRY_BASE_MS', 1_000, 0, 60_000),
+    maxTokens: {
+      designer: intVar(env, 'LATHE_MAX_TOKENS_DESIGNER', 4_096, 256, 1_000_000),
+      implementer: intVar(env, 'LATHE_MAX_TOKENS_IMPLEMENTER', 16_384, 256, 1_000_000),
+      fixer: intVar(env, 'LATHE_MAX_TOKENS_FIXER', 16_384, 256, 1_000_000),
+    },
+    maxContinuations: intVar(env, 'LATHE_LLM_MAX_CONTINUATIONS', 3, 0, 20),
   };
 }
 

@@ -1,6 +1,7 @@
 import { LatheError, type Usage } from '@lathe/protocol';
 import OpenAI from 'openai';
-import type { AgentConfig, LlmRole, RoleModel } from './config';
+import { type AgentConfig, type LlmRole, OFFLINE_MODEL_NAME, type RoleModel } from './config';
+import { createContinuationJoiner, createReasoningFilter } from './stream-text';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -12,18 +13,31 @@ export interface StreamRequest {
   messages: ChatMessage[];
   /** Aborting it cancels the HTTP request at once; the call then rejects with code `cancelled`. */
   signal: AbortSignal;
-  /** Each content delta as it arrives. */
+  /** Each content delta as it arrives (reasoning never reaches it; a continuation joins seamlessly). */
   onDelta(text: string): void;
   /**
    * Called before a retry replays the request from the start: everything delivered through
    * `onDelta` since the last restart is void.
    */
   onRestart?(info: { attempt: number; reason: string; delayMs: number }): void;
+  /** Called when the answer hit the token limit and a continuation request starts. */
+  onContinue?(info: { continuation: number }): void;
+  /** Ask for a JSON object (`response_format`) where the endpoint accepts it. */
+  json?: boolean;
+  /**
+   * Structured input for Lathe's own offline model, sent (as `lathe_context`) only to a model
+   * named `lathe-offline`: real models read the prompt text alone.
+   */
+  offlineContext?: unknown;
 }
 
 export interface StreamResult {
   text: string;
   usage: Usage;
+  /** True when the answer still ended at the token limit after every allowed continuation. */
+  truncated: boolean;
+  /** Continuation requests that were needed. */
+  continuations: number;
 }
 
 /** The agent's view of a language model: one streaming chat call per request. */
@@ -37,7 +51,15 @@ export interface RetryPolicy {
   stallTimeoutMs: number;
   /** Longest wait honoured from a Retry-After header. */
   maxRetryAfterMs?: number;
+  /** `max_tokens` per role; none sent for a role left out. */
+  maxTokens?: Partial<Record<LlmRole, number>>;
+  /** Continuations of an answer cut at the token limit (default 3). */
+  maxContinuations?: number;
 }
+
+/** What a continuation request says after the cut answer. */
+export const CONTINUE_PROMPT =
+  'Your answer was cut off by the output token limit. Continue exactly where it stopped, starting with the very next character: no repetition, no introduction, no summary. If a file block was open, keep writing that file and close it as usual.';
 
 class Retryable extends Error {
   constructor(
@@ -94,21 +116,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
+/** The endpoint refused `response_format`: ask again without it. */
+class JsonModeRefused extends Error {}
+
+/** A fetch that reports every raw body chunk (SSE keep-alive comments included) as a sign of life. */
+function lifeFetch(onLife: () => void): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    if (!res.body) return res;
+    const body = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          onLife();
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
+interface Segment {
+  text: string;
+  usage: Usage | null;
+  finishReason: string | null;
+}
+
 /** An LlmClient on the `openai` SDK against any OpenAI-compatible endpoint, one model per role. */
 export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy: RetryPolicy): LlmClient {
-  const clients = new Map<string, OpenAI>();
-  const clientFor = (m: RoleModel): OpenAI => {
-    const key = `${m.baseUrl}\n${m.apiKey}`;
-    let c = clients.get(key);
-    if (!c) {
-      // Retries are ours (Retry-After, stalls, mid-stream resets), so the SDK's are off.
-      c = new OpenAI({ baseURL: m.baseUrl, apiKey: m.apiKey, maxRetries: 0, timeout: 30 * 60_000 });
-      clients.set(key, c);
-    }
-    return c;
-  };
+  // Models whose endpoint refused response_format: asked in plain text from then on.
+  const noJsonMode = new Set<string>();
+  const maxContinuations = policy.maxContinuations ?? 3;
 
-  async function attempt(req: StreamRequest, m: RoleModel): Promise<StreamResult> {
+  /** One HTTP request; content goes through `deliver` as it arrives. */
+  async function attempt(req: StreamRequest, m: RoleModel, messages: ChatMessage[], deliver: (text: string) => void): Promise<Segment> {
     const controller = new AbortController();
     const onAbort = () => controller.abort();
     req.signal.addEventListener('abort', onAbort, { once: true });
@@ -122,35 +163,49 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
       }, policy.stallTimeoutMs);
     };
     arm();
+    const json = req.json === true && !noJsonMode.has(m.model);
     let text = '';
     let usage: Usage | null = null;
-    let finished = false;
+    let finishReason: string | null = null;
+    const reasoning = createReasoningFilter();
+    const take = (delta: string) => {
+      if (delta === '') return;
+      text += delta;
+      deliver(delta);
+    };
     try {
-      const stream = await clientFor(m).chat.completions.create(
-        { model: m.model, messages: req.messages, stream: true, stream_options: { include_usage: true } },
-        { signal: controller.signal },
-      );
+      // Retries are ours (Retry-After, stalls, mid-stream resets), so the SDK's are off.
+      const client = new OpenAI({ baseURL: m.baseUrl, apiKey: m.apiKey, maxRetries: 0, timeout: 30 * 60_000, fetch: lifeFetch(arm) });
+      const maxTokens = policy.maxTokens?.[req.role];
+      const params: OpenAI.Chat.ChatCompletionCreateParamsStreaming & { lathe_context?: unknown } = {
+        model: m.model,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+        ...(json ? { response_format: { type: 'json_object' } } : {}),
+        ...(m.model === OFFLINE_MODEL_NAME && req.offlineContext !== undefined ? { lathe_context: req.offlineContext } : {}),
+      };
+      const stream = await client.chat.completions.create(params, { signal: controller.signal });
       for await (const chunk of stream) {
         arm();
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
-        if (delta) {
-          text += delta;
-          req.onDelta(delta);
-        }
-        if (choice?.finish_reason) finished = true;
+        // Reasoning deltas (OpenRouter `reasoning`, DeepSeek/vLLM `reasoning_content`) are never
+        // read: like SSE keep-alive comments, they only keep the request alive.
+        if (delta) take(reasoning.push(delta));
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
         if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
-      if (!finished) throw new Retryable('the stream ended before the model finished', null);
-      return {
-        text,
-        usage: usage ?? {
-          promptTokens: estimateTokens(req.messages.map((x) => x.content).join('')),
-          completionTokens: estimateTokens(text),
-        },
-      };
+      take(reasoning.end());
+      if (finishReason === null) throw new Retryable('the stream ended before the model finished', null);
+      return { text, usage, finishReason };
     } catch (e) {
       if (req.signal.aborted) throw new LatheError('cancelled', 'Cancelled.');
+      if (json && e instanceof OpenAI.APIError && (e.status === 400 || e.status === 422) && /response_format|json/i.test(e.message)) {
+        noJsonMode.add(m.model);
+        throw new JsonModeRefused(e.message);
+      }
       throw classify(e, stalled);
     } finally {
       clearTimeout(timer);
@@ -162,19 +217,69 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
     async stream(req) {
       const m = roles[req.role];
       if (!m) throw new LatheError('invalid_config', `No model configured for ${req.role}.`);
-      for (let n = 0; ; n++) {
+      // Everything delivered so far in this answer (continuations append to it).
+      let answer = '';
+      let continuations = 0;
+      const total: Usage = { promptTokens: 0, completionTokens: 0 };
+      let failures = 0;
+      for (;;) {
+        const continuing = continuations > 0;
+        const messages: ChatMessage[] = continuing
+          ? [...req.messages, { role: 'assistant', content: answer }, { role: 'user', content: CONTINUE_PROMPT }]
+          : req.messages;
+        const joiner = continuing ? createContinuationJoiner(answer) : null;
+        const deliver = (text: string) => {
+          const out = joiner ? joiner.push(text) : text;
+          if (out === '') return;
+          answer += out;
+          req.onDelta(out);
+        };
+        let segment: Segment;
         try {
-          return await attempt(req, m);
+          segment = await attempt(req, m, messages, deliver);
         } catch (e) {
+          if (e instanceof JsonModeRefused) continue;
           if (!(e instanceof Retryable)) throw e;
-          if (n >= policy.maxRetries) {
-            throw new LatheError('llm_unavailable', `The ${req.role} model failed after ${n + 1} attempts: ${e.reason}.`);
+          if (failures >= policy.maxRetries) {
+            throw new LatheError('llm_unavailable', `The ${req.role} model failed after ${failures + 1} attempts: ${e.reason}.`);
           }
-          const backoff = policy.retryBaseMs * 2 ** n;
+          const backoff = policy.retryBaseMs * 2 ** failures;
+          failures++;
           const delayMs = Math.min(e.retryAfterMs ?? backoff, policy.maxRetryAfterMs ?? 60_000);
           await sleep(delayMs, req.signal);
-          req.onRestart?.({ attempt: n + 1, reason: e.reason, delayMs });
+          if (!continuing) {
+            // The first answer starts over; a continuation goes on from what was delivered.
+            answer = '';
+            req.onRestart?.({ attempt: failures, reason: e.reason, delayMs });
+          } else {
+            const rest = joiner?.end() ?? '';
+            if (rest !== '') {
+              answer += rest;
+              req.onDelta(rest);
+            }
+          }
+          continue;
         }
+        const rest = joiner?.end() ?? '';
+        if (rest !== '') {
+          answer += rest;
+          req.onDelta(rest);
+        }
+        if (segment.usage) {
+          total.promptTokens += segment.usage.promptTokens;
+          total.completionTokens += segment.usage.completionTokens;
+        } else {
+          total.promptTokens += estimateTokens(messages.map((x) => x.content).join(''));
+          total.completionTokens += estimateTokens(segment.text);
+        }
+        const cut = segment.finishReason === 'length';
+        if (cut && continuations < maxContinuations) {
+          continuations++;
+          failures = 0;
+          req.onContinue?.({ continuation: continuations });
+          continue;
+        }
+        return { text: answer, usage: total, truncated: cut, continuations };
       }
     },
   };

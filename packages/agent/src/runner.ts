@@ -13,10 +13,20 @@ import {
 } from '@lathe/protocol';
 import { checkPackageSpec, checkProjectPath, type Sandbox } from '@lathe/sandbox';
 import type { AgentConfig } from './config';
-import type { ChatMessage, LlmClient } from './llm';
+import type { LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { createHeredocParser, type ParserItem } from './parser';
-import { designerPrompt, designerRetryPrompt, fixerPrompt, implementerPrompt, parsePhaseSpec, type RoundRequest } from './prompts';
+import {
+  designerPrompt,
+  designerRetryPrompt,
+  fixerPrompt,
+  implementerPrompt,
+  implementerRetryPrompt,
+  type MissingFile,
+  type Prompt,
+  parsePhaseSpec,
+  type RoundRequest,
+} from './prompts';
 import type { AgentStore, StoredFile } from './store';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
@@ -43,6 +53,12 @@ const RELEVANT_BUDGET = 120_000;
 interface StreamOutcome {
   completed: string[];
   installs: string[];
+  /** Files the answer started but that were not saved, with the reason (parser and size errors). */
+  failed: Map<string, string>;
+  /** The whole answer (for a re-ask that shows the model what it sent). */
+  text: string;
+  /** The answer still ended at the token limit after every continuation. */
+  truncated: boolean;
 }
 
 /**
@@ -325,20 +341,24 @@ export class CodeGeneratorAgent {
     const request = await this.currentRequest();
     const earlier = this.roundPhases().filter((p) => p.index < phaseIndex);
     const previousPhases = earlier.flatMap((p) => (p.spec ? [p.spec] : []));
-    const messages = designerPrompt({
+    const prompt = designerPrompt({
       request,
       phaseInRound: earlier.length,
       phaseBudget: this.config.phaseBudget,
       previousPhases,
       existingFiles: await this.store.listPaths(this.projectId),
     });
-    let answer = await this.ask('designer', messages, signal);
+    let answer = await this.ask('designer', prompt, signal);
     let parsed = parsePhaseSpec(answer);
     if (!parsed.ok) {
-      await this.log(`The phase design was invalid (${parsed.error}); asking again.`);
-      answer = await this.ask('designer', designerRetryPrompt(messages, answer, parsed.error), signal);
+      await this.log(`The phase design was unusable (${parsed.error}); asking again and saying why.`);
+      answer = await this.ask(
+        'designer',
+        { messages: designerRetryPrompt(prompt.messages, answer, parsed.error), offlineContext: prompt.offlineContext },
+        signal,
+      );
       parsed = parsePhaseSpec(answer);
-      if (!parsed.ok) throw new LatheError('invalid_phase_design', `The model did not return a valid phase design: ${parsed.error}.`);
+      if (!parsed.ok) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${parsed.error}.`);
     }
     const spec = await this.sanitizeSpec(parsed.spec);
     await this.emit({ type: 'phase_designed', payload: { phaseIndex, phase: spec } });
@@ -362,13 +382,16 @@ export class CodeGeneratorAgent {
     return { ...spec, files };
   }
 
-  private async ask(role: 'designer', messages: ChatMessage[], signal: AbortSignal): Promise<string> {
+  private async ask(role: 'designer', prompt: Prompt, signal: AbortSignal): Promise<string> {
     const result = await this.llm.stream({
       role,
-      messages,
+      messages: prompt.messages,
+      offlineContext: prompt.offlineContext,
+      json: true,
       signal,
       onDelta: () => undefined,
       onRestart: (info) => void this.log(retryMessage(role, info)),
+      onContinue: (info) => void this.log(continueMessage(role, info.continuation)),
     });
     await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
     return result.text;
@@ -382,23 +405,33 @@ export class CodeGeneratorAgent {
     const phaseInRound = this.roundPhases().filter((p) => p.index < phaseIndex).length;
     const installs = [...spec.installCommands.flatMap((c) => this.installsIn(c))];
     let remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
-    // One more request for files the model left out (or cut off) before moving on without them.
+    const existingFiles = await this.store.listPaths(this.projectId);
+    const wanted = new Set([...spec.files.map((f) => f.path), 'src/App.tsx']);
+    const relevant = await this.relevantFiles(existingFiles.filter((p) => wanted.has(p)));
+    let prompt = implementerPrompt({ request, phaseInRound, spec, filesToWrite: remaining, existingFiles, relevant });
+    // One more request for files the model left out, cut off or got refused, saying which and why.
     for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
-      const existingFiles = await this.store.listPaths(this.projectId);
-      const wanted = new Set([...spec.files.map((f) => f.path), 'src/App.tsx']);
-      const relevant = await this.relevantFiles(existingFiles.filter((p) => wanted.has(p)));
-      const messages = implementerPrompt({ request, phaseInRound, spec, filesToWrite: remaining, existingFiles, relevant });
-      const done = this.completedIn(phaseIndex);
-      const outcome = await this.streamFiles('implementer', messages, phaseIndex, done, signal);
+      const outcome = await this.streamFiles('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal);
       installs.push(...outcome.installs);
       if (signal.aborted) return;
       const completed = this.completedIn(phaseIndex);
       remaining = remaining.filter((p) => !completed.includes(p));
-      if (remaining.length > 0)
-        await this.log(`The model did not write ${remaining.join(', ')}${pass === 0 ? '; asking for them again' : ''}.`);
+      if (remaining.length === 0) break;
+      const missing: MissingFile[] = remaining.map((path) => ({ path, reason: outcome.failed.get(path) ?? missingReason(path, outcome) }));
+      await this.log(
+        `Not saved: ${missing.map((m) => `${m.path} (${m.reason})`).join('; ')}${pass === 0 ? '. Asking the model for exactly these files again.' : '.'}`,
+      );
+      prompt = implementerRetryPrompt(prompt, outcome.text, missing);
+    }
+    const written = this.completedIn(phaseIndex);
+    if (spec.files.length > 0 && written.length === 0) {
+      throw new LatheError(
+        'phase_empty',
+        `The model wrote none of the files of phase "${spec.name}" (${spec.files.map((f) => f.path).join(', ')}), even when asked again.`,
+      );
     }
     this.installs.set(phaseIndex, installs);
-    await this.emit({ type: 'files_written', payload: { phaseIndex, paths: this.completedIn(phaseIndex) } });
+    await this.emit({ type: 'files_written', payload: { phaseIndex, paths: written } });
     await this.feed({ type: 'phase_implemented' }, signal);
   }
 
@@ -432,12 +465,12 @@ export class CodeGeneratorAgent {
    */
   private async streamFiles(
     role: 'implementer' | 'fixer',
-    messages: ChatMessage[],
+    prompt: Prompt,
     phaseIndex: number,
     alreadyDone: string[],
     signal: AbortSignal,
   ): Promise<StreamOutcome> {
-    const outcome: StreamOutcome = { completed: [], installs: [] };
+    const outcome: StreamOutcome = { completed: [], installs: [], failed: new Map(), text: '', truncated: false };
     const skip = new Set(role === 'implementer' ? alreadyDone : []);
     let parser = createHeredocParser();
     let pending: Promise<void> = Promise.resolve();
@@ -467,10 +500,9 @@ export class CodeGeneratorAgent {
             }
             if (Buffer.byteLength(item.content, 'utf8') > LIMITS.fileBytes) {
               this.writing.delete(item.path);
-              await this.emit({
-                type: 'error',
-                payload: { code: 'file_too_large', message: `"${item.path}" is larger than ${LIMITS.fileBytes} bytes and was not saved.` },
-              });
+              const message = `"${item.path}" is larger than ${LIMITS.fileBytes} bytes and was not saved.`;
+              outcome.failed.set(item.path, message);
+              await this.emit({ type: 'error', payload: { code: 'file_too_large', message } });
               break;
             }
             await this.commitFile(item.path, item.content, phaseIndex, signal);
@@ -481,7 +513,10 @@ export class CodeGeneratorAgent {
             outcome.installs.push(...item.packages);
             break;
           case 'error':
-            if (item.path) this.writing.delete(item.path);
+            if (item.path) {
+              this.writing.delete(item.path);
+              outcome.failed.set(item.path, item.message);
+            }
             await this.emit({ type: 'error', payload: { code: item.code, message: item.message } });
             break;
         }
@@ -498,20 +533,28 @@ export class CodeGeneratorAgent {
 
     const result = await this.llm.stream({
       role,
-      messages,
+      messages: prompt.messages,
+      offlineContext: prompt.offlineContext,
       signal,
+      // A continuation feeds the same parser: an open block goes on where the cut left it.
       onDelta: (text) => enqueue(parser.push(text)),
       onRestart: (info) => {
         parser = createHeredocParser();
         pending = pending.then(async () => {
           this.writing.clear();
+          outcome.failed.clear();
           await this.log(retryMessage(role, info));
         });
+      },
+      onContinue: (info) => {
+        pending = pending.then(() => this.log(continueMessage(role, info.continuation)));
       },
     });
     enqueue(parser.end());
     await pending;
     if (failure !== null) throw failure;
+    outcome.text = result.text;
+    outcome.truncated = result.truncated;
     await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
     return outcome;
   }
@@ -575,6 +618,7 @@ export class CodeGeneratorAgent {
     const paths = named.filter((p) => stored.includes(p));
     const files = await this.store.readFiles(this.projectId, paths.length > 0 ? paths : stored.filter((p) => p === 'src/App.tsx'));
     const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files }), phaseIndex, [], signal);
+    for (const [path, reason] of outcome.failed) await this.log(`Fixer's ${path} was not saved: ${reason}`);
     await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
     // A missing module is often fixed by installing it rather than by editing code.
     if (outcome.installs.length > 0) await this.install([...new Set(outcome.installs)], phaseIndex, signal);
@@ -670,6 +714,16 @@ export class CodeGeneratorAgent {
     const error: ErrorInfo = toErrorInfo(e, 'event_log_failed');
     void this.dispatch({ type: 'failed', error });
   }
+}
+
+function continueMessage(role: string, continuation: number): string {
+  return `The ${role} answer reached the token limit; asking the model to continue where it stopped (continuation ${continuation}).`;
+}
+
+/** Why a file of the phase is missing when the parser reported nothing about it. */
+function missingReason(path: string, outcome: StreamOutcome): string {
+  if (outcome.truncated) return 'the answer was cut off at the token limit before this file';
+  return outcome.text.includes(path) ? 'no file block for it was found (write it as a heredoc block)' : 'the answer did not include it';
 }
 
 function retryMessage(role: string, info: { attempt: number; reason: string; delayMs: number }): string {

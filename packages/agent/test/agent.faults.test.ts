@@ -15,7 +15,6 @@ import {
   typeErrorScript,
 } from '../src/offline/transcripts';
 import { parseHeredoc } from '../src/parser';
-import { readContext } from '../src/prompts';
 import { createProject, FAST_RETRIES, type Harness, startHarness, storedFiles, type TestProject, waitForEvent } from './helpers/harness';
 import { offlineRound } from './helpers/offline-round';
 import { PORTS } from './helpers/sandbox';
@@ -110,14 +109,14 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
       {
         role: 'designer',
         kind: 'reply',
-        content: 'Sure! {"name": 42, "description": "d", "files": [], "installCommands": [], "lastPhase": true}',
+        content: 'Sure! Here is the plan:\n\n```json\n{"name": "Counter", "description": "A counter", "lastPhase": true}\n```',
       },
     ]);
     await p.agent.generate('a counter');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     const reask = model.requests.filter((r) => r.role === 'designer')[2];
-    expect(String(reask?.messages.at(-1)?.content)).toContain('That answer is invalid: /name');
+    expect(String(reask?.messages.at(-1)?.content)).toContain('I could not use that answer: the plan lists no files to write');
   });
 
   it('a design that stays invalid fails with invalid_phase_design', async () => {
@@ -257,7 +256,7 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     // The file the stream stops in: parse the part of the answer the model sends before holding.
     await waitForEvent(p, () => model.requests.some((r) => r.role === 'implementer'));
     const request = model.requests.find((r) => r.role === 'implementer');
-    const sent = parseHeredoc(offlineAnswer(request?.messages ?? []).slice(0, 1800));
+    const sent = parseHeredoc(offlineAnswer(request?.messages ?? [], request?.context).slice(0, 1800));
     const ended = new Set(sent.flatMap((i) => (i.type === 'file_end' ? [i.path] : [])));
     const openPath = sent.flatMap((i) => (i.type === 'file_start' && !ended.has(i.path) ? [i.path] : [])).at(-1) ?? '';
     expect(ended.size).toBeGreaterThan(0);
@@ -309,7 +308,7 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
 
     // The resumed implementation asked only for the files that were not completed.
     const resumed = model.requests.slice(requestsBefore).find((r) => r.role === 'implementer');
-    const context = readContext(String(resumed?.messages.find((m) => m.role === 'user')?.content)) as { filesToWrite: string[] };
+    const context = resumed?.context as { filesToWrite: string[] };
     expect(context.filesToWrite.length).toBeGreaterThan(0);
     for (const path of done) expect(context.filesToWrite).not.toContain(path);
   });

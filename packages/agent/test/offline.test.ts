@@ -64,6 +64,6 @@ describe('offline model answers', () => {
   });
 
   it('says it is the offline model when asked anything else', () => {
-    expect(offlineAnswer([{ role: 'user', content: 'hello' }])).toMatch(/offline model/);
+    expect(offlineAnswer([{ role: 'user', content: 'hello' }], null)).toMatch(/offline model/);
   });
 });

@@ -10,6 +10,11 @@ export interface ChatRequest {
   model: string;
   messages: { role: string; content: unknown }[];
   stream: boolean;
+  /** Lathe's structured input (`lathe_context`), sent only to a model named lathe-offline. */
+  latheContext: unknown;
+  /** The `response_format.type` asked for, if any. */
+  responseFormat: string | null;
+  maxTokens: number | null;
 }
 
 export interface RunningServer {
@@ -60,7 +65,15 @@ function parseChatRequest(raw: string): ChatRequest | null {
     (m): m is { role: string; content: unknown } =>
       typeof m === 'object' && m !== null && typeof (m as { role?: unknown }).role === 'string',
   );
-  return { model: typeof d.model === 'string' ? d.model : 'unknown', messages, stream: d.stream === true };
+  return {
+    model: typeof d.model === 'string' ? d.model : 'unknown',
+    messages,
+    stream: d.stream === true,
+    latheContext: d.lathe_context ?? null,
+    responseFormat:
+      typeof d.response_format === 'object' && d.response_format !== null ? String((d.response_format as { type?: unknown }).type) : null,
+    maxTokens: typeof d.max_tokens === 'number' ? d.max_tokens : null,
+  };
 }
 
 export async function startChatServer(options: { port?: number; host?: string }, handler: ChatHandler): Promise<RunningServer> {
@@ -131,8 +144,18 @@ export class SseWriter {
     this.chunk({ content: text }, null);
   }
 
-  finish(usage: { prompt: number; completion: number }): void {
-    this.chunk({}, 'stop');
+  /** Reasoning as DeepSeek and vLLM stream it: beside the content, never in it. */
+  reasoning(text: string): void {
+    this.chunk({ reasoning_content: text }, null);
+  }
+
+  /** An SSE comment, as OpenRouter sends while a model is thinking. */
+  keepAlive(): void {
+    this.res.write(': OPENROUTER PROCESSING\n\n');
+  }
+
+  finish(usage: { prompt: number; completion: number }, finishReason: 'stop' | 'length' = 'stop'): void {
+    this.chunk({}, finishReason);
     this.data({
       id: this.id,
       object: 'chat.completion.chunk',

@@ -1,11 +1,11 @@
 import type { PhaseSpec } from '@lathe/protocol';
 import { createHeredocParser } from '../parser';
-import { readContext, readRole } from '../prompts';
+import { readRole } from '../prompts';
 import { applyFollowUp, buildApp, OFFLINE_FOOTER, type OfflineApp } from './apps';
 
 /**
- * The offline model's brain: reads the role marker and the `<lathe-context>` block of a prompt
- * and answers deterministically, as a real model would (JSON for the designer, heredoc files for
+ * The offline model's brain: reads the role from the system prompt and Lathe's structured input
+ * (the request's `lathe_context`, which only this model is sent) and answers deterministically, as a real model would (JSON for the designer, heredoc files for
  * the implementer and fixer).
  */
 export interface IncomingMessage {
@@ -126,10 +126,9 @@ function parseImplementerContext(v: unknown): ImplementerContext | null {
 }
 
 /** The offline model's answer to one chat request. */
-export function offlineAnswer(messages: readonly IncomingMessage[]): string {
+export function offlineAnswer(messages: readonly IncomingMessage[], context: unknown): string {
   const role = readRole(messages);
   const prompt = lastUser(messages);
-  const context = readContext(prompt);
   if (role === 'designer') {
     const ctx = parseDesignerContext(context);
     if (ctx) return JSON.stringify(design(ctx), null, 2);

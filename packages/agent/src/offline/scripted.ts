@@ -7,7 +7,16 @@ import { offlineAnswer } from './respond';
  * no role); when none is left, the offline model answers, so a script only lists what differs.
  */
 export type ScriptStep = { role?: PromptRole } & (
-  | { kind: 'reply'; content: string }
+  | {
+      kind: 'reply';
+      content: string;
+      /** `length` ends the answer as cut at the token limit. */
+      finishReason?: 'stop' | 'length';
+      /** Streamed as `reasoning_content` deltas before the content. */
+      reasoning?: string;
+      /** Milliseconds of SSE keep-alive comments (and nothing else) before the answer. */
+      keepAliveMs?: number;
+    }
   /** An HTTP error, e.g. 429 with Retry-After (seconds) or 500. */
   | { kind: 'status'; status: number; retryAfter?: number }
   /** Streams `afterChars` characters of the answer (given, or the offline model's), then destroys the socket. */
@@ -16,8 +25,8 @@ export type ScriptStep = { role?: PromptRole } & (
   | { kind: 'stall'; afterChars: number; content?: string }
   /** A stream whose data line is not JSON. */
   | { kind: 'malformed' }
-  /** Holds the response until `release()` of the returned handle (for cancel tests), then answers offline. */
-  | { kind: 'hold'; afterChars: number }
+  /** Holds the response until `release()` of the returned handle (for cancel tests), then finishes the answer (given, or the offline model's). */
+  | { kind: 'hold'; afterChars: number; content?: string }
 );
 
 export interface ScriptedModelOptions {
@@ -26,12 +35,20 @@ export interface ScriptedModelOptions {
   host?: string;
   /** Rate of streamed answers; default 0 (no delay). */
   tokensPerSecond?: number;
+  /** Answer 400 to requests with `response_format`, as some OpenAI-compatible servers do. */
+  refuseJsonMode?: boolean;
 }
 
 export interface ScriptedModel {
   url: string;
   /** Every request received, in order, with the role read from its prompt. */
-  readonly requests: { role: PromptRole | null; model: string; messages: ChatRequest['messages'] }[];
+  readonly requests: {
+    role: PromptRole | null;
+    model: string;
+    messages: ChatRequest['messages'];
+    context: unknown;
+    responseFormat: string | null;
+  }[];
   /** Steps not used yet. */
   remaining(): number;
   /** Lets held responses finish. */
@@ -50,10 +67,20 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   const server = await startChatServer(options, async (chat, res) => {
     const role = readRole(chat.messages);
-    requests.push({ role, model: chat.model, messages: chat.messages });
+    requests.push({ role, model: chat.model, messages: chat.messages, context: chat.latheContext, responseFormat: chat.responseFormat });
+    if (options.refuseJsonMode && chat.responseFormat !== null) {
+      sendJson(res, 400, { error: { message: 'response_format is not supported by this model', type: 'invalid_request_error' } });
+      return;
+    }
     const at = steps.findIndex((s) => s.role === undefined || s.role === role);
     const step = at === -1 ? null : (steps.splice(at, 1)[0] ?? null);
-    const answer = step?.kind === 'reply' ? step.content : offlineAnswer(chat.messages);
+    const given =
+      step?.kind === 'reply'
+        ? step.content
+        : step?.kind === 'hold' || step?.kind === 'reset' || step?.kind === 'stall'
+          ? step.content
+          : undefined;
+    const answer = given ?? offlineAnswer(chat.messages, chat.latheContext);
     const prompt = promptTokens(chat);
 
     if (step?.kind === 'status') {
@@ -92,6 +119,15 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         if (writer.closed) return;
         await streamText(writer, answer.slice(step.afterChars), rate);
         break;
+      case 'reply':
+        for (let waited = 0; waited < (step.keepAliveMs ?? 0) && !writer.closed; waited += 200) {
+          writer.keepAlive();
+          await sleep(200);
+        }
+        if (step.reasoning) for (const piece of tokenize(step.reasoning)) writer.reasoning(piece);
+        await streamText(writer, answer, rate);
+        if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length }, step.finishReason ?? 'stop');
+        return;
       default:
         await streamText(writer, answer, rate);
     }

@@ -23,7 +23,7 @@ export interface OfflineModel {
 export function startOfflineModel(options: OfflineModelOptions = {}): Promise<OfflineModel> {
   const rate = options.tokensPerSecond ?? 200;
   return startChatServer(options, async (chat, res) => {
-    const text = offlineAnswer(chat.messages);
+    const text = offlineAnswer(chat.messages, chat.latheContext);
     const prompt = promptTokens(chat);
     if (!chat.stream) {
       sendJson(res, 200, completionBody(chat.model, text, prompt));

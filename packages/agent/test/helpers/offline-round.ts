@@ -10,11 +10,14 @@ import { designerPrompt, implementerPrompt, parsePhaseSpec, type RoundRequest } 
 export function offlineRound(files: Map<string, string>, request: RoundRequest, phaseBudget = 6): PhaseSpec[] {
   const phases: PhaseSpec[] = [];
   for (let i = 0; i < phaseBudget; i++) {
-    const design = parsePhaseSpec(
-      offlineAnswer(
-        designerPrompt({ request, phaseInRound: i, phaseBudget, previousPhases: phases, existingFiles: [...files.keys()].sort() }),
-      ),
-    );
+    const designer = designerPrompt({
+      request,
+      phaseInRound: i,
+      phaseBudget,
+      previousPhases: phases,
+      existingFiles: [...files.keys()].sort(),
+    });
+    const design = parsePhaseSpec(offlineAnswer(designer.messages, designer.offlineContext));
     if (!design.ok) throw new Error(design.error);
     const spec = design.spec;
     phases.push(spec);
@@ -22,16 +25,15 @@ export function offlineRound(files: Map<string, string>, request: RoundRequest, 
       const content = files.get(f.path);
       return content === undefined ? [] : [{ path: f.path, content }];
     });
-    const answer = offlineAnswer(
-      implementerPrompt({
-        request,
-        phaseInRound: i,
-        spec,
-        filesToWrite: spec.files.map((f) => f.path),
-        existingFiles: [...files.keys()].sort(),
-        relevant,
-      }),
-    );
+    const implementer = implementerPrompt({
+      request,
+      phaseInRound: i,
+      spec,
+      filesToWrite: spec.files.map((f) => f.path),
+      existingFiles: [...files.keys()].sort(),
+      relevant,
+    });
+    const answer = offlineAnswer(implementer.messages, implementer.offlineContext);
     for (const item of parseHeredoc(answer)) if (item.type === 'file_end') files.set(item.path, item.content);
     if (spec.lastPhase) break;
   }

@@ -16,6 +16,7 @@ export const PORTS = {
   faults: [43100, 43199],
   offlineApps: [43200, 43299],
   pglite: [43300, 43399],
+  realOutput: [43400, 43499],
 } as const satisfies Record<string, [number, number]>;
 
 export function randomProjectId(prefix: string): string {

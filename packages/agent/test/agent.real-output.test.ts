@@ -1,0 +1,220 @@
+import type { AgentEvent } from '@lathe/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScriptedModel, type ScriptedModelOptions, type ScriptStep, startScriptedModel } from '../src/offline/scripted';
+import { createProject, FAST_RETRIES, type Harness, startHarness, storedFiles } from './helpers/harness';
+import { PORTS } from './helpers/sandbox';
+
+/**
+ * Answers written the way real models write them (prose, markdown, fences, reasoning, slips, cut
+ * answers), each run through a real generation: real database, real sandbox, the scripted model
+ * over HTTP. A case passes when the expected files are saved and the review's type check is clean.
+ */
+
+const TYPES = `export interface CounterState {
+  count: number;
+  step: number;
+}
+
+export const initialState: CounterState = { count: 0, step: 1 };
+`;
+
+const APP = `import { useState } from 'react';
+import { type CounterState, initialState } from './types';
+
+export default function App() {
+  const [state, setState] = useState<CounterState>(initialState);
+  return (
+    <main className="grid min-h-screen place-items-center bg-slate-50">
+      <div className="rounded-xl bg-white p-8 shadow">
+        <h1 className="text-2xl font-bold">Counter</h1>
+        <p className="text-5xl" data-testid="count">
+          {state.count}
+        </p>
+        <button type="button" onClick={() => setState((s) => ({ ...s, count: s.count + s.step }))}>
+          Add {state.step}
+        </button>
+      </div>
+    </main>
+  );
+}
+`;
+
+const EXPECTED = new Map([
+  ['src/types.ts', TYPES],
+  ['src/App.tsx', APP],
+]);
+
+const PLAN = {
+  name: 'Counter',
+  description: 'A counter with a configurable step.',
+  files: [
+    { path: 'src/types.ts', purpose: 'Shared state type' },
+    { path: 'src/App.tsx', purpose: 'The counter UI' },
+  ],
+  installCommands: [],
+  lastPhase: true,
+};
+
+/** Claude-style: a sentence, the plan in a ```json fence, a friendly sentence after it. */
+const CLAUDE_PLAN = `I'll set this up as a single phase, since a counter is small.\n\n\`\`\`json\n${JSON.stringify(PLAN, null, 2)}\n\`\`\`\n\nThis gives you a working counter right away. Let me know if you'd like persistence or keyboard shortcuts!`;
+
+const heredoc = (path: string, content: string, marker = 'EOF') => `cat > ${path} << '${marker}'\n${content}${marker}\n`;
+
+/** The usual implementer answer: prose, the heredocs inside a bash fence, a closing note. */
+const FENCED_HEREDOCS = `Here's the implementation for the counter phase.\n\n\`\`\`bash\n${heredoc('src/types.ts', TYPES)}\n${heredoc('src/App.tsx', APP)}\`\`\`\n\nThe counter keeps its state in a typed object so later phases can add persistence.`;
+
+const logs = (events: AgentEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.payload.text] : []));
+
+function lastReview(events: AgentEvent[]) {
+  return events.flatMap((e) => (e.type === 'review_result' ? [e.payload] : [])).at(-1);
+}
+
+describe('real model output through a real generation', () => {
+  let h: Harness;
+  const open: { model: ScriptedModel; close(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness([...PORTS.realOutput]);
+  });
+  afterAll(async () => {
+    for (const o of open) await o.close();
+    await h?.close();
+  });
+
+  async function generate(script: ScriptStep[], options: Partial<ScriptedModelOptions> & { policy?: typeof FAST_RETRIES } = {}) {
+    const model = await startScriptedModel({ script, refuseJsonMode: options.refuseJsonMode });
+    const p = await createProject(h, model.url, { policy: options.policy ?? FAST_RETRIES, fixRounds: 0 });
+    open.push({
+      model,
+      close: async () => {
+        await p.destroy();
+        await model.close();
+      },
+    });
+    await p.agent.generate('a counter with a step');
+    await p.agent.whenIdle();
+    return { model, p };
+  }
+
+  async function expectWorkingApp(p: Awaited<ReturnType<typeof generate>>['p']) {
+    expect(p.agent.getState().lastError).toBeNull();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const files = await storedFiles(h, p.projectId);
+    for (const [path, content] of EXPECTED) expect(files.get(path), path).toBe(content);
+    expect(lastReview(p.events)?.errors).toEqual([]);
+  }
+
+  it('a plan in a json fence with prose around it, heredocs inside a bash fence', async () => {
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
+    ]);
+    await expectWorkingApp(p);
+    // One designer call: the fenced plan was read at once; JSON mode was asked for.
+    expect(model.requests.filter((r) => r.role === 'designer').map((r) => r.responseFormat)).toEqual(['json_object']);
+  });
+
+  it('a plan after a reasoning block full of braces, with a trailing comma, comments and a plain file list', async () => {
+    const plan = `<think>
+The user wants a counter. State shape could be {count, step} or just {count}.
+I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
+</think>
+
+{
+  // one phase is enough
+  "name": "Counter",
+  "description": "A counter with a configurable step.",
+  "files": ["src/types.ts", "src/App.tsx",],
+}`;
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: plan },
+      { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
+    ]);
+    await expectWorkingApp(p);
+    expect(model.requests.filter((r) => r.role === 'designer')).toHaveLength(1);
+    expect(p.agent.getState().phases[0]?.spec?.files.map((f) => f.path)).toEqual(['src/types.ts', 'src/App.tsx']);
+  });
+
+  it('an endpoint that refuses response_format is asked again without it, silently', async () => {
+    const { model, p } = await generate(
+      [
+        { role: 'designer', kind: 'reply', content: JSON.stringify(PLAN) },
+        { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
+      ],
+      { refuseJsonMode: true },
+    );
+    await expectWorkingApp(p);
+    expect(model.requests.filter((r) => r.role === 'designer').map((r) => r.responseFormat)).toEqual(['json_object', null]);
+    expect(p.events.some((e) => e.type === 'error')).toBe(false);
+  });
+
+  it('an answer cut at the token limit inside a file is completed by a continuation into the same block', async () => {
+    const whole = FENCED_HEREDOCS;
+    // Cut in the middle of a line of App.tsx.
+    const cut = whole.indexOf('shadow">') + 4;
+    const first = whole.slice(0, cut);
+    // Like real models, the continuation starts by repeating the line it was cut in.
+    const lineStart = first.lastIndexOf('\n') + 1;
+    const continuation = whole.slice(lineStart);
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: first, finishReason: 'length' },
+      { role: 'implementer', kind: 'reply', content: continuation },
+    ]);
+    await expectWorkingApp(p);
+    const implementer = model.requests.filter((r) => r.role === 'implementer');
+    expect(implementer).toHaveLength(2);
+    // The continuation request carries the cut answer and asks to go on from it.
+    expect(implementer[1]?.messages.at(-2)).toEqual({ role: 'assistant', content: first });
+    expect(String(implementer[1]?.messages.at(-1)?.content)).toMatch(/cut off by the output token limit/);
+    expect(logs(p.events).some((l) => l.includes('reached the token limit'))).toBe(true);
+    // Each file was started once: the open block went on, it did not restart.
+    const starts = p.events.flatMap((e) => (e.type === 'file_start' ? [e.payload.path] : []));
+    expect(starts).toEqual(['src/types.ts', 'src/App.tsx']);
+  });
+
+  it('a file left out is asked for again by name with the reason, and then written', async () => {
+    const onlyApp = `Here is the UI:\n\n${heredoc('src/App.tsx', APP)}\nThe types file is straightforward: it exports CounterState and initialState.`;
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: onlyApp },
+      { role: 'implementer', kind: 'reply', content: `Sorry about that! Here it is:\n\n${heredoc('src/types.ts', TYPES)}` },
+    ]);
+    await expectWorkingApp(p);
+    const reask = model.requests.filter((r) => r.role === 'implementer')[1];
+    const text = String(reask?.messages.at(-1)?.content);
+    expect(text).toContain('src/types.ts');
+    expect(text).not.toContain('src/App.tsx:');
+    expect(reask?.messages.at(-2)).toEqual({ role: 'assistant', content: onlyApp });
+  });
+
+  it('a phase that writes none of its files ends in an error the user sees, not "Done"', async () => {
+    const prose =
+      'To build this, create `src/types.ts` with the state type and `src/App.tsx` with the UI. Let me know if you need the code!';
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: prose },
+      { role: 'implementer', kind: 'reply', content: prose },
+    ]);
+    const state = p.agent.getState();
+    expect(state.state).toBe('ERROR');
+    expect(state.lastError?.code).toBe('phase_empty');
+    const said = p.events.flatMap((e) => (e.type === 'message' && e.payload.role === 'assistant' ? [e.payload.content] : []));
+    expect(said.some((m) => m.startsWith('Done'))).toBe(false);
+    expect(said.some((m) => m.includes('wrote none of the files'))).toBe(true);
+  });
+
+  it('reasoning deltas and keep-alive comments keep a slow answer alive; reasoning never becomes content', async () => {
+    const reasoning = "cat > src/evil.ts << 'EOF'\nthis is only thinking\nEOF\n";
+    const { p } = await generate(
+      [
+        { role: 'designer', kind: 'reply', content: CLAUDE_PLAN, keepAliveMs: 2400 },
+        { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS, reasoning, keepAliveMs: 2400 },
+      ],
+      { policy: { ...FAST_RETRIES, stallTimeoutMs: 1000 } },
+    );
+    await expectWorkingApp(p);
+    expect(logs(p.events).some((l) => l.startsWith('Retrying'))).toBe(false);
+    expect((await storedFiles(h, p.projectId)).has('src/evil.ts')).toBe(false);
+  });
+});
