@@ -13,7 +13,15 @@ import { createDatabase, createRepositories, schema } from '@lathe/db';
 import type { NewEvent } from '@lathe/protocol';
 import { createSandboxProvider } from '@lathe/sandbox';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
-import { CodeGeneratorAgent, createDbAgentStore, createHeredocParser, createOpenAiLlmClient, startOfflineModel } from '../src/index';
+import {
+  CodeGeneratorAgent,
+  createDbAgentStore,
+  createHeredocParser,
+  createOpenAiLlmClient,
+  phaseJson,
+  startOfflineModel,
+  startScriptedModel,
+} from '../src/index';
 import { buildApp } from '../src/offline/apps';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -113,6 +121,43 @@ async function main(): Promise<void> {
     const smallChunks = parserThroughput(16);
     const largeChunks = parserThroughput(4096);
 
+    // A cut answer completed by a continuation (1 when the files come out whole).
+    const continuationOk = await (async () => {
+      const app = 'export default function App() {\n  return <h1 className="text-2xl">Continued</h1>;\n}\n';
+      const answer = `Here is the app:\n\n\`\`\`bash\ncat > src/App.tsx << 'EOF'\n${app}EOF\n\`\`\`\n`;
+      const cut = answer.indexOf('<h1') + 5;
+      const scripted = await startScriptedModel({
+        script: [
+          { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx'], 'Continued') },
+          { role: 'implementer', kind: 'reply', content: answer.slice(0, cut), finishReason: 'length' },
+          { role: 'implementer', kind: 'reply', content: answer.slice(answer.lastIndexOf('\n', cut) + 1) },
+        ],
+      });
+      const scriptedRole = { baseUrl: scripted.url, apiKey: 'k', model: 'scripted' };
+      const projectId = await newProject();
+      const sandbox = await provider.create(projectId);
+      try {
+        const agent = await CodeGeneratorAgent.load({
+          projectId,
+          store,
+          sandbox,
+          llm: createOpenAiLlmClient(
+            { designer: scriptedRole, implementer: scriptedRole, fixer: scriptedRole },
+            { maxRetries: 2, retryBaseMs: 100, stallTimeoutMs: 30_000 },
+          ),
+          config: { phaseBudget: 1, fixRounds: 0, offline: false },
+        });
+        await agent.generate('continued');
+        await agent.whenIdle();
+        agent.dispose();
+        const saved = (await repos.files.readMany(projectId)).find((f) => f.path === 'src/App.tsx')?.content;
+        return agent.getState().state === 'COMPLETE' && saved === app ? 1 : 0;
+      } finally {
+        await provider.destroy(projectId);
+        await scripted.close();
+      }
+    })();
+
     // Events persisted per second.
     const projectId = await newProject();
     const event = (i: number): NewEvent => ({ type: 'file_chunk', payload: { path: 'src/App.tsx', chunk: `chunk ${i} `.repeat(8) } });
@@ -138,11 +183,13 @@ async function main(): Promise<void> {
       parser_mb_s_4k_chunks: Math.round(largeChunks),
       events_per_s: Math.round(median(single)),
       events_per_s_batched: Math.round(median(batched)),
+      continuation_ok: continuationOk,
     };
     console.log(
       `generate → preview serving (median of ${RUNS}): ${result.overhead_ms} ms; → COMPLETE incl. review: ${result.complete_ms} ms`,
     );
     console.log(`parser: ${result.parser_mb_s} MB/s with 16-char chunks, ${result.parser_mb_s_4k_chunks} MB/s with 4 KiB chunks`);
+    console.log(`continuation of a cut answer: ${continuationOk === 1 ? 'ok' : 'FAILED'}`);
     console.log(`events persisted: ${result.events_per_s}/s one per insert, ${result.events_per_s_batched}/s in batches of 50`);
     console.log(JSON.stringify(result));
   } finally {

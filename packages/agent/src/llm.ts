@@ -136,6 +136,27 @@ function lifeFetch(onLife: () => void): (input: string | URL | Request, init?: R
   };
 }
 
+/** A text part with Anthropic's prompt-cache breakpoint, as OpenRouter passes it through. */
+type CachedTextPart = OpenAI.Chat.ChatCompletionContentPartText & { cache_control: { type: 'ephemeral' } };
+
+/** Anthropic models (OpenRouter's `anthropic/…` names) cache only up to marked breakpoints. */
+function isAnthropic(model: string): boolean {
+  return model.startsWith('anthropic/') || model.startsWith('claude');
+}
+
+/**
+ * The messages as sent: for Anthropic models the system prompt, which is identical for every call
+ * of a role, ends in a cache breakpoint, so repeated calls read it from the provider's cache.
+ */
+function wireMessages(model: string, messages: ChatMessage[]): OpenAI.Chat.ChatCompletionMessageParam[] {
+  if (!isAnthropic(model)) return messages;
+  return messages.map((m) => {
+    if (m.role !== 'system') return m;
+    const part: CachedTextPart = { type: 'text', text: m.content, cache_control: { type: 'ephemeral' } };
+    return { role: 'system', content: [part] };
+  });
+}
+
 interface Segment {
   text: string;
   usage: Usage | null;
@@ -179,7 +200,7 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
       const maxTokens = policy.maxTokens?.[req.role];
       const params: OpenAI.Chat.ChatCompletionCreateParamsStreaming & { lathe_context?: unknown } = {
         model: m.model,
-        messages,
+        messages: wireMessages(m.model, messages),
         stream: true,
         stream_options: { include_usage: true },
         ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),

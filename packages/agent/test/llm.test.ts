@@ -129,4 +129,25 @@ describe('OpenAI-SDK LLM client', () => {
       await model.close();
     }
   });
+
+  it('marks the system prompt as a cache breakpoint for Anthropic models only, and sends max_tokens per role', async () => {
+    const model = await startScriptedModel({ script: [] });
+    try {
+      const roles = (name: string) => {
+        const role = { baseUrl: model.url, apiKey: 'k', model: name };
+        return { designer: role, implementer: role, fixer: role };
+      };
+      const policy = { maxRetries: 0, retryBaseMs: 10, stallTimeoutMs: 60_000, maxTokens: { designer: 1234 } };
+      for (const name of ['anthropic/claude-sonnet-4', 'openai/gpt-4.1']) {
+        const llm = createOpenAiLlmClient(roles(name), policy);
+        await llm.stream({ role: 'designer', messages, signal: new AbortController().signal, onDelta: () => undefined });
+      }
+      const [anthropic, openai] = model.requests;
+      expect(anthropic?.messages[0]?.content).toEqual([{ type: 'text', text: 'plain chat', cache_control: { type: 'ephemeral' } }]);
+      expect(openai?.messages[0]?.content).toBe('plain chat');
+      expect(model.requests.map((r) => r.maxTokens)).toEqual([1234, 1234]);
+    } finally {
+      await model.close();
+    }
+  });
 });

@@ -48,6 +48,7 @@ export interface ScriptedModel {
     messages: ChatRequest['messages'];
     context: unknown;
     responseFormat: string | null;
+    maxTokens: number | null;
   }[];
   /** Steps not used yet. */
   remaining(): number;
@@ -67,7 +68,14 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
 
   const server = await startChatServer(options, async (chat, res) => {
     const role = readRole(chat.messages);
-    requests.push({ role, model: chat.model, messages: chat.messages, context: chat.latheContext, responseFormat: chat.responseFormat });
+    requests.push({
+      role,
+      model: chat.model,
+      messages: chat.messages,
+      context: chat.latheContext,
+      responseFormat: chat.responseFormat,
+      maxTokens: chat.maxTokens,
+    });
     if (options.refuseJsonMode && chat.responseFormat !== null) {
       sendJson(res, 400, { error: { message: 'response_format is not supported by this model', type: 'invalid_request_error' } });
       return;
