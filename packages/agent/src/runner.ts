@@ -28,6 +28,7 @@ import {
   type RoundRequest,
 } from './prompts';
 import type { AgentStore, StoredFile } from './store';
+import { protectedFileReason } from './template-contract';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
 export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
@@ -377,6 +378,11 @@ export class CodeGeneratorAgent {
         });
         continue;
       }
+      const refused = protectedFileReason(checked.path);
+      if (refused !== null) {
+        await this.log(`The plan's ${checked.path} is left out: ${refused}.`);
+        continue;
+      }
       if (!files.some((x) => x.path === checked.path)) files.push({ path: checked.path, purpose: f.purpose });
     }
     return { ...spec, files };
@@ -497,6 +503,16 @@ export class CodeGeneratorAgent {
             if (skipping === item.path) {
               skipping = null;
               break;
+            }
+            {
+              const refused = protectedFileReason(item.path);
+              if (refused !== null) {
+                this.writing.delete(item.path);
+                const message = `"${item.path}" was not saved: ${refused}.`;
+                outcome.failed.set(item.path, message);
+                await this.emit({ type: 'error', payload: { code: 'protected_file', message } });
+                break;
+              }
             }
             if (Buffer.byteLength(item.content, 'utf8') > LIMITS.fileBytes) {
               this.writing.delete(item.path);

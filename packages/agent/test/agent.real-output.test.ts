@@ -217,4 +217,22 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
     expect(logs(p.events).some((l) => l.startsWith('Retrying'))).toBe(false);
     expect((await storedFiles(h, p.projectId)).has('src/evil.ts')).toBe(false);
   });
+
+  it('a write to a template file is refused with the reason, and the plan leaves it out', async () => {
+    const plan = { ...PLAN, files: [...PLAN.files, { path: 'vite.config.ts', purpose: 'Add an alias' }] };
+    const viteConfig = "import { defineConfig } from 'vite';\nexport default defineConfig({ resolve: { alias: { '@': '/src' } } });\n";
+    const answer = `${FENCED_HEREDOCS}\n\nI also added a path alias:\n\n${heredoc('vite.config.ts', viteConfig)}`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: JSON.stringify(plan) },
+      { role: 'implementer', kind: 'reply', content: answer },
+    ]);
+    await expectWorkingApp(p);
+    expect(p.agent.getState().phases[0]?.spec?.files.map((f) => f.path)).toEqual(['src/types.ts', 'src/App.tsx']);
+    const refused = p.events.flatMap((e) => (e.type === 'error' ? [e.payload] : []));
+    expect(refused).toEqual([
+      expect.objectContaining({ code: 'protected_file', message: expect.stringContaining('vite.config is managed by Lathe') }),
+    ]);
+    expect(await p.sandbox.readFile('vite.config.ts')).not.toContain('alias');
+    expect((await storedFiles(h, p.projectId)).has('vite.config.ts')).toBe(false);
+  });
 });
