@@ -308,8 +308,10 @@ interface OpenBlock extends BlockShape {
   lineIsContent: boolean;
   /** Held-back start of the current line that might still become the end marker. */
   pending: string;
-  /** The current line so far, kept only while it may be a placeholder. */
+  /** The current line so far, kept only while it may be a placeholder or a header. */
   watched: string | null;
+  /** `watched` was decided on enough of the line to be sure. */
+  watchSure: boolean;
   /** 1-based number of the current content line. */
   line: number;
   placeholder: { excerpt: string; line: number } | null;
@@ -362,6 +364,7 @@ export function createHeredocParser(): HeredocParser {
       lineIsContent: false,
       pending: '',
       watched: null,
+      watchSure: false,
       line: 1,
       placeholder: null,
       swallowed: 0,
@@ -470,13 +473,17 @@ export function createHeredocParser(): HeredocParser {
   function mayClose(b: OpenBlock, s: string): boolean {
     const i = skipBlank(s, 0);
     if (b.kind === 'heredoc') {
-      const rest = s.length - i;
-      if (rest <= b.delim.length) return s.startsWith(b.delim.slice(0, rest), i);
-      return s.startsWith(b.delim, i) && /^[ \t\r]*$/.test(s.slice(i + b.delim.length));
+      if (!hasPrefix(s, i, b.delim)) return false;
+      for (let j = i + b.delim.length; j < s.length; j++) {
+        const c = s.charCodeAt(j);
+        if (c !== 32 && c !== 9 && c !== 13) return false;
+      }
+      return true;
     }
     let j = i;
     while (j < s.length && s.charCodeAt(j) === 96) j++;
-    return /^[ \t\r]*$/.test(s.slice(j)) && (j === s.length || j - i >= b.ticks);
+    if (j < s.length && j - i < b.ticks) return false;
+    return skipBlank(s, j) === s.length || (s.charCodeAt(s.length - 1) === 13 && skipBlank(s, j) === s.length - 1);
   }
 
   function closes(b: OpenBlock, line: string): boolean {
@@ -498,11 +505,20 @@ export function createHeredocParser(): HeredocParser {
     const i = skipBlank(text, 0);
     const watch = (b.checkPlaceholders && b.placeholder === null && placeholderStart(text, i)) || headerStart(text, i);
     b.watched = watch ? '' : null;
+    b.watchSure = false;
     return text;
   }
 
   function watch(b: OpenBlock, text: string): void {
-    if (b.watched !== null) b.watched += text;
+    if (b.watched === null) return;
+    const w = b.watched + text;
+    b.watched = w;
+    if (b.watchSure) return;
+    // Decided on a line's first character or two; once its first five are known, decide again.
+    const i = skipBlank(w, 0);
+    if (w.length - i < 5) return;
+    b.watchSure = true;
+    if (!((b.checkPlaceholders && b.placeholder === null && placeholderStart(w, i)) || headerStart(w, i))) b.watched = null;
   }
 
   /**
@@ -589,15 +605,24 @@ export function createHeredocParser(): HeredocParser {
         }
         return s.length;
       }
-      const line = b.pending + s.slice(i, nl);
-      b.pending = '';
-      if (line.charCodeAt(skipBlank(line, 0)) === b.closeChar && closes(b, line)) {
-        closeBlock(b, out);
-        return nl + 1;
+      let text: string;
+      if (b.pending === '') {
+        // Most content lines arrive whole: one chunk for the line and its terminator, sliced once.
+        if (s.charCodeAt(skipBlank(s, i)) === b.closeChar && closes(b, s.slice(i, nl))) {
+          closeBlock(b, out);
+          return nl + 1;
+        }
+        text = lineStart(b, s.slice(i, nl + 1));
+      } else {
+        const line = b.pending + s.slice(i, nl);
+        b.pending = '';
+        if (line.charCodeAt(skipBlank(line, 0)) === b.closeChar && closes(b, line)) {
+          closeBlock(b, out);
+          return nl + 1;
+        }
+        text = `${lineStart(b, line)}\n`;
       }
-      // Most content lines arrive whole: one chunk for the line and its terminator.
-      const text = lineStart(b, line);
-      content(b, `${text}\n`, out);
+      content(b, text, out);
       watch(b, text);
       lineDone(b, out);
       i = nl + 1;
