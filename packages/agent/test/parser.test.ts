@@ -567,4 +567,76 @@ describe('heredoc parser: properties', () => {
       { numRuns: 1000 },
     );
   });
+
+  // Lines from every form, good and broken, in any order: whatever the parser makes of them, it
+  // makes the same of them through any split.
+  const TRICKY_LINES = [
+    "cat > src/a.ts << 'EOF'",
+    "mkdir -p src/b && cat > src/b/b.tsx << 'EOF'",
+    'cat << "END" > src/c.ts',
+    'EOF',
+    '  EOF  ',
+    'EOF\r',
+    'EOF_MARKER',
+    'END',
+    '```',
+    '   ```',
+    '````',
+    '```bash',
+    '```tsx src/d.tsx',
+    '```ts title="src/e.ts"',
+    '```diff',
+    '**src/f.tsx**',
+    '// src/g.ts',
+    '### `src/h.css`',
+    '// ... rest of the code unchanged',
+    '{/* ... */}',
+    '...',
+    '...props,',
+    '<p>Loading...</p>',
+    'npm install zustand',
+    'npm install will pick these up',
+    '$ pnpm add clsx && npm run dev',
+    '<think>',
+    '</think>',
+    "cat > ../escape.ts << 'EOF'",
+    '```ts /etc/x.ts',
+    'const x = 1;',
+    '',
+    'Let me know if you need anything else!',
+    '\tindented\r',
+    'é世🎉',
+  ];
+  it('any mix of forms, broken ones included, gives the same items through any split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...TRICKY_LINES), { maxLength: 40 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (lines, finalNewline, rawCuts) => {
+          const text = lines.join('\n') + (finalNewline ? '\n' : '');
+          const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1)));
+          const whole = parse(text);
+          const split = parseSplit(text, cuts);
+          expect(split.items).toEqual(whole.items);
+          expect(split.streamed).toEqual(whole.streamed);
+          // One file at a time, and every started file ends exactly once: saved, or an error that names it.
+          let open: string | null = null;
+          for (const i of whole.items) {
+            if (i.type === 'file_start') {
+              expect(open).toBeNull();
+              open = i.path;
+            } else if (i.type === 'file_end' || (i.type === 'error' && (i.code === 'placeholder' || i.code === 'file_incomplete'))) {
+              if (open !== null) expect(i.path).toBe(open);
+              open = null;
+            }
+          }
+          expect(open).toBeNull();
+          for (const [path, content] of whole.files)
+            if (whole.starts.filter((p) => p === path).length === 1) expect(whole.streamed.get(path)).toBe(content);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
