@@ -451,13 +451,16 @@ export function createHeredocParser(): HeredocParser {
     const commands = shell || fence.lang === '';
     mode = { kind: 'fence', fence, commands };
     // A heredoc wrapped in a fence stays a heredoc, whatever path the fence seemed to name.
-    if (commandLine(text, out, commands, fence)) return;
+    if (commandLine(text, out, false, fence)) return;
     let path = m.path;
     if (NEVER_FILE_LANGS.has(fence.lang)) path = null;
     // A path line above a shell fence is a heading for commands unless it names a script.
     if (path !== null && m.pathFromAbove && shell && !SHELL_EXT.test(path)) path = null;
     if (path === null && !shell && !NEVER_FILE_LANGS.has(fence.lang)) path = pathComment(text);
-    if (path === null) return;
+    if (path === null) {
+      commandLine(text, out, commands, fence);
+      return;
+    }
     mode = { kind: 'prose' };
     const b = openBlock('fence', path, { delim: '', ticks: fence.ticks, strip: fence.indent, fenceTicks: 0 }, out);
     inside(b, rawHadNewline ? `${raw}\n` : raw, 0, out);

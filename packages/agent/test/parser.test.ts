@@ -286,6 +286,16 @@ describe('tolerant forms: fenced code blocks', () => {
     expect(out.installs).toEqual([['zustand']]);
   });
 
+  it('a shell script named on its fence is a file, even when it starts with an install line', () => {
+    const script = 'npm install zustand\nnpm run build\n';
+    const out = parse(`\`\`\`bash scripts/setup.sh\n${script}\`\`\`\n**scripts/b.sh**\n\`\`\`sh\n${script}\`\`\`\n`);
+    expect([...out.files]).toEqual([
+      ['scripts/setup.sh', script],
+      ['scripts/b.sh', script],
+    ]);
+    expect(out.installs).toEqual([]);
+  });
+
   it('a fence opened inside a heredoc is content', () => {
     const md = '# Demo\n\n```tsx src/Other.tsx\nconst other = 1;\n```\n\n```bash\nnpm run dev\n```\n';
     const out = parse(`\`\`\`bash\ncat > README.md << 'EOF'\n${md}EOF\n\`\`\`\n`);
