@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createHeredocParser, type ParserItem } from '../src/parser';
+import { createHeredocParser, type ParserItem, parseHeredoc } from '../src/parser';
+import { MODEL_ANSWERS } from './fixtures/model-answers';
 
 interface Parsed {
   files: Map<string, string>;
@@ -9,11 +10,14 @@ interface Parsed {
   installs: string[][];
   errors: string[];
   starts: string[];
+  /** Every item but file_chunk, whole (chunk boundaries may only change how content is sliced). */
+  items: ParserItem[];
 }
 
 function collect(items: ParserItem[]): Parsed {
-  const out: Parsed = { files: new Map(), streamed: new Map(), installs: [], errors: [], starts: [] };
+  const out: Parsed = { files: new Map(), streamed: new Map(), installs: [], errors: [], starts: [], items: [] };
   for (const i of items) {
+    if (i.type !== 'file_chunk') out.items.push(i);
     if (i.type === 'file_start') {
       out.starts.push(i.path);
       out.streamed.set(i.path, '');
@@ -60,7 +64,8 @@ const TRANSCRIPT = [
   "cat > src/empty.ts << 'EOF'",
   'EOF',
   'cat > "src/eof-lines.md" <<EOF',
-  '  EOF',
+  'EOF_MARKER',
+  'xEOF',
   'EOF;',
   'echo EOF',
   'EOFX',
@@ -85,7 +90,7 @@ describe('heredoc parser: formats and adversarial cases', () => {
   });
 
   it('a line that merely contains the end marker is content (and code fences inside a block are content)', () => {
-    expect(r.files.get('src/eof-lines.md')).toBe('  EOF\nEOF;\necho EOF\nEOFX\n```\n');
+    expect(r.files.get('src/eof-lines.md')).toBe('EOF_MARKER\nxEOF\nEOF;\necho EOF\nEOFX\n```\n');
   });
 
   it('tolerates fences and chatter, captures npm install, honours other delimiters and a last line without newline', () => {
@@ -138,47 +143,510 @@ describe('heredoc parser: formats and adversarial cases', () => {
   });
 });
 
-describe('heredoc parser: properties', () => {
-  it('any split of the same output yields the same files, installs and streamed bytes', () => {
-    const whole = parse(TRANSCRIPT);
-    fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: TRANSCRIPT.length }), { maxLength: 40 }), (cuts) => {
-        const split = parseSplit(TRANSCRIPT, cuts);
-        expect(split.files).toEqual(whole.files);
-        expect(split.streamed).toEqual(whole.streamed);
-        expect(split.installs).toEqual(whole.installs);
-        expect(split.errors).toEqual(whole.errors);
-      }),
-      { numRuns: 500 },
-    );
+const errorsOf = (text: string) => parseHeredoc(text).flatMap((i) => (i.type === 'error' ? [i] : []));
+
+describe('tolerant forms: end markers', () => {
+  it.each([
+    ['trailing spaces', 'EOF  '],
+    ['a trailing tab', 'EOF\t'],
+    ['indentation', '  EOF'],
+    ['a tab indent', '\tEOF'],
+    ['CRLF', 'EOF\r'],
+    ['indentation, spaces and CR', '   EOF \r'],
+  ])('a marker with %s closes its block and the next file is saved', (_, marker) => {
+    const out = parse(`cat > src/a.ts << 'EOF'\nconst a = 1;\n${marker}\ncat > src/b.ts << 'EOF'\nb\nEOF\n`);
+    expect([...out.files]).toEqual([
+      ['src/a.ts', 'const a = 1;\n'],
+      ['src/b.ts', 'b\n'],
+    ]);
+    expect(out.errors).toEqual([]);
   });
 
+  it('a longer line holding the marker stays content', () => {
+    const lines = ['EOF_MARKER', 'xEOF', 'EOF;', 'EOF EOF', '  EOF.', 'const EOF = 1;', '`EOF`'];
+    const out = parse(`cat > src/a.ts << 'EOF'\n${lines.join('\n')}\nEOF\n`);
+    expect(out.files.get('src/a.ts')).toBe(`${lines.join('\n')}\n`);
+  });
+
+  it('closes on a trailing-space marker that is the very last text', () => {
+    expect(parse("cat > src/a.ts << 'EOF'\na\n  EOF \r").files.get('src/a.ts')).toBe('a\n');
+  });
+
+  it('accepts `mkdir -p dir && ` (and a `$ ` prompt) before the header', () => {
+    const out = parse(
+      [
+        "mkdir -p src/components && cat > src/components/A.tsx << 'EOF'",
+        'a',
+        'EOF',
+        '$ mkdir -p "src/lib" src/x && cat << "EOF" > src/lib/b.ts',
+        'b',
+        'EOF',
+        "echo hi && cat > src/c.ts << 'EOF'",
+        'not a file',
+        'EOF',
+      ].join('\n'),
+    );
+    expect([...out.files]).toEqual([
+      ['src/components/A.tsx', 'a\n'],
+      ['src/lib/b.ts', 'b\n'],
+    ]);
+  });
+});
+
+describe('tolerant forms: fenced code blocks', () => {
+  const CODE = 'export const x = 1;\n\n  // indented\n';
+
+  it.each([
+    ['```tsx src/App.tsx'],
+    ['```src/App.tsx'],
+    ['```tsx title="src/App.tsx"'],
+    ["```tsx filename='src/App.tsx'"],
+    ['```tsx:src/App.tsx'],
+    ['````tsx src/App.tsx'],
+  ])('a path on the fence line: %s', (fence) => {
+    const ticks = fence.startsWith('````') ? '````' : '```';
+    const out = parse(`Here you go:\n${fence}\n${CODE}${ticks}\nDone.\n`);
+    expect([...out.files]).toEqual([['src/App.tsx', CODE]]);
+    expect(out.streamed.get('src/App.tsx')).toBe(CODE);
+  });
+
+  it.each([
+    ['src/App.tsx'],
+    ['**src/App.tsx**'],
+    ['`src/App.tsx`'],
+    ['// src/App.tsx'],
+    ['### src/App.tsx'],
+    ['### 2. `src/App.tsx`'],
+    ['File: src/App.tsx'],
+    ['**File: `src/App.tsx`**'],
+    ['**File:** `src/App.tsx`'],
+    ['`src/App.tsx`:'],
+    ['- **src/App.tsx** (new file)'],
+  ])('a path alone on the line above the fence: %s', (above) => {
+    for (const gap of ['\n', '\n\n']) {
+      const out = parse(`Some intro.\n${above}${gap}\`\`\`tsx\n${CODE}\`\`\`\n`);
+      expect([...out.files]).toEqual([['src/App.tsx', CODE]]);
+    }
+  });
+
+  it.each([
+    ['plain code shown as an example', 'Here is how you use it:\n```tsx\n<App />\n```\n'],
+    ['a sentence naming the file above', 'Now update `src/App.tsx` with the new route:\n```tsx\nconst x = 1;\n```\n'],
+    ['a product name as the heading', '### Node.js\n```js\nconsole.log(1);\n```\n'],
+    ['a diff', '**src/App.tsx**\n```diff\n- a\n+ b\n```\n'],
+    ['a shell fence under a path heading', '### src/App.tsx\n```bash\nnpm run dev\n```\n'],
+    ['an empty fence', '**src/App.tsx**\n```tsx\n```\n'],
+    ['a path with prose between it and the fence', '`src/App.tsx`\nThis is the main file.\n```tsx\nx\n```\n'],
+  ])('saves nothing for %s', (_, text) => {
+    const out = parse(text);
+    expect(out.files.size).toBe(0);
+    expect(out.starts).toEqual([]);
+    expect(out.errors).toEqual([]);
+  });
+
+  it('a comment naming the file on the first line of a fence is its path (and stays content)', () => {
+    const out = parse('```tsx\n// src/App.tsx\nexport {};\n```\n```css\n/* src/index.css */\nbody {}\n```\n');
+    expect([...out.files]).toEqual([
+      ['src/App.tsx', '// src/App.tsx\nexport {};\n'],
+      ['src/index.css', '/* src/index.css */\nbody {}\n'],
+    ]);
+  });
+
+  it('a fence indented in a list loses that indentation, nothing more', () => {
+    const out = parse('1. The app:\n   ```tsx src/App.tsx\n   const a = 1;\n     nested;\n\n   ```\n');
+    expect(out.files.get('src/App.tsx')).toBe('const a = 1;\n  nested;\n\n');
+  });
+
+  it('closes at an indented fence with trailing spaces, not at a shorter or labelled one', () => {
+    const out = parse('````md README.md\n# Title\n```bash\nnpm run dev\n```\n  ````  \n');
+    expect(out.files.get('README.md')).toBe('# Title\n```bash\nnpm run dev\n```\n');
+  });
+
+  it('a heredoc inside a shell fence stays a heredoc, even under a path heading', () => {
+    const out = parse(
+      [
+        '### src/App.tsx',
+        '```bash',
+        "cat > src/App.tsx << 'EOF'",
+        'export default 1;',
+        'EOF',
+        'npm install zustand',
+        '```',
+        '```sh',
+        "cat > src/b.ts << 'EOF'",
+        'b',
+        'EOF',
+        '```',
+      ].join('\n'),
+    );
+    expect([...out.files]).toEqual([
+      ['src/App.tsx', 'export default 1;\n'],
+      ['src/b.ts', 'b\n'],
+    ]);
+    expect(out.installs).toEqual([['zustand']]);
+  });
+
+  it('a shell script named on its fence is a file, even when it starts with an install line', () => {
+    const script = 'npm install zustand\nnpm run build\n';
+    const out = parse(`\`\`\`bash scripts/setup.sh\n${script}\`\`\`\n**scripts/b.sh**\n\`\`\`sh\n${script}\`\`\`\n`);
+    expect([...out.files]).toEqual([
+      ['scripts/setup.sh', script],
+      ['scripts/b.sh', script],
+    ]);
+    expect(out.installs).toEqual([]);
+  });
+
+  it('a fence opened inside a heredoc is content', () => {
+    const md = '# Demo\n\n```tsx src/Other.tsx\nconst other = 1;\n```\n\n```bash\nnpm run dev\n```\n';
+    const out = parse(`\`\`\`bash\ncat > README.md << 'EOF'\n${md}EOF\n\`\`\`\n`);
+    expect([...out.files]).toEqual([['README.md', md]]);
+  });
+
+  it('a fence naming an unsafe path is refused, its content dropped, and the answer carries on', () => {
+    const out = parse('```ts ../x.ts\nbad\n```\n**/etc/cron.d/x.sh**\n```\nroot\n```\n```ts src/ok.ts\nok\n```\n');
+    expect(out.errors).toEqual(['unsafe_path', 'unsafe_path']);
+    expect([...out.files]).toEqual([['src/ok.ts', 'ok\n']]);
+  });
+
+  it('skips <think> blocks, drafts and all', () => {
+    const out = parse(
+      "<think>\nMaybe:\ncat > src/draft.ts << 'EOF'\nx\nEOF\nnpm install lodash\n```tsx src/d.tsx\ny\n```\n</think>\nnpm install clsx\n<think>short</think>\n```ts src/a.ts\na\n```\n",
+    );
+    expect([...out.files]).toEqual([['src/a.ts', 'a\n']]);
+    expect(out.installs).toEqual([['clsx']]);
+  });
+});
+
+describe('placeholders instead of code', () => {
+  it.each([
+    '// ... rest of the code unchanged',
+    '  // ...existing code...',
+    '/* existing code */',
+    '{/* ... */}',
+    '      {/* ...other items */}',
+    '// rest of the file stays the same',
+    '// Rest of the component',
+    '// ... (keep existing imports)',
+    '...',
+    '  …',
+    '// ...',
+    '/* ... */',
+    '// other functions unchanged',
+    '// code omitted for brevity',
+    '<!-- ... -->',
+    '// keep existing routes',
+  ])('refuses a file holding %j, says so, and never saves it', (line) => {
+    const text = `cat > src/a.tsx << 'EOF'\nimport x from 'y';\n${line}\nexport default x;\nEOF\n`;
+    const out = parse(text);
+    expect(out.files.size).toBe(0);
+    expect(out.errors).toEqual(['placeholder']);
+    const [error] = errorsOf(text);
+    expect(error).toMatchObject({ code: 'placeholder', path: 'src/a.tsx', line: 2, excerpt: line.trim() });
+    expect(error?.message).toContain('placeholder');
+    expect(error?.message).toContain(line.trim());
+    expect(error?.message).toContain('complete file');
+  });
+
+  it('the same in a fenced file', () => {
+    const out = parse('**src/App.tsx**\n```tsx\nexport default function App() {\n  // ... rest unchanged\n}\n```\n');
+    expect(out.errors).toEqual(['placeholder']);
+    expect(out.files.size).toBe(0);
+  });
+
+  it('spread syntax, ellipses in strings and text, and ordinary comments are code', () => {
+    const code = [
+      'const merged = { ...props, ...rest };',
+      '  ...state,',
+      '  ...existing',
+      '<p>Loading...</p>',
+      '{loading && "Saving…"}',
+      '// Loading...',
+      '// TODO: add more...',
+      '// ...and only then render',
+      '// return the todo unchanged',
+      '// leave other todos unchanged: only the count moves',
+      '// Existing todos are read from storage',
+      '/* Existing brand colour */',
+      '{/* Header */}',
+      '/** Returns the rest of the list. */',
+      '// Content-addressed file bodies per project, so phase snapshots share unchanged files.',
+      "const dots = '...';",
+      'fn(...args);',
+      '',
+    ].join('\n');
+    const out = parse(`cat > src/a.tsx << 'EOF'\n${code}EOF\n`);
+    expect(out.errors).toEqual([]);
+    expect(out.files.get('src/a.tsx')).toBe(code);
+  });
+
+  it('an ellipsis in prose files (markdown, text) is not a placeholder', () => {
+    const out = parse("cat > README.md << 'EOF'\n# App\n...\n// ... rest\nEOF\n");
+    expect(out.errors).toEqual([]);
+    expect(out.files.get('README.md')).toBe('# App\n...\n// ... rest\n');
+  });
+});
+
+describe('install commands', () => {
+  it.each([
+    ['npm install zustand react-hot-toast', ['zustand', 'react-hot-toast']],
+    ['$ npm install zustand', ['zustand']],
+    ['npm i -D @types/node', ['@types/node']],
+    ['pnpm add clsx@2.1.1', ['clsx@2.1.1']],
+    ['yarn add zustand', ['zustand']],
+    ['bun add zustand', ['zustand']],
+    ['npm install zustand && npm run dev', ['zustand']],
+    ['cd app && npm install zustand', ['zustand']],
+    ['`npm install zustand`', ['zustand']],
+    ['npm install zustand # the store', ['zustand']],
+  ])('%s alone on a line installs', (line, packages) => {
+    expect(parse(`${line}\n`).installs).toEqual([packages]);
+  });
+
+  it.each([
+    'npm install will pick these up',
+    'Run npm install to get them',
+    '`npm install zustand` adds the store.',
+    'npm install react-router-dom then restart the server',
+    'npm install zustand.',
+    'npm install: installs what package.json lists',
+    'npm install and you are done',
+    'Then npm install zustand',
+    'npm install Zustand',
+    'npm run dev',
+    'npm install',
+  ])('%j is not an install', (line) => {
+    const out = parse(`${line}\n`);
+    expect(out.installs).toEqual([]);
+    expect(out.errors).toEqual([]);
+  });
+
+  it('counts inside a shell or unlabelled fence, not inside a code example', () => {
+    const out = parse('```bash\nnpm install zustand\n```\n```\nnpm install clsx\n```\n```tsx\nnpm install lodash\n```\n');
+    expect(out.installs).toEqual([['zustand'], ['clsx']]);
+  });
+});
+
+describe('blocks left open', () => {
+  it.each([
+    [
+      'a heredoc',
+      "cat > src/a.ts << 'EOF'\nconst a = 1;\n",
+      'EOF',
+      /no end marker line \(EOF alone on its line\).*before the answer ended/,
+    ],
+    ['a fence', '```ts src/a.ts\nconst a = 1;\n', '```', /code block was never closed \(no ``` line after the code\)/],
+    ['a fence cut before its first line', '**src/a.ts**\n```ts\nconst a', '```', /never closed/],
+  ])('%s is reported as file_incomplete, never saved', (_, text, expected, message) => {
+    const out = parse(text);
+    expect(out.files.size).toBe(0);
+    const [error] = errorsOf(text);
+    expect(error).toMatchObject({ code: 'file_incomplete', path: 'src/a.ts', expected });
+    expect(error?.message).toMatch(message);
+  });
+});
+
+describe('answers as real models write them', () => {
+  it.each(MODEL_ANSWERS.map((a) => [a.name, a] as const))('%s', (_, answer) => {
+    const out = parse(answer.text);
+    expect(Object.fromEntries(out.files)).toEqual(answer.files);
+    expect([...out.files.keys()]).toEqual(Object.keys(answer.files));
+    expect(out.installs).toEqual(answer.installs);
+    const errors = errorsOf(answer.text);
+    expect(errors.map((e) => ({ code: e.code, path: e.path }))).toEqual(answer.errors.map((e) => ({ code: e.code, path: e.path })));
+    answer.errors.forEach((e, k) => {
+      if (e.message) expect(errors[k]?.message).toMatch(e.message);
+    });
+    for (const [path, content] of out.files) expect(out.streamed.get(path)).toBe(content);
+  });
+});
+
+describe('heredoc parser: properties', () => {
+  const cutsOf = (text: string) => fc.array(fc.integer({ min: 0, max: text.length }), { maxLength: 40 });
+
+  it.each<[string, string]>([['the adversarial transcript', TRANSCRIPT], ...MODEL_ANSWERS.map((a): [string, string] => [a.name, a.text])])(
+    'any split of %s yields the same items and streamed bytes',
+    (_, text) => {
+      const whole = parse(text);
+      fc.assert(
+        fc.property(cutsOf(text), (cuts) => {
+          const split = parseSplit(text, cuts);
+          expect(split.items).toEqual(whole.items);
+          expect(split.streamed).toEqual(whole.streamed);
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
+
+  // Content lines from characters that exercise every held-back or watched line start (end
+  // markers, fences, comments, headers), but that cannot spell a placeholder or a header.
   const line = fc
     .tuple(
-      fc.string({ unit: fc.constantFrom('a', 'E', 'O', 'F', ' ', '\r', '`', 'é', '世', '🎉', '{', '\t', '#'), maxLength: 12 }),
+      fc.string({
+        unit: fc.constantFrom(
+          'a',
+          'c',
+          't',
+          'm',
+          'E',
+          'O',
+          'F',
+          ' ',
+          '\r',
+          '`',
+          '/',
+          '*',
+          '{',
+          '}',
+          '<',
+          '!',
+          '-',
+          'é',
+          '世',
+          '🎉',
+          '\t',
+          '#',
+        ),
+        maxLength: 12,
+      }),
       fc.constantFrom('\n', '\r\n'),
     )
-    .filter(([text]) => text !== 'EOF' && text !== 'EOF\r' && !text.endsWith('\r'))
+    .filter(([text]) => {
+      const bare = text.replace(/^[ \t]+|[ \t\r]+$/g, '');
+      return bare !== 'EOF' && !/^`{3,}$/.test(bare) && !text.endsWith('\r');
+    })
     .map(([text, end]) => text + end);
+  const FORMS = [
+    'heredoc',
+    'heredoc-indented-marker',
+    'mkdir-heredoc',
+    'bash-fenced-heredoc',
+    'fence-path',
+    'fence-title',
+    'path-above',
+    'list-fence',
+  ] as const;
   const file = fc.record({
     name: fc.stringMatching(/^[a-z]{1,8}$/),
     content: fc.array(line, { maxLength: 12 }).map((ls) => ls.join('')),
+    form: fc.constantFrom(...FORMS),
   });
 
-  it('any generated files round-trip byte-exact through any split', () => {
+  function write(f: { name: string; content: string; form: (typeof FORMS)[number] }): string {
+    const path = `src/${f.name}.ts`;
+    switch (f.form) {
+      case 'heredoc':
+        return `chatter about ${f.name}\ncat > ${path} << 'EOF'\n${f.content}EOF\n`;
+      case 'heredoc-indented-marker':
+        return `cat > ${path} << 'EOF'\n${f.content}  EOF \n`;
+      case 'mkdir-heredoc':
+        return `mkdir -p src && cat > ${path} << 'EOF'\n${f.content}EOF\n`;
+      case 'bash-fenced-heredoc':
+        return `### ${path}\n\`\`\`bash\ncat > ${path} << 'EOF'\n${f.content}EOF\n\`\`\`\n`;
+      case 'fence-path':
+        return `Here:\n\`\`\`ts ${path}\n${f.content}\`\`\`\n`;
+      case 'fence-title':
+        return `\`\`\`ts title="${path}"\n${f.content}\`\`\`\n`;
+      case 'path-above':
+        return `**${path}**\n\n\`\`\`ts\n${f.content}\`\`\`\n`;
+      case 'list-fence':
+        return `1. The file:\n   \`\`\`ts ${path}\n${f.content
+          .split(/(?<=\n)/)
+          .map((l) => (l === '' ? l : `   ${l}`))
+          .join('')}   \`\`\`\n`;
+    }
+  }
+
+  it('any generated files, in any form, round-trip byte-exact through any split', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(file, { selector: (f) => f.name, maxLength: 5 }),
         fc.array(fc.nat(), { maxLength: 30 }),
         (files, rawCuts) => {
-          const text = files.map((f) => `chatter about ${f.name}\ncat > src/${f.name}.ts << 'EOF'\n${f.content}EOF\n`).join('');
+          const text = files.map(write).join('');
           const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % text.length));
           const out = parseSplit(text, cuts);
-          expect(out.files).toEqual(new Map(files.map((f) => [`src/${f.name}.ts`, f.content])));
-          for (const f of files) expect(out.streamed.get(`src/${f.name}.ts`)).toBe(f.content);
+          // An empty fence saves nothing (it would only blank a file); an empty heredoc is an empty file.
+          const saved = files.filter((f) => f.content !== '' || f.form.includes('heredoc'));
+          expect(out.files).toEqual(new Map(saved.map((f) => [`src/${f.name}.ts`, f.content])));
+          for (const f of saved) expect(out.streamed.get(`src/${f.name}.ts`)).toBe(f.content);
+          expect(out.errors).toEqual([]);
+          expect(out.items).toEqual(parse(text).items);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
+    );
+  });
+
+  // Lines from every form, good and broken, in any order: whatever the parser makes of them, it
+  // makes the same of them through any split.
+  const TRICKY_LINES = [
+    "cat > src/a.ts << 'EOF'",
+    "mkdir -p src/b && cat > src/b/b.tsx << 'EOF'",
+    'cat << "END" > src/c.ts',
+    'EOF',
+    '  EOF  ',
+    'EOF\r',
+    'EOF_MARKER',
+    'END',
+    '```',
+    '   ```',
+    '````',
+    '```bash',
+    '```tsx src/d.tsx',
+    '```ts title="src/e.ts"',
+    '```diff',
+    '**src/f.tsx**',
+    '// src/g.ts',
+    '### `src/h.css`',
+    '// ... rest of the code unchanged',
+    '{/* ... */}',
+    '...',
+    '...props,',
+    '<p>Loading...</p>',
+    'npm install zustand',
+    'npm install will pick these up',
+    '$ pnpm add clsx && npm run dev',
+    '<think>',
+    '</think>',
+    "cat > ../escape.ts << 'EOF'",
+    '```ts /etc/x.ts',
+    'const x = 1;',
+    '',
+    'Let me know if you need anything else!',
+    '\tindented\r',
+    'é世🎉',
+  ];
+  it('any mix of forms, broken ones included, gives the same items through any split', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...TRICKY_LINES), { maxLength: 40 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (lines, finalNewline, rawCuts) => {
+          const text = lines.join('\n') + (finalNewline ? '\n' : '');
+          const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % (text.length + 1)));
+          const whole = parse(text);
+          const split = parseSplit(text, cuts);
+          expect(split.items).toEqual(whole.items);
+          expect(split.streamed).toEqual(whole.streamed);
+          // One file at a time, and every started file ends exactly once: saved, or an error that names it.
+          let open: string | null = null;
+          for (const i of whole.items) {
+            if (i.type === 'file_start') {
+              expect(open).toBeNull();
+              open = i.path;
+            } else if (i.type === 'file_end' || (i.type === 'error' && (i.code === 'placeholder' || i.code === 'file_incomplete'))) {
+              if (open !== null) expect(i.path).toBe(open);
+              open = null;
+            }
+          }
+          expect(open).toBeNull();
+          for (const [path, content] of whole.files)
+            if (whole.starts.filter((p) => p === path).length === 1) expect(whole.streamed.get(path)).toBe(content);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
