@@ -235,4 +235,47 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
     expect(await p.sandbox.readFile('vite.config.ts')).not.toContain('alias');
     expect((await storedFiles(h, p.projectId)).has('vite.config.ts')).toBe(false);
   });
+
+  it('an end marker with trailing spaces closes its block; later files are kept', async () => {
+    const answer = `${heredoc('src/types.ts', TYPES, 'EOF  ')}\n${heredoc('src/App.tsx', APP).replace(/EOF\n$/, '  EOF\n')}`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: answer.replace("<< 'EOF  '", "<< 'EOF'") },
+    ]);
+    await expectWorkingApp(p);
+  });
+
+  it('files as fenced code under their paths (the way chat models write files) are saved', async () => {
+    const answer = `Sure! Here's the counter.\n\n**src/types.ts**\n\`\`\`ts\n${TYPES}\`\`\`\n\nAnd the component:\n\n\`\`\`tsx src/App.tsx\n${APP}\`\`\`\n\nRun it and click **Add**.`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: answer },
+    ]);
+    await expectWorkingApp(p);
+  });
+
+  it('a file with an elision placeholder is refused, the model is told, and the complete file is saved', async () => {
+    const elided = APP.replace(/ {6}<div className[\s\S]*<\/div>\n/, '      {/* ... rest of the component unchanged ... */}\n');
+    const first = `${heredoc('src/types.ts', TYPES)}\n${heredoc('src/App.tsx', elided)}`;
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: first },
+      { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', APP) },
+    ]);
+    await expectWorkingApp(p);
+    expect(p.events.some((e) => e.type === 'error' && e.payload.code === 'placeholder')).toBe(true);
+    const reask = String(model.requests.filter((r) => r.role === 'implementer')[1]?.messages.at(-1)?.content);
+    expect(reask).toMatch(/src\/App\.tsx: .*placeholder/);
+  });
+
+  it('a sentence that starts with "npm install" installs nothing', async () => {
+    const answer = `${FENCED_HEREDOCS}\nnpm install will pick these up automatically, nothing else is needed.\n`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: answer },
+    ]);
+    await expectWorkingApp(p);
+    const installs = p.events.flatMap((e) => (e.type === 'deps_installed' ? e.payload.packages : []));
+    expect(installs).toEqual([]);
+  });
 });
