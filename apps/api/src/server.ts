@@ -19,6 +19,7 @@ import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './pr
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
+import { loadPriceTable } from './usage';
 import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
@@ -113,6 +114,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         repos,
         sandboxes,
         agentConfig: finalAgentConfig,
+        prices: await loadPriceTable(config.env, process.cwd()),
         encryptionKey: secrets.encryptionKey,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,

@@ -1,4 +1,4 @@
-import { LatheError, type Usage } from '@lathe/protocol';
+import { LatheError } from '@lathe/protocol';
 import OpenAI from 'openai';
 import type { AgentConfig, LlmRole, RoleModel } from './config';
 
@@ -21,9 +21,19 @@ export interface StreamRequest {
   onRestart?(info: { attempt: number; reason: string; delayMs: number }): void;
 }
 
+/** One call's tokens; costUsd is the provider's own figure (OpenRouter's `usage.cost`), null when it gave none. */
+export interface CallUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd: number | null;
+}
+
 export interface StreamResult {
   text: string;
-  usage: Usage;
+  /** The model the request named. */
+  model: string;
+  usage: CallUsage;
 }
 
 /** The agent's view of a language model: one streaming chat call per request. */
@@ -123,7 +133,7 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
     };
     arm();
     let text = '';
-    let usage: Usage | null = null;
+    let usage: CallUsage | null = null;
     let finished = false;
     try {
       const stream = await clientFor(m).chat.completions.create(
@@ -139,14 +149,26 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
           req.onDelta(delta);
         }
         if (choice?.finish_reason) finished = true;
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage) {
+          // OpenRouter adds the call's cost (USD credits) to every usage chunk, unasked.
+          const cost = (chunk.usage as { cost?: unknown }).cost;
+          usage = {
+            promptTokens: chunk.usage.prompt_tokens,
+            completionTokens: chunk.usage.completion_tokens,
+            cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+            costUsd: typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : null,
+          };
+        }
       }
       if (!finished) throw new Retryable('the stream ended before the model finished', null);
       return {
         text,
+        model: m.model,
         usage: usage ?? {
           promptTokens: estimateTokens(req.messages.map((x) => x.content).join('')),
           completionTokens: estimateTokens(text),
+          cachedTokens: 0,
+          costUsd: null,
         },
       };
     } catch (e) {

@@ -131,7 +131,8 @@ export class SseWriter {
     this.chunk({ content: text }, null);
   }
 
-  finish(usage: { prompt: number; completion: number }): void {
+  /** `cached` and `cost` are reported the way OpenAI (prompt_tokens_details) and OpenRouter (cost, USD) do. */
+  finish(usage: { prompt: number; completion: number; cached?: number; cost?: number }): void {
     this.chunk({}, 'stop');
     this.data({
       id: this.id,
@@ -139,7 +140,13 @@ export class SseWriter {
       created: this.created,
       model: this.model,
       choices: [],
-      usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+      usage: {
+        prompt_tokens: usage.prompt,
+        completion_tokens: usage.completion,
+        total_tokens: usage.prompt + usage.completion,
+        ...(usage.cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cached } }),
+        ...(usage.cost === undefined ? {} : { cost: usage.cost }),
+      },
     });
     this.res.write('data: [DONE]\n\n');
     this.res.end();

@@ -26,6 +26,8 @@ export interface ScriptedModelOptions {
   host?: string;
   /** Rate of streamed answers; default 0 (no delay). */
   tokensPerSecond?: number;
+  /** Extra usage figures reported for a request's answer (cached prompt tokens, a provider cost in USD). */
+  usage?: (request: { role: PromptRole | null; model: string }) => { cached?: number; cost?: number };
 }
 
 export interface ScriptedModel {
@@ -95,7 +97,7 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
       default:
         await streamText(writer, answer, rate);
     }
-    if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length });
+    if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length, ...options.usage?.({ role, model: chat.model }) });
   });
 
   return {
