@@ -69,6 +69,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`shutdown step failed: ${(e as Error).message}`));
   };
   try {
+    const prices = await loadPriceTable(config.env, process.cwd());
     const secrets = await loadSecrets(config.env, config.dataDir);
     const db: Database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
@@ -114,7 +115,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         repos,
         sandboxes,
         agentConfig: finalAgentConfig,
-        prices: await loadPriceTable(config.env, process.cwd()),
+        prices,
         encryptionKey: secrets.encryptionKey,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import type { EventOf } from '@lathe/protocol';
 import postgres from 'postgres';
@@ -16,8 +19,11 @@ describe('tokens, cost and the monthly token budget (scripted model reporting us
   let model: ScriptedModel;
   let api: ApiProcess;
   let user: TestUser;
+  let pricesFile = '';
 
   beforeAll(async () => {
+    pricesFile = join(await mkdtemp(join(tmpdir(), 'lathe-prices-')), 'prices.json');
+    await writeFile(pricesFile, JSON.stringify({ [MODEL]: PRICE }));
     // Like OpenRouter, the designer's answers carry a cost; the others report cached tokens only.
     model = await startScriptedModel({
       script: [],
@@ -27,7 +33,8 @@ describe('tokens, cost and the monthly token budget (scripted model reporting us
       LATHE_LLM_BASE_URL: model.url,
       LATHE_LLM_API_KEY: 'test-key',
       LATHE_MODEL: MODEL,
-      LATHE_PRICES: JSON.stringify({ [MODEL]: PRICE }),
+      // A price file, as an operator would edit it.
+      LATHE_PRICES: pricesFile,
       LATHE_MONTHLY_TOKEN_BUDGET: String(BUDGET),
     });
     user = await signUp(api, 'usage');
@@ -36,6 +43,7 @@ describe('tokens, cost and the monthly token budget (scripted model reporting us
   afterAll(async () => {
     await api?.dispose();
     await model?.close();
+    if (pricesFile) await rm(dirname(pricesFile), { recursive: true, force: true });
   });
 
   it('reports every call, records it in the ledger, totals it per project, and refuses new rounds over budget with 429', async () => {
