@@ -1,4 +1,11 @@
-import { type AgentConfig, CodeGeneratorAgent, createDbAgentStore, createLlmClientFromConfig, loadAgentConfig } from '@lathe/agent';
+import {
+  type AgentConfig,
+  CodeGeneratorAgent,
+  createDbAgentStore,
+  createLlmClientFromConfig,
+  loadAgentConfig,
+  type PriceTable,
+} from '@lathe/agent';
 import type { Repositories } from '@lathe/db';
 import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
@@ -6,12 +13,15 @@ import type { Log } from './context';
 import { open } from './crypto';
 import { withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
+import { withUsageLedger } from './usage';
 
 export interface AgentRuntimeOptions {
   repos: Repositories;
   sandboxes: SandboxProvider;
   /** The server's LLM settings (offline model already wired in when no key is configured). */
   agentConfig: AgentConfig;
+  /** Prices calls whose provider reports no cost. */
+  prices: PriceTable;
   encryptionKey: Buffer;
   /** The browser-facing preview URL of a project. */
   previewUrl: (previewToken: string) => string;
@@ -41,10 +51,10 @@ export function createAgentFactory(opts: AgentRuntimeOptions): AgentFactory {
     const sandbox = await opts.sandboxes.open(project.id, { template: 'react-vite' });
     const agent = await CodeGeneratorAgent.load({
       projectId: project.id,
-      store,
+      store: withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
       sandbox,
       llm: createLlmClientFromConfig(config),
-      config,
+      config: { ...config, prices: opts.prices },
       previewUrl: opts.previewUrl(project.previewToken),
     });
     const unsubscribe = agent.subscribe(onEvent);

@@ -23,6 +23,8 @@ export interface ApiConfig {
   sandbox: SandboxKind;
   generationsPerHour: number;
   maxActiveGenerations: number;
+  /** Prompt + completion tokens a user may spend per calendar month (UTC); null = unlimited. */
+  monthlyTokenBudget: number | null;
   /** Directory holding the web app's production build (`client/` + `server/server.js`). */
   webDistDir: string;
   /** A separately running web server to forward IDE pages to (wins over webDistDir). */
@@ -101,6 +103,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     sandbox: sandboxRaw,
     generationsPerHour: intVar(env, 'LATHE_GENERATIONS_PER_HOUR', 30, 1, 1_000_000),
     maxActiveGenerations: intVar(env, 'LATHE_MAX_ACTIVE_GENERATIONS', 2, 1, 10_000),
+    monthlyTokenBudget: stringVar(env, 'LATHE_MONTHLY_TOKEN_BUDGET')
+      ? intVar(env, 'LATHE_MONTHLY_TOKEN_BUDGET', 0, 1, Number.MAX_SAFE_INTEGER)
+      : null,
     webDistDir,
     webUrl,
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),

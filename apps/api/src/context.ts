@@ -7,6 +7,7 @@ import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
 import type { PreviewAccess } from './preview-access';
 import type { GenerationLimiter } from './rate-limit';
+import { checkTokenBudget } from './usage';
 
 export type Log = (line: string) => void;
 
@@ -65,6 +66,7 @@ export async function startRound(
   if (ctx.agents.isBusy(project.id)) {
     throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
   }
+  await checkTokenBudget(ctx.repos.usage, userId, ctx.config.monthlyTokenBudget);
   ctx.limiter.take(userId, ctx.agents.activeCountFor(userId));
   await ctx.agents.startRound(project, kind, text);
 }

@@ -5,8 +5,9 @@ export class RateLimitedError extends LatheError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code: 'rate_limited' | 'token_budget_exceeded' = 'rate_limited',
   ) {
-    super('rate_limited', message);
+    super(code, message);
   }
 }
 
@@ -30,6 +31,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   too_many_files: 422,
   unknown_provider: 422,
   rate_limited: 429,
+  token_budget_exceeded: 429,
   unavailable: 503,
   shutting_down: 503,
 };

@@ -19,6 +19,7 @@ import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './pr
 import { GenerationLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
+import { loadPriceTable } from './usage';
 import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
@@ -68,6 +69,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`shutdown step failed: ${(e as Error).message}`));
   };
   try {
+    const prices = await loadPriceTable(config.env, process.cwd());
     const secrets = await loadSecrets(config.env, config.dataDir);
     const db: Database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
@@ -113,6 +115,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         repos,
         sandboxes,
         agentConfig: finalAgentConfig,
+        prices,
         encryptionKey: secrets.encryptionKey,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,

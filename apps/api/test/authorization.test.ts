@@ -43,6 +43,13 @@ const CASES: Record<string, Case> = {
     owner: 200,
     own: { status: 200, leak: (body) => body.includes(OWNER_MODEL) },
   },
+  'GET /api/usage': {
+    method: 'GET',
+    path: () => '/api/usage',
+    owner: 200,
+    // Another user sees their own month: zero tokens, nothing of the owner's.
+    own: { status: 200, leak: (body) => !body.includes('"tokens":0') },
+  },
   'PUT /api/models': {
     method: 'PUT',
     path: () => '/api/models',
@@ -78,6 +85,7 @@ const CASES: Record<string, Case> = {
   'GET /api/projects/{id}/download': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/download`, owner: 200 },
   'GET /api/projects/{id}/messages': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/messages`, owner: 200 },
   'GET /api/projects/{id}/state': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/state`, owner: 200 },
+  'GET /api/projects/{id}/usage': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/usage`, owner: 200 },
   'GET /api/projects/{id}/events': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/events?after=0`, owner: 200 },
   'GET /api/projects/{id}/ws-token': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws-token`, owner: 200 },
   'GET /api/projects/{id}/ws': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws`, owner: 426 },

@@ -235,6 +235,20 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     const badConfig = await failingStart({ PORT: 'eighty' });
     expect(badConfig.code).toBe(1);
     expect(badConfig.out).toBe('lathe: cannot start: PORT must be an integer between 0 and 65535 (got "eighty")');
+
+    const badBudget = await failingStart({ LATHE_MONTHLY_TOKEN_BUDGET: '0' });
+    expect(badBudget.code).toBe(1);
+    expect(badBudget.out).toMatch(/^lathe: cannot start: LATHE_MONTHLY_TOKEN_BUDGET must be an integer between 1 and/);
+
+    // Prices are read before anything is opened.
+    const badPrices = await failingStart({ LATHE_PRICES: '{"m": {"input": 1}}' });
+    expect(badPrices.code).toBe(1);
+    expect(badPrices.out.split('\n')).toHaveLength(1);
+    expect(badPrices.out).toMatch(/^lathe: cannot start: LATHE_PRICES must map model names/);
+
+    const missingPrices = await failingStart({ LATHE_PRICES: 'no/such/prices.json' });
+    expect(missingPrices.code).toBe(1);
+    expect(missingPrices.out).toMatch(/^lathe: cannot start: LATHE_PRICES names a file that cannot be read/);
   });
 
   it('SIGTERM: exits 0 and leaves no process behind', async () => {

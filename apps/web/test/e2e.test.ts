@@ -207,6 +207,13 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
       .getByTestId('chat-log')
       .getByText(/^Done in \d+ phases?/)
       .waitFor();
+    // The round's tokens show under its last message and the project's in the header (the offline model is free).
+    const roundUsage = page.getByTestId('round-usage').first();
+    await roundUsage.waitFor();
+    expect(await roundUsage.textContent()).toMatch(/^[\d.]+k? tokens · \$0$/);
+    const projectUsage = page.getByTestId('project-usage');
+    await projectUsage.waitFor();
+    expect(await projectUsage.textContent()).toMatch(/^[\d.]+k? tokens · \$0$/);
     await page.locator('[role=tab][aria-selected=true][title="src/App.tsx"]').waitFor();
     await page.waitForFunction(
       (title) => document.querySelector('.monaco-editor .view-lines')?.textContent?.replaceAll('\u00a0', ' ').includes(title),

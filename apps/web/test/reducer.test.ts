@@ -61,10 +61,15 @@ const round: AgentEvent[] = sequence([
   { type: 'state_change', payload: { from: 'STARTING_SERVER', to: 'DESIGNING_PHASE' } },
   { type: 'phase_designing', payload: { phaseIndex: 1 } },
   { type: 'phase_designed', payload: { phaseIndex: 1, phase: spec('Polish', ['src/index.css'], true) } },
+  { type: 'llm_usage', payload: { role: 'designer', model: 'm', promptTokens: 100, completionTokens: 20, cachedTokens: 0, costUsd: 0.01 } },
   { type: 'state_change', payload: { from: 'DESIGNING_PHASE', to: 'IMPLEMENTING_PHASE' } },
   { type: 'file_start', payload: { phaseIndex: 1, path: 'src/index.css' } },
   { type: 'file_chunk', payload: { path: 'src/index.css', chunk: 'body{}' } },
   { type: 'file_end', payload: { phaseIndex: 1, path: 'src/index.css', hash: 'h3', size: 6 } },
+  {
+    type: 'llm_usage',
+    payload: { role: 'implementer', model: 'm', promptTokens: 900, completionTokens: 300, cachedTokens: 400, costUsd: null },
+  },
   { type: 'review_result', payload: { round: 0, errors: [], fixed: false } },
   { type: 'message', payload: { id: 'm2', role: 'assistant', content: 'Built it.' } },
   { type: 'generation_complete', payload: { round: 0, phases: 2, files: 3 } },
@@ -73,6 +78,14 @@ const round: AgentEvent[] = sequence([
 
 describe('streamReducer, in order', () => {
   const state = fold(round);
+
+  it('keeps every model call, in seq order', () => {
+    expect(state.usage.map((u) => [u.role, u.promptTokens, u.costUsd])).toEqual([
+      ['designer', 100, 0.01],
+      ['implementer', 900, null],
+    ]);
+    expect(state.usage[0]?.seq).toBeLessThan(state.usage[1]?.seq ?? 0);
+  });
 
   it('assembles files from their chunks, keeping only the latest attempt', () => {
     expect(state.files['src/App.tsx']?.content).toBe('export default function App() {\n  return <h1>Todo</h1>;\n}\n');

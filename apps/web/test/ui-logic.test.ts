@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeMessages } from '../src/components/ide/chat-panel';
 import { buildTree } from '../src/components/ide/file-tree';
 import { safeRedirect } from '../src/lib/redirect';
+import { roundUsage, sumUsage, usageLine } from '../src/lib/usage';
 
 describe('safeRedirect', () => {
   it('follows only same-site paths after sign-in', () => {
@@ -31,5 +32,43 @@ describe('mergeMessages', () => {
       { id: 'a', seq: 1, at: '2026-01-01T00:00:01.000Z', role: 'user' as const, content: 'a todo app' },
     ];
     expect(mergeMessages(history, live).map((m) => m.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('usage lines', () => {
+  const call = (at: string, promptTokens: number, completionTokens: number, costUsd: number | null, seq = 1) => ({
+    seq,
+    at,
+    role: 'implementer' as const,
+    model: 'm',
+    promptTokens,
+    completionTokens,
+    cachedTokens: 0,
+    costUsd,
+  });
+
+  it('puts each round under its last message, counting the calls made until the next request', () => {
+    const items = [
+      { id: 'u1', role: 'user', at: '2026-01-01T00:00:01.000Z' },
+      { id: 'a1', role: 'assistant', at: '2026-01-01T00:00:09.000Z' },
+      { id: 'u2', role: 'user', at: '2026-01-01T00:01:00.000Z' },
+    ];
+    const usage = [
+      call('2026-01-01T00:00:02.000Z', 10_000, 2_300, 0.03, 2),
+      call('2026-01-01T00:00:05.000Z', 0, 0, 0.01, 3),
+      call('2026-01-01T00:01:02.000Z', 500, 100, null, 9),
+    ];
+    const rounds = roundUsage(items, usage);
+    expect([...rounds.keys()]).toEqual(['a1', 'u2']);
+    const first = rounds.get('a1');
+    if (!first) throw new Error('no first round');
+    expect(usageLine(first)).toBe('12.3k tokens · $0.04');
+    // A running round shows under the request; with no priced call its cost is unknown.
+    const second = rounds.get('u2');
+    if (!second) throw new Error('no second round');
+    expect(usageLine(second)).toBe('600 tokens');
+    expect(usageLine(sumUsage([call('x', 1, 1, 0.5), call('y', 1, 1, null)]))).toBe('4 tokens · $0.50+');
+    expect(usageLine(sumUsage([call('x', 1_500_000, 0, 0)]))).toBe('1.5M tokens · $0');
+    expect(usageLine(sumUsage([call('x', 50_000, 0, 0.004)]))).toBe('50k tokens · <$0.01');
   });
 });

@@ -9,6 +9,7 @@ export {
   withOfflineModel,
 } from './config';
 export {
+  type CallUsage,
   type ChatMessage,
   createLlmClientFromConfig,
   createOpenAiLlmClient,
@@ -30,5 +31,13 @@ export {
   typeErrorScript,
 } from './offline/transcripts';
 export { createHeredocParser, type HeredocParser, type ParserItem, parseHeredoc } from './parser';
+export {
+  costOf,
+  DEFAULT_PRICES,
+  type ModelPrice,
+  type PriceTable,
+  parsePriceTable,
+  priceOf,
+} from './pricing';
 export { type AgentListener, type AgentOptions, type AgentSandbox, CodeGeneratorAgent } from './runner';
 export { type AgentRepositories, type AgentStore, createDbAgentStore, type StoredFile } from './store';

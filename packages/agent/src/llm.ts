@@ -1,4 +1,4 @@
-import { LatheError, type Usage } from '@lathe/protocol';
+import { LatheError } from '@lathe/protocol';
 import OpenAI from 'openai';
 import { type AgentConfig, type LlmRole, OFFLINE_MODEL_NAME, type RoleModel } from './config';
 import { createContinuationJoiner, createReasoningFilter } from './stream-text';
@@ -31,9 +31,19 @@ export interface StreamRequest {
   offlineContext?: unknown;
 }
 
+/** One call's tokens; costUsd is the provider's own figure (OpenRouter's `usage.cost`), null when it gave none. */
+export interface CallUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd: number | null;
+}
+
 export interface StreamResult {
   text: string;
-  usage: Usage;
+  /** The model the request named. */
+  model: string;
+  usage: CallUsage;
   /** True when the answer still ended at the token limit after every allowed continuation. */
   truncated: boolean;
   /** Continuation requests that were needed. */
@@ -159,7 +169,7 @@ function wireMessages(model: string, messages: ChatMessage[]): OpenAI.Chat.ChatC
 
 interface Segment {
   text: string;
-  usage: Usage | null;
+  usage: CallUsage | null;
   finishReason: string | null;
 }
 
@@ -186,7 +196,7 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
     arm();
     const json = req.json === true && !noJsonMode.has(m.model);
     let text = '';
-    let usage: Usage | null = null;
+    let usage: CallUsage | null = null;
     let finishReason: string | null = null;
     const reasoning = createReasoningFilter();
     const take = (delta: string) => {
@@ -216,7 +226,16 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
         // read: like SSE keep-alive comments, they only keep the request alive.
         if (delta) take(reasoning.push(delta));
         if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage) {
+          // OpenRouter adds the call's cost (USD credits) to every usage chunk, unasked.
+          const cost = (chunk.usage as { cost?: unknown }).cost;
+          usage = {
+            promptTokens: chunk.usage.prompt_tokens,
+            completionTokens: chunk.usage.completion_tokens,
+            cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
+            costUsd: typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : null,
+          };
+        }
       }
       take(reasoning.end());
       if (finishReason === null) throw new Retryable('the stream ended before the model finished', null);
@@ -241,7 +260,7 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
       // Everything delivered so far in this answer (continuations append to it).
       let answer = '';
       let continuations = 0;
-      const total: Usage = { promptTokens: 0, completionTokens: 0 };
+      const total: CallUsage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: null };
       let failures = 0;
       for (;;) {
         const continuing = continuations > 0;
@@ -289,6 +308,8 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
         if (segment.usage) {
           total.promptTokens += segment.usage.promptTokens;
           total.completionTokens += segment.usage.completionTokens;
+          total.cachedTokens += segment.usage.cachedTokens;
+          if (segment.usage.costUsd !== null) total.costUsd = (total.costUsd ?? 0) + segment.usage.costUsd;
         } else {
           total.promptTokens += estimateTokens(messages.map((x) => x.content).join(''));
           total.completionTokens += estimateTokens(segment.text);
@@ -300,7 +321,7 @@ export function createOpenAiLlmClient(roles: Record<LlmRole, RoleModel>, policy:
           req.onContinue?.({ continuation: continuations });
           continue;
         }
-        return { text: answer, usage: total, truncated: cut, continuations };
+        return { text: answer, model: m.model, usage: total, truncated: cut, continuations };
       }
     },
   };

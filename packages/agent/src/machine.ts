@@ -179,9 +179,13 @@ export function transition(state: AgentSnapshot, event: MachineEvent, rules: Rul
     }
     case 'usage_recorded': {
       if (!active) return ignore(state);
+      const cost = event.usage.costUsd;
       const add = (u: Usage | undefined): Usage => ({
         promptTokens: (u?.promptTokens ?? 0) + event.usage.promptTokens,
         completionTokens: (u?.completionTokens ?? 0) + event.usage.completionTokens,
+        cachedTokens: (u?.cachedTokens ?? 0) + (event.usage.cachedTokens ?? 0),
+        // A cost stays absent until some call had one: "unknown" is not "$0".
+        ...(u?.costUsd === undefined && cost === undefined ? {} : { costUsd: (u?.costUsd ?? 0) + (cost ?? 0) }),
       });
       const current = state.phases.find((p) => p.index === state.currentPhase);
       return { state: { ...state, usage: add(state.usage), phases: withCurrentPhase(state, { usage: add(current?.usage) }) }, effects: [] };

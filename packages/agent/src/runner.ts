@@ -12,10 +12,11 @@ import {
   toErrorInfo,
 } from '@lathe/protocol';
 import { checkPackageSpec, checkProjectPath, type Sandbox } from '@lathe/sandbox';
-import type { AgentConfig } from './config';
-import type { LlmClient } from './llm';
+import type { AgentConfig, LlmRole } from './config';
+import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { createHeredocParser, type ParserItem } from './parser';
+import { costOf, type PriceTable } from './pricing';
 import {
   designerPrompt,
   designerRetryPrompt,
@@ -38,7 +39,8 @@ export interface AgentOptions {
   store: AgentStore;
   sandbox: AgentSandbox;
   llm: LlmClient;
-  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'>;
+  /** `prices` values calls the provider reported no cost for (none: such calls stay unpriced). */
+  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'> & { prices?: PriceTable };
   /** The URL the browser uses for the preview (the proxy's); defaults to the sandbox's own URL. */
   previewUrl?: string | null;
 }
@@ -399,7 +401,7 @@ export class CodeGeneratorAgent {
       onRestart: (info) => void this.log(retryMessage(role, info)),
       onContinue: (info) => void this.log(continueMessage(role, info.continuation)),
     });
-    await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
+    await this.recordUsage(role, result.model, result.usage, signal);
     return result.text;
   }
 
@@ -571,7 +573,7 @@ export class CodeGeneratorAgent {
     if (failure !== null) throw failure;
     outcome.text = result.text;
     outcome.truncated = result.truncated;
-    await this.feed({ type: 'usage_recorded', usage: result.usage }, signal);
+    await this.recordUsage(role, result.model, result.usage, signal);
     return outcome;
   }
 
@@ -729,6 +731,17 @@ export class CodeGeneratorAgent {
   private onFlushError(e: unknown): void {
     const error: ErrorInfo = toErrorInfo(e, 'event_log_failed');
     void this.dispatch({ type: 'failed', error });
+  }
+
+  /**
+   * One model call's tokens and cost as an `llm_usage` event (the API's ledger and budget count
+   * them), priced from the table when the provider gave no cost; then counted in the state.
+   * Emitted even if the round was cancelled meanwhile: the tokens were spent.
+   */
+  private async recordUsage(role: LlmRole, model: string, usage: CallUsage, signal: AbortSignal): Promise<void> {
+    const costUsd = usage.costUsd ?? (this.config.prices ? costOf(this.config.prices, model, usage) : null);
+    await this.emit({ type: 'llm_usage', payload: { role, model, ...usage, costUsd } });
+    await this.feed({ type: 'usage_recorded', usage: { ...usage, costUsd: costUsd ?? undefined } }, signal);
   }
 }
 

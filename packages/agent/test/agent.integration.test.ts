@@ -67,6 +67,7 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
         'review_result',
         'message',
         'generation_complete',
+        'llm_usage',
       ] as const) {
         expect(types.has(t)).toBe(true);
       }
@@ -83,6 +84,16 @@ describe('CodeGeneratorAgent with the offline model, a real database and a real 
       expect(stored?.snapshot.state).toBe('COMPLETE');
       expect(stored?.snapshot.lastSeq).toBe(p.events.at(-1)?.seq);
       expect(stored?.snapshot.usage.completionTokens).toBeGreaterThan(0);
+      // One usage event per model call (2 designs, 2 implementations), priced by the table: the offline model is free.
+      const usage = p.events.flatMap((e) => (e.type === 'llm_usage' ? [e.payload] : []));
+      expect(usage.map((u) => [u.role, u.model, u.costUsd])).toEqual([
+        ['designer', 'lathe-offline', 0],
+        ['implementer', 'lathe-offline', 0],
+        ['designer', 'lathe-offline', 0],
+        ['implementer', 'lathe-offline', 0],
+      ]);
+      expect(usage.reduce((n, u) => n + u.completionTokens, 0)).toBe(stored?.snapshot.usage.completionTokens);
+      expect(stored?.snapshot.usage.costUsd).toBe(0);
       const messages = await h.repos.messages.list(p.projectId);
       expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
       expect(messages[1]?.content).toContain('offline model');

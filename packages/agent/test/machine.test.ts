@@ -188,7 +188,16 @@ describe('transition rules', () => {
     let s = inState('IMPLEMENTING_PHASE');
     s = transition(s, { type: 'usage_recorded', usage: { promptTokens: 3, completionTokens: 4 } }, rules).state;
     s = transition(s, { type: 'usage_recorded', usage: { promptTokens: 1, completionTokens: 1 } }, rules).state;
-    expect(s.usage).toEqual({ promptTokens: 4, completionTokens: 5 });
-    expect(s.phases[0]?.usage).toEqual({ promptTokens: 4, completionTokens: 5 });
+    expect(s.usage).toStrictEqual({ promptTokens: 4, completionTokens: 5, cachedTokens: 0 });
+    expect(s.phases[0]?.usage).toStrictEqual({ promptTokens: 4, completionTokens: 5, cachedTokens: 0 });
+    s = transition(
+      s,
+      { type: 'usage_recorded', usage: { promptTokens: 10, completionTokens: 2, cachedTokens: 6, costUsd: 0.25 } },
+      rules,
+    ).state;
+    s = transition(s, { type: 'usage_recorded', usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 1 } }, rules).state;
+    s = transition(s, { type: 'usage_recorded', usage: { promptTokens: 1, completionTokens: 1, costUsd: 0.5 } }, rules).state;
+    expect(s.usage).toStrictEqual({ promptTokens: 16, completionTokens: 9, cachedTokens: 7, costUsd: 0.75 });
+    expect(s.phases[0]?.usage).toStrictEqual({ promptTokens: 16, completionTokens: 9, cachedTokens: 7, costUsd: 0.75 });
   });
 });

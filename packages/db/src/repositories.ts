@@ -12,7 +12,7 @@ import {
   type NewEvent,
   type ProjectStatus,
 } from '@lathe/protocol';
-import { and, asc, desc, eq, getTableColumns, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, sql } from 'drizzle-orm';
 import type { Database, Orm } from './database';
 import { driverErrorCode } from './errors';
 import {
@@ -25,6 +25,7 @@ import {
   projectEvents,
   projects,
   session,
+  usageLedger,
   userApiKeys,
   userSettings,
 } from './schema';
@@ -48,6 +49,8 @@ import type {
   SettingsRepository,
   SnapshotFile,
   SnapshotsRepository,
+  UsageEntry,
+  UsageRepository,
 } from './types';
 import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
 
@@ -644,6 +647,78 @@ function sessionsRepository(orm: Orm): SessionsRepository {
   };
 }
 
+// ---------------------------------------------------------------- usage ledger
+
+const USAGE_ROLES: readonly UsageEntry['role'][] = ['designer', 'implementer', 'fixer'];
+// Far above any real call; an int4 column holds it.
+const MAX_CALL_TOKENS = 1_000_000_000;
+
+function requireUsageEntry(entry: UsageEntry): UsageEntry {
+  if (!isUuid(entry.projectId)) throw invalid('projectId must be a UUID');
+  if (!USAGE_ROLES.includes(entry.role)) throw invalid('role must be designer, implementer or fixer');
+  const cost = entry.costUsd;
+  if (cost !== null && (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0))
+    throw invalid('costUsd must be a number >= 0 or null');
+  return {
+    userId: requireText('userId', entry.userId, { min: 1, max: 200 }),
+    projectId: entry.projectId,
+    eventSeq: requireInt('eventSeq', entry.eventSeq, 1),
+    role: entry.role,
+    // The model name is the operator's or the user's; a long one is kept, shortened.
+    model: requireText('model', entry.model, { min: 1 }).slice(0, 200),
+    promptTokens: requireInt('promptTokens', entry.promptTokens, 0, MAX_CALL_TOKENS),
+    completionTokens: requireInt('completionTokens', entry.completionTokens, 0, MAX_CALL_TOKENS),
+    cachedTokens: requireInt('cachedTokens', entry.cachedTokens, 0, MAX_CALL_TOKENS),
+    costUsd: cost,
+  };
+}
+
+function usageRepository(orm: Orm): UsageRepository {
+  return {
+    async record(entry) {
+      const value = requireUsageEntry(entry);
+      await withParent('project', () => orm.insert(usageLedger).values(value).onConflictDoNothing());
+    },
+
+    async projectTotals(projectId) {
+      const empty = { calls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0, unpricedCalls: 0 };
+      if (!isUuid(projectId)) return empty;
+      const [row] = await orm
+        .select({
+          calls: sql<string>`count(*)`,
+          promptTokens: sql<string | null>`sum(${usageLedger.promptTokens})`,
+          completionTokens: sql<string | null>`sum(${usageLedger.completionTokens})`,
+          cachedTokens: sql<string | null>`sum(${usageLedger.cachedTokens})`,
+          costUsd: sql<string | null>`sum(${usageLedger.costUsd})`,
+          unpricedCalls: sql<string>`count(*) filter (where ${usageLedger.costUsd} is null)`,
+        })
+        .from(usageLedger)
+        .where(eq(usageLedger.projectId, projectId));
+      if (!row) return empty;
+      // Aggregates arrive as strings (bigint, numeric) from postgres.js and PGlite alike.
+      return {
+        calls: Number(row.calls),
+        promptTokens: Number(row.promptTokens ?? 0),
+        completionTokens: Number(row.completionTokens ?? 0),
+        cachedTokens: Number(row.cachedTokens ?? 0),
+        costUsd: Number(row.costUsd ?? 0),
+        unpricedCalls: Number(row.unpricedCalls),
+      };
+    },
+
+    async userSince(userId, since) {
+      const [row] = await orm
+        .select({
+          tokens: sql<string | null>`sum(${usageLedger.promptTokens} + ${usageLedger.completionTokens})`,
+          costUsd: sql<string | null>`sum(${usageLedger.costUsd})`,
+        })
+        .from(usageLedger)
+        .where(and(eq(usageLedger.userId, userId), gte(usageLedger.createdAt, since)));
+      return { tokens: Number(row?.tokens ?? 0), costUsd: Number(row?.costUsd ?? 0) };
+    },
+  };
+}
+
 /** The repository API, identical on PostgreSQL and PGlite. */
 export function createRepositories(db: Database): Repositories {
   const { orm } = db;
@@ -657,5 +732,6 @@ export function createRepositories(db: Database): Repositories {
     apiKeys: apiKeysRepository(orm),
     settings: settingsRepository(orm),
     sessions: sessionsRepository(orm),
+    usage: usageRepository(orm),
   };
 }

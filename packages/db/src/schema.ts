@@ -4,6 +4,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -184,3 +185,33 @@ export const userSettings = pgTable('user_settings', {
   models: jsonb('models').$type<ModelChoices>().notNull().default({}),
   updatedAt: updatedAt(),
 });
+
+/**
+ * One row per model call, for per-project totals and per-user monthly budgets. Rows outlive
+ * their project (project_id is cleared), so deleting a project gives no tokens back.
+ */
+export const usageLedger = pgTable(
+  'usage_ledger',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').references(() => projects.id, { onDelete: 'set null' }),
+    // The llm_usage event this row came from: recording it twice is a no-op.
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    role: text('role').notNull(),
+    model: text('model').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    cachedTokens: integer('cached_tokens').notNull(),
+    // Null when neither the provider nor the price table knew the cost.
+    costUsd: doublePrecision('cost_usd'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('usage_ledger_event').on(t.projectId, t.eventSeq),
+    index('usage_ledger_user_idx').on(t.userId, t.createdAt),
+    index('usage_ledger_project_idx').on(t.projectId),
+  ],
+);

@@ -1,4 +1,4 @@
-import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus } from '@lathe/protocol';
+import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus, UsageTotals } from '@lathe/protocol';
 
 /** Rows as plain JS values; every time is an ISO-8601 string, like the REST shapes. */
 export interface ProjectRow {
@@ -194,6 +194,28 @@ export interface SessionsRepository {
   activeUntil(sessionId: string, userId: string): Promise<Date | null>;
 }
 
+/** One model call, as the API records it from an `llm_usage` event. */
+export interface UsageEntry {
+  userId: string;
+  projectId: string;
+  eventSeq: number;
+  role: 'designer' | 'implementer' | 'fixer';
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd: number | null;
+}
+
+export interface UsageRepository {
+  /** Adds a call to the ledger; the same (project, event seq) twice is recorded once. */
+  record(entry: UsageEntry): Promise<void>;
+  /** Everything the project's calls used, over its whole life. */
+  projectTotals(projectId: string): Promise<UsageTotals>;
+  /** A user's prompt + completion tokens and known cost since an instant (deleted projects included). */
+  userSince(userId: string, since: Date): Promise<{ tokens: number; costUsd: number }>;
+}
+
 export interface Repositories {
   projects: ProjectsRepository;
   files: FilesRepository;
@@ -204,4 +226,5 @@ export interface Repositories {
   apiKeys: ApiKeysRepository;
   settings: SettingsRepository;
   sessions: SessionsRepository;
+  usage: UsageRepository;
 }

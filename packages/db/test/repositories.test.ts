@@ -480,4 +480,54 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(await rejection(t.repos.settings.setModels('ghost', { designer: 'x' }))).toMatchObject({ code: 'not_found' });
     });
   });
+
+  describe('usage ledger', () => {
+    const call = (userId: string, projectId: string, eventSeq: number, costUsd: number | null) => ({
+      userId,
+      projectId,
+      eventSeq,
+      role: 'implementer' as const,
+      model: 'm',
+      promptTokens: 1000,
+      completionTokens: 200,
+      cachedTokens: 300,
+      costUsd,
+    });
+
+    it('totals a project, counts a user per month, records an event once, and keeps rows of a deleted project', async () => {
+      const userId = await createTestUser(t.db);
+      const a = await newProject(userId);
+      const b = await newProject(userId);
+      await t.repos.usage.record(call(userId, a.id, 1, 0.5));
+      await t.repos.usage.record(call(userId, a.id, 1, 0.5));
+      await t.repos.usage.record(call(userId, a.id, 2, null));
+      await t.repos.usage.record(call(userId, b.id, 1, 0.25));
+      expect(await t.repos.usage.projectTotals(a.id)).toEqual({
+        calls: 2,
+        promptTokens: 2000,
+        completionTokens: 400,
+        cachedTokens: 600,
+        costUsd: 0.5,
+        unpricedCalls: 1,
+      });
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      expect(await t.repos.usage.userSince(userId, hourAgo)).toEqual({ tokens: 3600, costUsd: 0.75 });
+      expect(await t.repos.usage.userSince(userId, new Date(Date.now() + 60_000))).toEqual({ tokens: 0, costUsd: 0 });
+      expect(await t.repos.usage.userSince(other, hourAgo)).toEqual({ tokens: 0, costUsd: 0 });
+      await t.repos.projects.delete(a.id, userId);
+      expect(await t.repos.usage.userSince(userId, hourAgo)).toEqual({ tokens: 3600, costUsd: 0.75 });
+      expect(await t.repos.usage.projectTotals(a.id)).toMatchObject({ calls: 0, costUsd: 0 });
+    });
+
+    it('rejects malformed entries and unknown projects', async () => {
+      const userId = await createTestUser(t.db);
+      const p = await newProject(userId);
+      for (const bad of [{ promptTokens: -1 }, { costUsd: Number.NaN }, { costUsd: -0.1 }, { eventSeq: 0 }, { projectId: 'nope' }]) {
+        expect(await rejection(t.repos.usage.record({ ...call(userId, p.id, 5, null), ...bad }))).toMatchObject({ code: 'invalid_input' });
+      }
+      const ghost = '00000000-0000-4000-8000-000000000000';
+      expect(await rejection(t.repos.usage.record(call(userId, ghost, 1, null)))).toMatchObject({ code: 'not_found' });
+      expect(await t.repos.usage.projectTotals(p.id)).toMatchObject({ calls: 0 });
+    });
+  });
 });

@@ -45,8 +45,13 @@ export const PhaseSpecSchema = Type.Object({
 export type PhaseSpec = Static<typeof PhaseSpecSchema>;
 
 export const UsageSchema = Type.Object({
+  /** Input tokens, cached ones included (as providers count them). */
   promptTokens: Type.Integer({ minimum: 0 }),
   completionTokens: Type.Integer({ minimum: 0 }),
+  /** The part of promptTokens the provider served from its prompt cache. */
+  cachedTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Known cost in USD (reported by the provider or priced from the table); absent when unknown. */
+  costUsd: Type.Optional(Type.Number({ minimum: 0 })),
 });
 export type Usage = Static<typeof UsageSchema>;
 

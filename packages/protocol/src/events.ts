@@ -51,6 +51,18 @@ export const EventSchemas = {
     'generation_complete',
     Type.Object({ round: Type.Integer({ minimum: 0 }), phases: Type.Integer({ minimum: 0 }), files: Type.Integer({ minimum: 0 }) }),
   ),
+  /** One model call's tokens and cost (null when neither the provider nor the price table knows it). */
+  llm_usage: event(
+    'llm_usage',
+    Type.Object({
+      role: Type.Union([Type.Literal('designer'), Type.Literal('implementer'), Type.Literal('fixer')]),
+      model: Type.String(),
+      promptTokens: Type.Integer({ minimum: 0 }),
+      completionTokens: Type.Integer({ minimum: 0 }),
+      cachedTokens: Type.Integer({ minimum: 0 }),
+      costUsd: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    }),
+  ),
   error: event('error', Type.Object({ code: Type.String(), message: Type.String() })),
 } as const;
 

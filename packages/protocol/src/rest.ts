@@ -107,3 +107,30 @@ export const HealthSchema = Type.Object({
   version: Type.String(),
 });
 export type Health = Static<typeof HealthSchema>;
+
+/** Tokens and cost summed over model calls (from the usage ledger). */
+export const UsageTotalsSchema = Type.Object({
+  calls: Type.Integer({ minimum: 0 }),
+  promptTokens: Type.Integer({ minimum: 0 }),
+  completionTokens: Type.Integer({ minimum: 0 }),
+  cachedTokens: Type.Integer({ minimum: 0 }),
+  /** Sum of the known costs in USD. */
+  costUsd: Type.Number({ minimum: 0 }),
+  /** Calls whose cost is unknown (no provider figure, no price for the model): costUsd leaves them out. */
+  unpricedCalls: Type.Integer({ minimum: 0 }),
+});
+export type UsageTotals = Static<typeof UsageTotalsSchema>;
+
+/** The signed-in user's tokens this calendar month (UTC) against the operator's budget. */
+export const MonthlyUsageSchema = Type.Object({
+  /** First instant of the month, ISO. */
+  since: Type.String(),
+  /** When the count starts again, ISO. */
+  resetsAt: Type.String(),
+  /** Prompt plus completion tokens this month. */
+  tokens: Type.Integer({ minimum: 0 }),
+  costUsd: Type.Number({ minimum: 0 }),
+  /** Tokens per user per month; null = unlimited. */
+  budget: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+});
+export type MonthlyUsage = Static<typeof MonthlyUsageSchema>;

@@ -1,4 +1,4 @@
-import { AgentEventSchema, AgentSnapshotSchema, LIMITS, MessageSchema } from '@lathe/protocol';
+import { AgentEventSchema, AgentSnapshotSchema, LIMITS, MessageSchema, UsageTotalsSchema } from '@lathe/protocol';
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Elysia, t } from 'elysia';
 import { type AppContext, ownedProject, startRound } from '../context';
@@ -68,6 +68,18 @@ export function agentRoutes(ctx: AppContext) {
         return ctx.agents.snapshot(project);
       },
       { params: ProjectParams, response: { 200: SnapshotResponse, 401: E[401], 404: E[404] }, detail: detail("The agent's state") },
+    )
+    .get(
+      '/usage',
+      async ({ request, params }) => {
+        const { project } = await ownedProject(ctx, request.headers, params.id);
+        return ctx.repos.usage.projectTotals(project.id);
+      },
+      {
+        params: ProjectParams,
+        response: { 200: UsageTotalsSchema, 401: E[401], 404: E[404] },
+        detail: detail("Tokens and cost of every model call the project's generations made"),
+      },
     )
     .get(
       '/events',

@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import { previewUrlFor } from '../config';
 import { type AppContext, ownedProject, startRound, toProject } from '../context';
 import { PREVIEW_AUTH_PATH } from '../preview-access';
+import { checkTokenBudget } from '../usage';
 import { authed, E, ProjectParams } from './common';
 
 const TEMPLATE = 'react-vite';
@@ -31,7 +32,10 @@ export function projectRoutes(ctx: AppContext) {
       async ({ request, body, status }) => {
         const user = await ctx.sessions.require(request.headers);
         const start = body.start ?? true;
-        if (start) ctx.limiter.check(user.id, ctx.agents.activeCountFor(user.id));
+        if (start) {
+          ctx.limiter.check(user.id, ctx.agents.activeCountFor(user.id));
+          await checkTokenBudget(ctx.repos.usage, user.id, ctx.config.monthlyTokenBudget);
+        }
         const project = await ctx.repos.projects.create({
           ownerId: user.id,
           name: body.name?.trim() || nameFromPrompt(body.prompt),

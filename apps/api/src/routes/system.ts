@@ -1,7 +1,8 @@
 import type { ModelChoices } from '@lathe/db';
-import { HealthSchema, ModelsSchema, SetModelsBodySchema } from '@lathe/protocol';
+import { HealthSchema, ModelsSchema, MonthlyUsageSchema, SetModelsBodySchema } from '@lathe/protocol';
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
+import { monthlyUsage } from '../usage';
 import { authed, E } from './common';
 
 export function systemRoutes(ctx: AppContext) {
@@ -29,6 +30,21 @@ export function systemRoutes(ctx: AppContext) {
       {
         response: { 200: ModelsSchema, 401: E[401] },
         detail: { tags: ['system'], summary: 'LLM providers and the model used per role; offline = built-in offline model', ...authed },
+      },
+    )
+    .get(
+      '/api/usage',
+      async ({ request }) => {
+        const user = await ctx.sessions.require(request.headers);
+        return monthlyUsage(ctx.repos.usage, user.id, ctx.config.monthlyTokenBudget);
+      },
+      {
+        response: { 200: MonthlyUsageSchema, 401: E[401] },
+        detail: {
+          tags: ['system'],
+          summary: 'Your tokens this calendar month (UTC) and the monthly budget (null = unlimited); at the budget, new rounds get 429',
+          ...authed,
+        },
       },
     )
     .put(

@@ -39,6 +39,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your tokens this calendar month (UTC) and the monthly budget (null = unlimited); at the budget, new rounds get 429 */
+    get: operations['getApiUsage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/projects': {
     parameters: {
       query?: never;
@@ -223,6 +240,23 @@ export interface paths {
     };
     /** The agent's state */
     get: operations['getApiProjectsByIdState'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Tokens and cost of every model call the project's generations made */
+    get: operations['getApiProjectsByIdUsage'];
     put?: never;
     post?: never;
     delete?: never;
@@ -480,6 +514,46 @@ export interface operations {
       };
       /** @description Response for status 422 */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            since: string;
+            resetsAt: string;
+            tokens: number;
+            costUsd: number;
+            budget: number | null;
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
         headers: {
           [name: string]: unknown;
         };
@@ -1569,6 +1643,8 @@ export interface operations {
               usage?: {
                 promptTokens: number;
                 completionTokens: number;
+                cachedTokens?: number;
+                costUsd?: number;
               };
             }[];
             currentPhase: number | null;
@@ -1581,8 +1657,67 @@ export interface operations {
             usage: {
               promptTokens: number;
               completionTokens: number;
+              cachedTokens?: number;
+              costUsd?: number;
             };
             offlineModel: boolean;
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdUsage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            calls: number;
+            promptTokens: number;
+            completionTokens: number;
+            cachedTokens: number;
+            costUsd: number;
+            unpricedCalls: number;
           };
         };
       };
@@ -1821,6 +1956,22 @@ export interface operations {
                   round: number;
                   phases: number;
                   files: number;
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'llm_usage';
+                payload: {
+                  /** @enum {string} */
+                  role: 'designer' | 'implementer' | 'fixer';
+                  model: string;
+                  promptTokens: number;
+                  completionTokens: number;
+                  cachedTokens: number;
+                  costUsd: number | null;
                 };
               }
             | {

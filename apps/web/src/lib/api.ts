@@ -1,4 +1,4 @@
-import type { ApiKey, FileContent, FileEntry, Message, Models, Project, SetModelsBody } from '@lathe/protocol';
+import type { ApiKey, FileContent, FileEntry, Message, Models, Project, SetModelsBody, UsageTotals } from '@lathe/protocol';
 import createClient from 'openapi-fetch';
 import type { paths } from './api-schema';
 
@@ -95,5 +95,6 @@ export const api = {
   addKey: (provider: string, key: string): Promise<ApiKey> => ok(client.POST('/api/keys', { body: { provider, key } })),
   deleteKey: (keyId: string) => ok(client.DELETE('/api/keys/{keyId}', { params: { path: { keyId } } })),
   models: (): Promise<Models> => ok(client.GET('/api/models')),
+  projectUsage: (id: string): Promise<UsageTotals> => ok(client.GET('/api/projects/{id}/usage', byId(id))),
   setModels: (body: SetModelsBody): Promise<Models> => ok(client.PUT('/api/models', { body })),
 };

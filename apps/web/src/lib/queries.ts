@@ -13,5 +13,6 @@ export const fileQuery = (id: string, path: string, version: number) =>
     staleTime: Number.POSITIVE_INFINITY,
   });
 export const messagesQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'messages'], queryFn: () => api.messages(id) });
+export const projectUsageQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'usage'], queryFn: () => api.projectUsage(id) });
 export const modelsQuery = queryOptions({ queryKey: ['models'], queryFn: api.models, staleTime: 60_000 });
 export const keysQuery = queryOptions({ queryKey: ['keys'], queryFn: api.keys });

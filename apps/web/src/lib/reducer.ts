@@ -4,6 +4,7 @@ import {
   type AgentStateName,
   type Diagnostic,
   type ErrorInfo,
+  type EventOf,
   isActiveState,
   type LogSource,
   type PhaseSpec,
@@ -32,7 +33,11 @@ export interface StreamState {
   errors: readonly SeqError[];
   reviews: readonly Review[];
   completed: { seq: number; round: number; phases: number; files: number } | null;
+  /** Every model call's tokens and cost, seq-ascending. */
+  usage: readonly UsageRecord[];
 }
+
+export type UsageRecord = { seq: number; at: string } & EventOf<'llm_usage'>['payload'];
 
 export interface FileStream {
   path: string;
@@ -103,6 +108,7 @@ export const initialStreamState: StreamState = {
   errors: [],
   reviews: [],
   completed: null,
+  usage: [],
 };
 
 /** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
@@ -240,6 +246,10 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
       const { packages, ok } = event.payload;
       if (packages.length === 0) return base;
       return addLog(base, event, ok ? 'stdout' : 'stderr', `${ok ? 'Installed' : 'Could not install'} ${packages.join(', ')}`);
+    }
+    case 'llm_usage': {
+      const usage = insertBySeq(base.usage, { seq: event.seq, at: event.at, ...event.payload });
+      return usage === base.usage ? base : { ...base, usage };
     }
     case 'files_written':
       return base;

@@ -154,7 +154,8 @@ export class SseWriter {
     this.res.write(': OPENROUTER PROCESSING\n\n');
   }
 
-  finish(usage: { prompt: number; completion: number }, finishReason: 'stop' | 'length' = 'stop'): void {
+  /** `cached` and `cost` are reported the way OpenAI (prompt_tokens_details) and OpenRouter (cost, USD) do. */
+  finish(usage: { prompt: number; completion: number; cached?: number; cost?: number }, finishReason: 'stop' | 'length' = 'stop'): void {
     this.chunk({}, finishReason);
     this.data({
       id: this.id,
@@ -162,7 +163,13 @@ export class SseWriter {
       created: this.created,
       model: this.model,
       choices: [],
-      usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+      usage: {
+        prompt_tokens: usage.prompt,
+        completion_tokens: usage.completion,
+        total_tokens: usage.prompt + usage.completion,
+        ...(usage.cached === undefined ? {} : { prompt_tokens_details: { cached_tokens: usage.cached } }),
+        ...(usage.cost === undefined ? {} : { cost: usage.cost }),
+      },
     });
     this.res.write('data: [DONE]\n\n');
     this.res.end();

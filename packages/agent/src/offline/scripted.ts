@@ -37,6 +37,8 @@ export interface ScriptedModelOptions {
   tokensPerSecond?: number;
   /** Answer 400 to requests with `response_format`, as some OpenAI-compatible servers do. */
   refuseJsonMode?: boolean;
+  /** Extra usage figures reported for a request's answer (cached prompt tokens, a provider cost in USD). */
+  usage?: (request: { role: PromptRole | null; model: string }) => { cached?: number; cost?: number };
 }
 
 export interface ScriptedModel {
@@ -134,12 +136,16 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         }
         if (step.reasoning) for (const piece of tokenize(step.reasoning)) writer.reasoning(piece);
         await streamText(writer, answer, rate);
-        if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length }, step.finishReason ?? 'stop');
+        if (!writer.closed)
+          writer.finish(
+            { prompt, completion: tokenize(answer).length, ...options.usage?.({ role, model: chat.model }) },
+            step.finishReason ?? 'stop',
+          );
         return;
       default:
         await streamText(writer, answer, rate);
     }
-    if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length });
+    if (!writer.closed) writer.finish({ prompt, completion: tokenize(answer).length, ...options.usage?.({ role, model: chat.model }) });
   });
 
   return {

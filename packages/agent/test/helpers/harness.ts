@@ -3,6 +3,7 @@ import type { AgentEvent } from '@lathe/protocol';
 import type { Sandbox, SandboxProvider } from '@lathe/sandbox';
 import { createTestDatabase, createTestUser, type TestDatabase } from '../../../../testing/db';
 import { createOpenAiLlmClient, type RetryPolicy } from '../../src/llm';
+import { DEFAULT_PRICES } from '../../src/pricing';
 import { CodeGeneratorAgent } from '../../src/runner';
 import { createDbAgentStore } from '../../src/store';
 import { randomProjectId, testSandboxProvider } from './sandbox';
@@ -63,7 +64,7 @@ export async function createProject(
     store: createDbAgentStore(h.repos),
     sandbox,
     llm,
-    config: { phaseBudget: options.phaseBudget ?? 6, fixRounds: options.fixRounds ?? 2, offline: true },
+    config: { phaseBudget: options.phaseBudget ?? 6, fixRounds: options.fixRounds ?? 2, offline: true, prices: DEFAULT_PRICES },
   });
   const events: AgentEvent[] = [];
   agent.subscribe((e) => events.push(e));

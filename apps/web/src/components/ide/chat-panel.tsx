@@ -1,6 +1,7 @@
 import { type AgentStateName, isActiveState, LIMITS, type Message, type PhaseStatus } from '@lathe/protocol';
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { PhaseView, StreamMessage } from '../../lib/reducer';
+import { type UsageSum, usageLine, usageTitle } from '../../lib/usage';
 import { IconCheck, IconSend, IconStop, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
 
@@ -117,6 +118,8 @@ export function PhaseTimeline({ phases, onOpenFile }: { phases: readonly PhaseVi
 
 interface ChatPanelProps {
   items: readonly ChatItem[];
+  /** Each round's tokens and cost, by the id of the round's last item. */
+  usage: ReadonlyMap<string, UsageSum>;
   phases: readonly PhaseView[];
   agentState: AgentStateName;
   error: { code: string; message: string } | null;
@@ -126,7 +129,7 @@ interface ChatPanelProps {
   onOpenFile: (path: string) => void;
 }
 
-export function ChatPanel({ items, phases, agentState, error, onSend, onStop, stopping, onOpenFile }: ChatPanelProps) {
+export function ChatPanel({ items, usage, phases, agentState, error, onSend, onStop, stopping, onOpenFile }: ChatPanelProps) {
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
@@ -172,20 +175,28 @@ export function ChatPanel({ items, phases, agentState, error, onSend, onStop, st
         aria-live="polite"
         data-testid="chat-log"
       >
-        {items.map((m) => (
-          <div key={m.id} className={cx('flex', m.role === 'user' ? 'justify-end' : 'justify-start')}>
-            <div
-              className={cx(
-                'max-w-[88%] whitespace-pre-wrap break-words rounded-2xl px-3.5 py-2 text-sm leading-relaxed',
-                m.role === 'user' && 'rounded-br-md bg-accent text-accent-fg',
-                m.role === 'assistant' && 'rounded-bl-md border border-line bg-raised',
-                m.role === 'system' && 'w-full max-w-full rounded-md bg-transparent px-0 text-xs text-faint',
+        {items.map((m) => {
+          const spent = usage.get(m.id);
+          return (
+            <div key={m.id} className={cx('flex flex-col', m.role === 'user' ? 'items-end' : 'items-start')}>
+              <div
+                className={cx(
+                  'max-w-[88%] whitespace-pre-wrap break-words rounded-2xl px-3.5 py-2 text-sm leading-relaxed',
+                  m.role === 'user' && 'rounded-br-md bg-accent text-accent-fg',
+                  m.role === 'assistant' && 'rounded-bl-md border border-line bg-raised',
+                  m.role === 'system' && 'w-full max-w-full rounded-md bg-transparent px-0 text-xs text-faint',
+                )}
+              >
+                {m.content}
+              </div>
+              {spent && (
+                <p className="mt-1 px-1 text-[11px] text-faint" data-testid="round-usage" title={usageTitle(spent)}>
+                  {usageLine(spent)}
+                </p>
               )}
-            >
-              {m.content}
             </div>
-          </div>
-        ))}
+          );
+        })}
         <PhaseTimeline phases={phases} onOpenFile={onOpenFile} />
         {busy && (
           <p className="flex items-center gap-2 px-1 text-xs text-muted" data-testid="agent-activity">

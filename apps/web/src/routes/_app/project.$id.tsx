@@ -12,7 +12,7 @@ import { PreviewPane } from '../../components/ide/preview-pane';
 import { Split } from '../../components/split';
 import { cx, Spinner } from '../../components/ui';
 import { ApiError, api } from '../../lib/api';
-import { filesQuery, messagesQuery, modelsQuery, projectQuery } from '../../lib/queries';
+import { filesQuery, messagesQuery, modelsQuery, projectQuery, projectUsageQuery } from '../../lib/queries';
 import {
   isFileDone,
   selectAgentState,
@@ -22,6 +22,7 @@ import {
   selectPreviewUrl,
   selectStreamingPaths,
 } from '../../lib/reducer';
+import { fromTotals, roundUsage, usageLine, usageTitle } from '../../lib/usage';
 import { useProjectStream } from '../../lib/use-project-stream';
 
 export const Route = createFileRoute('/_app/project/$id')({
@@ -120,6 +121,14 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const streaming = useMemo(() => (caughtUp ? selectStreamingPaths(state) : []), [state, caughtUp]);
   const liveMessages = useMemo(() => selectMessages(state), [state]);
   const chat = useMemo(() => mergeMessages(history.data ?? [], liveMessages), [history.data, liveMessages]);
+  const chatUsage = useMemo(() => roundUsage(chat, state.usage), [chat, state.usage]);
+  // The project's totals come from the server's ledger, refreshed as each model call is reported.
+  const projectUsage = useQuery(projectUsageQuery(id));
+  const projectSum = projectUsage.data ? fromTotals(projectUsage.data) : null;
+  const callCount = state.usage.length;
+  useEffect(() => {
+    if (callCount > 0) void queryClient.invalidateQueries({ queryKey: projectUsageQuery(id).queryKey });
+  }, [callCount, id, queryClient]);
   const error = selectCurrentError(state);
   const streamPreview = selectPreviewUrl(state);
   const serverVersion = caughtUp && state.preview && state.preview.seq > (baselineSeq ?? 0) ? state.preview.seq : 0;
@@ -238,6 +247,15 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           </span>
         )}
         <div className="ml-auto flex items-center gap-1">
+          {projectSum && projectSum.calls > 0 && (
+            <span
+              className="mr-2 text-xs text-muted tabular-nums"
+              data-testid="project-usage"
+              title={`This project: ${usageTitle(projectSum)}`}
+            >
+              {usageLine(projectSum)}
+            </span>
+          )}
           <a
             href={api.downloadUrl(id)}
             download
@@ -267,6 +285,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         first={
           <ChatPanel
             items={chat}
+            usage={chatUsage}
             phases={phases}
             agentState={agentState}
             error={error}
