@@ -586,12 +586,15 @@ export function createHeredocParser(): HeredocParser {
         const end = nl === -1 ? s.length : nl + 1;
         const text = s.slice(i, end);
         content(b, text, out);
-        watch(b, text);
+        if (b.watched !== null) watch(b, text);
         i = end;
         if (nl !== -1) {
           b.lineIsContent = false;
-          lineDone(b, out);
-          if (block !== b) return i;
+          if (b.watched === null) b.line++;
+          else {
+            lineDone(b, out);
+            if (block !== b) return i;
+          }
         }
         continue;
       }
@@ -626,10 +629,13 @@ export function createHeredocParser(): HeredocParser {
         text = `${lineStart(b, line)}\n`;
       }
       content(b, text, out);
-      watch(b, text);
-      lineDone(b, out);
       i = nl + 1;
-      if (block !== b) return i;
+      if (b.watched === null) b.line++;
+      else {
+        watch(b, text);
+        lineDone(b, out);
+        if (block !== b) return i;
+      }
     }
     return s.length;
   }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/offline/apps';
 import { createHeredocParser, type ParserItem, parseHeredoc } from '../src/parser';
 import { MODEL_ANSWERS } from './fixtures/model-answers';
 
@@ -377,6 +378,16 @@ describe('placeholders instead of code', () => {
     const out = parse(`cat > src/a.tsx << 'EOF'\n${code}EOF\n`);
     expect(out.errors).toEqual([]);
     expect(out.files.get('src/a.tsx')).toBe(code);
+  });
+
+  it('real app code (every offline app, as heredocs and as fenced files) has no false placeholder', () => {
+    for (const request of ['a todo app', 'a notes app', 'a counter', 'a calculator', 'a pomodoro timer', 'a kanban board', 'a blog']) {
+      const files = buildApp(request).phases.flatMap((p) => p.files);
+      const text = files.map((f) => `cat > ${f.path} << 'EOF'\n${f.content}EOF\n**${f.path}**\n\`\`\`tsx\n${f.content}\`\`\`\n`).join('');
+      const out = parse(text);
+      expect(out.errors).toEqual([]);
+      expect(out.files).toEqual(new Map(files.map((f) => [f.path, f.content])));
+    }
   });
 
   it('an ellipsis in prose files (markdown, text) is not a placeholder', () => {
