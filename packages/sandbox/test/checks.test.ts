@@ -8,6 +8,13 @@ describe('checkProjectPath', () => {
     expect(checkProjectPath('./src//components/./Button.tsx')).toEqual({ ok: true, path: 'src/components/Button.tsx' });
     expect(checkProjectPath('.env.example')).toEqual({ ok: true, path: '.env.example' });
     expect(checkProjectPath('a..b/c...d')).toEqual({ ok: true, path: 'a..b/c...d' });
+    // Visible non-ASCII names stay allowed.
+    expect(checkProjectPath('src/données/café.ts')).toEqual({ ok: true, path: 'src/données/café.ts' });
+    expect(checkProjectPath('src/日本語/😀.md')).toEqual({ ok: true, path: 'src/日本語/😀.md' });
+  });
+
+  it('names the invisible character it refuses', () => {
+    expect(checkProjectPath('src/evil\u202Efdp.ts')).toMatchObject({ ok: false, message: expect.stringContaining('U+202E') });
   });
 
   it.each([
@@ -24,6 +31,16 @@ describe('checkProjectPath', () => {
     ['a\tb', 'invalid_path'],
     ['a\u007fb', 'invalid_path'],
     ['a\u0085b', 'invalid_path'],
+    // Bidi overrides and isolates, zero-width characters, the BOM, soft hyphen, separators, lone surrogates.
+    ['src/evil\u202Efdp.ts', 'invalid_path'],
+    ['src/a\u202Ab.ts', 'invalid_path'],
+    ['src/\u2066x\u2069.ts', 'invalid_path'],
+    ['src/a\u200Bb.ts', 'invalid_path'],
+    ['src/a\u200Db.ts', 'invalid_path'],
+    ['\uFEFFindex.ts', 'invalid_path'],
+    ['src/a\u00ADb.ts', 'invalid_path'],
+    ['src/a\u2028b.ts', 'invalid_path'],
+    ['src/a\uD800b.ts', 'invalid_path'],
     ['node_modules/x.js', 'invalid_path'],
     ['src/node_modules/x.js', 'invalid_path'],
     ['.git/config', 'invalid_path'],
