@@ -6,6 +6,7 @@ import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
 import { createAuth, Sessions } from './auth';
+import { limitBody } from './body-limit';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { AppContext, Log } from './context';
 import { startRound } from './context';
@@ -23,8 +24,9 @@ import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
 
-/** JSON bodies above this are refused before parsing (a 1 MiB file JSON-escaped, with room). */
+/** JSON bodies above this are refused, counted as they stream (a 1 MiB file JSON-escaped, with room). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Beyond this a refused body is no longer drained: the connection is dropped instead. */
 const HARD_BODY_BYTES = 32 * 1024 * 1024;
 /** How often sockets watching a project run by another process look for its new events. */
 const REMOTE_POLL_MS = 250;
@@ -33,18 +35,6 @@ const SESSION_CHECK_MS = 5_000;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
 type SocketData = ProjectSocketData | PreviewSocketData;
-
-async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (!body) return;
-  const reader = body.getReader();
-  try {
-    while (!(await reader.read()).done) {
-      // dropped
-    }
-  } catch {
-    // the client went away: nothing to answer anyway
-  }
-}
 
 export interface LatheServer {
   /** The port actually bound (useful with PORT=0). */
@@ -184,17 +174,17 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const isApi =
         path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
       if (!isApi) return web(request);
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > MAX_BODY_BYTES) {
-        // Read and drop the body so the client sees the 413 instead of a reset connection.
-        await discard(request.body);
+      const limited = await limitBody(request, MAX_BODY_BYTES, HARD_BODY_BYTES);
+      if (!limited.ok) {
+        if (limited.reason === 'aborted') return errorResponse(400, 'bad_request', 'the request body ended early');
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
-      if (path.startsWith('/api/auth/')) return auth.handler(request);
-      if (request.method !== 'GET' && request.method !== 'HEAD' && foreignOrigin(request)) {
+      const buffered = limited.request;
+      if (path.startsWith('/api/auth/')) return auth.handler(buffered);
+      if (buffered.method !== 'GET' && buffered.method !== 'HEAD' && foreignOrigin(buffered)) {
         return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
       }
-      return api(request);
+      return api(buffered);
     };
 
     const upgradeProjectSocket = async (
