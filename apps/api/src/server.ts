@@ -5,8 +5,9 @@ import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } fro
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
-import { createAuth, Sessions } from './auth';
+import { createAuth, handleAuth, Sessions } from './auth';
 import { limitBody } from './body-limit';
+import { clientIp } from './client-ip';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { AppContext, Log } from './context';
 import { startRound } from './context';
@@ -17,7 +18,7 @@ import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
-import { GenerationLimiter } from './rate-limit';
+import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
 import { createWebHandler, createWebProxy } from './web';
@@ -90,6 +91,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       trustedOrigins: [...trustedOrigins],
     });
 
+    const signInLimiter = new SignInLimiter(config.signInLimits);
     const models = createModelsResolver(repos, config.env, finalAgentConfig);
 
     // The hub and the manager refer to each other through these late-bound closures.
@@ -174,13 +176,15 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const isApi =
         path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
       if (!isApi) return web(request);
+      // Only a trusted proxy's X-Forwarded-For is believed; anyone else is their socket address.
+      const ip = clientIp(server.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), config.trustedProxies);
       const limited = await limitBody(request, MAX_BODY_BYTES, HARD_BODY_BYTES);
       if (!limited.ok) {
         if (limited.reason === 'aborted') return errorResponse(400, 'bad_request', 'the request body ended early');
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
       const buffered = limited.request;
-      if (path.startsWith('/api/auth/')) return auth.handler(buffered);
+      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, buffered, ip);
       if (buffered.method !== 'GET' && buffered.method !== 'HEAD' && foreignOrigin(buffered)) {
         return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
       }
