@@ -35,7 +35,25 @@ const DROP_REQUEST = [
   'trailer',
   'transfer-encoding',
 ];
-const DROP_RESPONSE = ['set-cookie', 'set-cookie2', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+/**
+ * What a generated app may not say to the browser, because it reaches past its own preview host:
+ * cookies (the proxy owns the preview's cookie, and a Domain cookie could reach the IDE's site);
+ * Clear-Site-Data (its "cookies" directive clears the whole registrable domain, signing the user
+ * out of the IDE); Strict-Transport-Security and Alt-Svc (transport policy is the operator's);
+ * Access-Control-Allow-Credentials (the preview cookie is the owner's credential, not the app's to
+ * share with other sites). Everything else, service workers included, stays within the app's
+ * own preview origin and is left alone.
+ */
+export const PREVIEW_DROPPED_RESPONSE_HEADERS = [
+  'set-cookie',
+  'set-cookie2',
+  'clear-site-data',
+  'strict-transport-security',
+  'alt-svc',
+  'access-control-allow-credentials',
+];
+const DROP_RESPONSE = [...HOP_BY_HOP_RESPONSE, ...PREVIEW_DROPPED_RESPONSE_HEADERS];
 
 /** Forwards one HTTP request to the dev server at `target` (an origin like http://127.0.0.1:41000). */
 export async function proxyHttp(request: Request, target: string, log: Log): Promise<Response> {

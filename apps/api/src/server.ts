@@ -20,6 +20,7 @@ import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, 
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
 import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
+import { withIdeHeaders } from './security-headers';
 import { ProjectHub, type ProjectSocketData } from './socket-hub';
 import { createWebHandler, createWebProxy } from './web';
 
@@ -164,9 +165,14 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     let accepting = true;
 
     const fetch = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
-      const url = new URL(request.url);
       const token = previewTokenOf(request.headers.get('host'), config.previewDomain);
       if (token) return handlePreview(request, server, token);
+      const response = await handleIde(request, server);
+      return response && withIdeHeaders(response);
+    };
+
+    const handleIde = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
+      const url = new URL(request.url);
       if (!accepting) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       const path = url.pathname;
       const socketMatch = PROJECT_SOCKET_PATH.exec(path);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, signIn, signUp, type TestUser } from './helpers';
+import { ApiProcess, client, previewLogin, requestWithHost, signIn, signUp, type TestUser } from './helpers';
 
 async function attempt(api: ApiProcess, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${api.url}/api/auth/sign-in/email`, {
@@ -60,4 +60,85 @@ describe('sign-in rate limit behind a trusted proxy (LATHE_TRUSTED_PROXY)', () =
     // Another client behind the same proxy has its own budget.
     expect((await attempt(api, user.email, 'correct horse battery', { 'x-forwarded-for': '203.0.113.6' })).status).toBe(200);
   });
+});
+
+// A generated app whose dev server answers /danger with headers that reach past its own host.
+const DANGEROUS_VITE_CONFIG = `import tailwindcss from '@tailwindcss/vite';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [
+    tailwindcss(),
+    react(),
+    {
+      name: 'dangerous-headers',
+      configureServer(server) {
+        server.middlewares.use('/danger', (_req, res) => {
+          res.setHeader('Set-Cookie', 'lathe.session_token=x; Domain=localhost; Path=/');
+          res.setHeader('Clear-Site-Data', '"cookies", "storage"');
+          res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+          res.setHeader('Alt-Svc', 'h2="evil.example:443"');
+          res.setHeader('Access-Control-Allow-Origin', 'https://evil.example');
+          res.setHeader('Access-Control-Allow-Credentials', 'true');
+          res.setHeader('X-App-Header', 'kept');
+          res.end('dangerous');
+        });
+      },
+    },
+  ],
+  cacheDir: '.vite',
+});
+`;
+
+describe('response headers: the IDE origin is hardened, previews cannot reach past their host', () => {
+  let api: ApiProcess;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    api = await ApiProcess.start();
+    user = await signUp(api, 'headers');
+  });
+  afterAll(async () => {
+    await api?.dispose();
+  });
+
+  it("IDE responses (pages, API, errors) carry frame-ancestors 'self', nosniff and a referrer policy", async () => {
+    for (const path of ['/health', '/api/projects', '/api/nope', '/', '/docs']) {
+      const res = await fetch(`${api.url}${path}`, { headers: { cookie: user.cookie } });
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'self'");
+      expect(res.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('referrer-policy'), path).toBe('strict-origin-when-cross-origin');
+    }
+  });
+
+  it('a preview response loses Set-Cookie, Clear-Site-Data, HSTS, Alt-Svc and credentialed CORS, keeps the rest, and is frameable', async () => {
+    const http = client(api, user.cookie);
+    const project = (await http.POST('/api/projects', { body: { prompt: 'Headers', start: false } })).data;
+    if (!project) throw new Error('project not created');
+    const saved = await http.PUT('/api/projects/{id}/file', {
+      params: { path: { id: project.id } },
+      body: { path: 'vite.config.ts', content: DANGEROUS_VITE_CONFIG },
+    });
+    expect(saved.response.status).toBe(200);
+    const preview = await previewLogin(api, user.cookie, project.id);
+    // The dev server starts on the first request (503 until it serves).
+    const deadline = Date.now() + 240_000;
+    let res = await requestWithHost(api, preview.host, '/danger', { cookie: preview.cookie });
+    while (res.status === 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      res = await requestWithHost(api, preview.host, '/danger', { cookie: preview.cookie });
+    }
+    expect(res.status, res.body).toBe(200);
+    expect(res.body).toBe('dangerous');
+    expect(res.headers['x-app-header']).toBe('kept');
+    expect(res.headers['access-control-allow-origin']).toBe('https://evil.example');
+    for (const name of ['set-cookie', 'clear-site-data', 'strict-transport-security', 'alt-svc', 'access-control-allow-credentials']) {
+      expect(res.headers[name], name).toBeUndefined();
+    }
+    // The IDE frames previews: they must not carry the IDE's own frame-ancestors 'self'.
+    expect(res.headers['content-security-policy']).toBeUndefined();
+    expect(res.headers['x-frame-options']).toBeUndefined();
+  }, 300_000);
 });
