@@ -11,7 +11,7 @@ import { clientIp } from './client-ip';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { AppContext, Log } from './context';
 import { startRound } from './context';
-import { SocketTokens } from './crypto';
+import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
 import { createModelsResolver } from './models';
@@ -21,7 +21,7 @@ import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './pr
 import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { withIdeHeaders } from './security-headers';
-import { ProjectHub, type ProjectSocketData } from './socket-hub';
+import { CLOSE_SIGNED_OUT, ProjectHub, type ProjectSocketData } from './socket-hub';
 import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
@@ -32,7 +32,7 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const HARD_BODY_BYTES = 32 * 1024 * 1024;
 /** How often sockets watching a project run by another process look for its new events. */
 const REMOTE_POLL_MS = 250;
-/** How long a preview cookie's session check is trusted before asking the database again. */
+/** How long a preview cookie's session check is trusted, and how often socket sessions are checked. */
 const SESSION_CHECK_MS = 5_000;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
@@ -206,17 +206,53 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const ticket = url.searchParams.get('token');
       // A token is a bearer credential; a cookie is only honoured from the IDE's own origin.
       if (!ticket && foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
-      const userId = ticket ? ctx.socketTokens.verify(ticket, projectId) : (await ctx.sessions.user(request.headers))?.id;
-      if (!userId) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
-      const project = await repos.projects.get(projectId.toLowerCase(), userId);
-      if (!project) return errorResponse(404, 'not_found', 'project not found');
       const afterRaw = url.searchParams.get('after') ?? '0';
       const afterSeq = /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : -1;
       if (afterSeq < 0) return errorResponse(422, 'validation_failed', 'query after: expected a non-negative integer');
-      const data: ProjectSocketData = { kind: 'project', projectId: project.id, userId, afterSeq };
+      const grant = ticket ? await tokenGrant(ticket, projectId) : await cookieGrant(request.headers);
+      if (!grant) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
+      const project = await repos.projects.get(projectId.toLowerCase(), grant.userId);
+      if (!project) return errorResponse(404, 'not_found', 'project not found');
+      const data: ProjectSocketData = {
+        kind: 'project',
+        projectId: project.id,
+        userId: grant.userId,
+        sessionId: grant.sessionId,
+        afterSeq,
+      };
       if (server.upgrade(request, { data })) return undefined;
       return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
     };
+
+    /** A token's grant, spent, if its session is still signed in. */
+    const tokenGrant = async (ticket: string, projectId: string): Promise<SocketGrant | null> => {
+      const grant = ctx.socketTokens.redeem(ticket, projectId);
+      return grant && (await repos.sessions.activeUntil(grant.sessionId, grant.userId)) ? grant : null;
+    };
+    const cookieGrant = async (headers: Headers): Promise<SocketGrant | null> => {
+      const user = await ctx.sessions.user(headers);
+      return user ? { userId: user.id, sessionId: user.sessionId } : null;
+    };
+
+    // Project sockets live as long as their sign-in session: checked every few seconds.
+    let sweeping = false;
+    const sweepSessions = async (): Promise<void> => {
+      if (sweeping) return;
+      sweeping = true;
+      try {
+        for (const { sessionId, userId } of projectHub.sessions()) {
+          if ((await repos.sessions.activeUntil(sessionId, userId)) === null) {
+            projectHub.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
+          }
+        }
+      } catch (e) {
+        log(`checking socket sessions failed: ${(e as Error).message}`);
+      } finally {
+        sweeping = false;
+      }
+    };
+    const sessionSweep = setInterval(() => void sweepSessions(), SESSION_CHECK_MS);
+    cleanups.push(async () => clearInterval(sessionSweep));
 
     // Sessions a preview cookie hangs on, checked at most every few seconds (a page loads many modules).
     const sessionChecks = new Map<string, { ok: boolean; until: number }>();

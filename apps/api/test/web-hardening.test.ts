@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, client, previewLogin, requestWithHost, signIn, signUp, type TestUser } from './helpers';
+import { ApiProcess, client, FrameSocket, previewLogin, requestWithHost, signIn, signUp, socketUrl, type TestUser } from './helpers';
 
 async function attempt(api: ApiProcess, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${api.url}/api/auth/sign-in/email`, {
@@ -141,4 +141,60 @@ describe('response headers: the IDE origin is hardened, previews cannot reach pa
     expect(res.headers['content-security-policy']).toBeUndefined();
     expect(res.headers['x-frame-options']).toBeUndefined();
   }, 300_000);
+});
+
+describe('project sockets end with their sign-in session; socket tokens work once', () => {
+  let api: ApiProcess;
+  let user: TestUser;
+  let projectId: string;
+
+  beforeAll(async () => {
+    api = await ApiProcess.start();
+    user = await signUp(api, 'sockets');
+    const project = (await client(api, user.cookie).POST('/api/projects', { body: { prompt: 'Sockets', start: false } })).data;
+    if (!project) throw new Error('project not created');
+    projectId = project.id;
+  });
+  afterAll(async () => {
+    await api?.dispose();
+  });
+
+  const wsToken = async (cookie: string): Promise<string> => {
+    const res = await fetch(`${api.url}/api/projects/${projectId}/ws-token`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const withToken = (token: string) => new FrameSocket(socketUrl(api, projectId, `?token=${encodeURIComponent(token)}`));
+
+  it('a ws-token opens one socket only', async () => {
+    const token = await wsToken(user.cookie);
+    const first = withToken(token);
+    await first.opened;
+    expect((await first.next(() => true)).frame).toBe('snapshot');
+    await expect(withToken(token).opened).rejects.toThrow('status 401');
+    first.close();
+  });
+
+  it("signing out closes that session's sockets (cookie and token) with 4001 within seconds; other sessions stay", async () => {
+    const session = await signIn(api, user.email);
+    const byCookie = new FrameSocket(socketUrl(api, projectId), { cookie: session, origin: api.origin });
+    const byToken = withToken(await wsToken(session));
+    const unusedToken = await wsToken(session);
+    const otherSession = new FrameSocket(socketUrl(api, projectId), { cookie: user.cookie, origin: api.origin });
+    for (const socket of [byCookie, byToken, otherSession]) {
+      await socket.opened;
+      await socket.next((f) => f.frame === 'snapshot');
+    }
+    const out = await fetch(`${api.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie: session, origin: api.origin } });
+    expect(out.status).toBe(200);
+    for (const socket of [byCookie, byToken]) {
+      expect(await socket.closed).toEqual({ code: 4001, reason: 'signed out: sign in again' });
+    }
+    // A token issued to the ended session opens nothing either.
+    await expect(withToken(unusedToken).opened).rejects.toThrow('status 401');
+    // The other session's socket is still served.
+    otherSession.send({ type: 'get_state' });
+    await otherSession.next((f) => f.frame === 'snapshot' && otherSession.frames.filter((g) => g.frame === 'snapshot').length === 2);
+    otherSession.close();
+  });
 });

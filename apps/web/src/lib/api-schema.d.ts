@@ -255,7 +255,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A short-lived token for ?token= on the project WebSocket (for clients that cannot send cookies) */
+    /** A single-use token, valid for a minute, for ?token= on the project WebSocket (for clients that cannot send cookies) */
     get: operations['getApiProjectsByIdWs-token'];
     put?: never;
     post?: never;
