@@ -234,16 +234,19 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       return user ? { userId: user.id, sessionId: user.sessionId } : null;
     };
 
-    // Project sockets live as long as their sign-in session: checked every few seconds.
+    // Project and preview sockets live as long as their sign-in session: checked every few seconds.
+    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
     let sweeping = false;
     const sweepSessions = async (): Promise<void> => {
       if (sweeping) return;
       sweeping = true;
       try {
-        for (const { sessionId, userId } of projectHub.sessions()) {
-          if ((await repos.sessions.activeUntil(sessionId, userId)) === null) {
-            projectHub.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
-          }
+        const sessions = new Map(projectHub.sessions().map((s) => [s.sessionId, s.userId]));
+        for (const ws of previewSockets) sessions.set(ws.data.sessionId, ws.data.userId);
+        for (const [sessionId, userId] of sessions) {
+          if ((await repos.sessions.activeUntil(sessionId, userId)) !== null) continue;
+          projectHub.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
+          for (const ws of previewSockets) if (ws.data.sessionId === sessionId) ws.close(CLOSE_SIGNED_OUT, 'signed out: sign in again');
         }
       } catch (e) {
         log(`checking socket sessions failed: ${(e as Error).message}`);
@@ -317,12 +320,18 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           .split(',')
           .map((p) => p.trim())
           .filter(Boolean);
+        const grant = ctx.previewAccess.fromCookieHeader(request.headers.get('cookie'), token);
+        if (!grant)
+          return previewError(request, 401, 'preview_unauthorized', 'This preview is private. Open it from the project in Lathe.');
         const data: PreviewSocketData = {
           kind: 'preview',
+          userId: grant.userId,
+          sessionId: grant.sessionId,
           target: upstreamSocketUrl(request, target),
           protocols,
           upstream: null,
           queue: [],
+          queuedBytes: 0,
         };
         const headers: Record<string, string> = protocols[0] ? { 'sec-websocket-protocol': protocols[0] } : {};
         if (server.upgrade(request, { data, headers })) return undefined;
@@ -350,7 +359,10 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           maxPayloadLength: 1024 * 1024,
           open(ws) {
             if (ws.data.kind === 'project') void projectHub.open(ws as ServerWebSocket<ProjectSocketData>);
-            else previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
+            else {
+              previewSockets.add(ws as ServerWebSocket<PreviewSocketData>);
+              previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
+            }
           },
           message(ws, message) {
             if (ws.data.kind === 'project') void projectHub.message(ws as ServerWebSocket<ProjectSocketData>, message);
@@ -358,7 +370,10 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           },
           close(ws, code, reason) {
             if (ws.data.kind === 'project') projectHub.close(ws as ServerWebSocket<ProjectSocketData>);
-            else previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);
+            else {
+              previewSockets.delete(ws as ServerWebSocket<PreviewSocketData>);
+              previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);
+            }
           },
         },
       });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ApiProcess, client, FrameSocket, previewLogin, requestWithHost, signIn, signUp, socketUrl, type TestUser } from './helpers';
 
 async function attempt(api: ApiProcess, email: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -91,9 +92,10 @@ export default defineConfig({
 });
 `;
 
-describe('response headers: the IDE origin is hardened, previews cannot reach past their host', () => {
+describe('headers of the IDE and of previews; preview sockets are bounded and end with the session', () => {
   let api: ApiProcess;
   let user: TestUser;
+  let projectId = '';
 
   beforeAll(async () => {
     api = await ApiProcess.start();
@@ -117,6 +119,7 @@ describe('response headers: the IDE origin is hardened, previews cannot reach pa
     const http = client(api, user.cookie);
     const project = (await http.POST('/api/projects', { body: { prompt: 'Headers', start: false } })).data;
     if (!project) throw new Error('project not created');
+    projectId = project.id;
     const saved = await http.PUT('/api/projects/{id}/file', {
       params: { path: { id: project.id } },
       body: { path: 'vite.config.ts', content: DANGEROUS_VITE_CONFIG },
@@ -141,6 +144,43 @@ describe('response headers: the IDE origin is hardened, previews cannot reach pa
     expect(res.headers['content-security-policy']).toBeUndefined();
     expect(res.headers['x-frame-options']).toBeUndefined();
   }, 300_000);
+
+  const previewSocket = (host: string, path: string, protocol: string, cookie: string) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${api.port}${path}`, protocol, { headers: { host, origin: `http://${host}`, cookie } });
+      ws.once('open', () => resolve(ws));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  const closeOf = (ws: WebSocket) =>
+    new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+
+  it('a browser may queue at most 1 MiB for a dev-server socket that has not opened (counted in bytes, not frames)', async () => {
+    const preview = await previewLogin(api, user.cookie, projectId);
+    // Vite ignores an upgrade for a protocol it does not speak, so the upstream socket never opens.
+    const ws = await previewSocket(preview.host, '/not-hmr', 'lathe-test', preview.cookie);
+    const closed = closeOf(ws);
+    for (let i = 0; i < 3; i++) ws.send(Buffer.alloc(512 * 1024));
+    expect(await closed).toEqual({ code: 1013, reason: 'preview server not ready' });
+    // The server carries on.
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
+  });
+
+  it("signing out closes that session's preview (HMR) sockets with 4001", async () => {
+    const session = await signIn(api, user.email);
+    const preview = await previewLogin(api, session, projectId);
+    const viteClient = (await requestWithHost(api, preview.host, '/@vite/client', { cookie: preview.cookie })).body;
+    const viteToken = /const wsToken = "([^"]*)"/.exec(viteClient)?.[1] ?? '';
+    const hmr = await previewSocket(preview.host, `/?token=${encodeURIComponent(viteToken)}`, 'vite-hmr', preview.cookie);
+    const connected = new Promise<void>((resolve) => hmr.on('message', (d) => (String(d).includes('"connected"') ? resolve() : undefined)));
+    await connected;
+    const closed = closeOf(hmr);
+    const out = await fetch(`${api.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie: session, origin: api.origin } });
+    expect(out.status).toBe(200);
+    expect(await closed).toEqual({ code: 4001, reason: 'signed out: sign in again' });
+  });
 });
 
 describe('project sockets end with their sign-in session; socket tokens work once', () => {
