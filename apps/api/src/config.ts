@@ -35,6 +35,8 @@ export interface ApiConfig {
   wsMaxBufferedBytes: number;
   /** Failed sign-ins allowed per client address (and per address and account) in a window. */
   signInLimits: SignInLimits;
+  /** Projects with more file content than this cannot be downloaded as a ZIP (413). */
+  downloadMaxBytes: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (normalised). */
   trustedProxies: ReadonlySet<string>;
   /** The raw environment, handed to the agent package's own config loader. */
@@ -124,6 +126,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
       windowMs: intVar(env, 'LATHE_SIGNIN_WINDOW_MS', 15 * 60_000, 1_000, 24 * 3_600_000),
     },
     trustedProxies,
+    downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     env,
   };
 }

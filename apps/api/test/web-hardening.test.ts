@@ -1,3 +1,4 @@
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiProcess, client, FrameSocket, previewLogin, requestWithHost, signIn, signUp, socketUrl, type TestUser } from './helpers';
@@ -236,5 +237,46 @@ describe('project sockets end with their sign-in session; socket tokens work onc
     otherSession.send({ type: 'get_state' });
     await otherSession.next((f) => f.frame === 'snapshot' && otherSession.frames.filter((g) => g.frame === 'snapshot').length === 2);
     otherSession.close();
+  });
+});
+
+describe('ZIP downloads: streamed as the client reads, refused above LATHE_DOWNLOAD_MAX_BYTES', () => {
+  let api: ApiProcess;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    api = await ApiProcess.start({ LATHE_DOWNLOAD_MAX_BYTES: String(4 * 1024 * 1024) });
+    user = await signUp(api, 'zip');
+  });
+  afterAll(async () => {
+    await api?.dispose();
+  });
+
+  it('a project under the cap downloads whole; one over it is a 413 that names the limit', async () => {
+    const http = client(api, user.cookie);
+    const project = (await http.POST('/api/projects', { body: { prompt: 'Zip', start: false } })).data;
+    if (!project) throw new Error('project not created');
+    const contents: Record<string, string> = {};
+    const put = async (path: string, content: string) => {
+      const res = await http.PUT('/api/projects/{id}/file', { params: { path: { id: project.id } }, body: { path, content } });
+      expect(res.response.status).toBe(200);
+      contents[path] = content;
+    };
+    // Small files and large ones: the archive is built over several reads from the database.
+    for (let i = 0; i < 40; i++) await put(`src/part${i}.ts`, `export const part${i} = ${JSON.stringify(`${i}`.repeat(5000))};\n`);
+    for (let i = 0; i < 3; i++) await put(`public/data${i}.txt`, `${i}`.repeat(900 * 1024));
+    const ok = await fetch(`${api.url}/api/projects/${project.id}/download`, { headers: { cookie: user.cookie } });
+    expect(ok.status).toBe(200);
+    const entries = unzipSync(new Uint8Array(await ok.arrayBuffer()));
+    const decoder = new TextDecoder();
+    for (const [path, content] of Object.entries(contents)) expect(decoder.decode(entries[`zip/${path}`]), path).toBe(content);
+
+    await put('public/data3.txt', 'x'.repeat(900 * 1024));
+    await put('public/data4.txt', 'y'.repeat(900 * 1024));
+    const tooLarge = await fetch(`${api.url}/api/projects/${project.id}/download`, { headers: { cookie: user.cookie } });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({
+      error: { code: 'project_too_large', message: expect.stringContaining('LATHE_DOWNLOAD_MAX_BYTES') },
+    });
   });
 });

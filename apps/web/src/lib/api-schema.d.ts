@@ -1206,6 +1206,20 @@ export interface operations {
           };
         };
       };
+      /** @description the project is larger than LATHE_DOWNLOAD_MAX_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
     };
   };
   getApiProjectsByIdMessages: {
