@@ -104,11 +104,14 @@ const PASSWORD_ROUTES = /^\/api\/auth\/(sign-in\/[a-z-]+|change-password)$/;
  * address set; password checks pass the sign-in limiter first (429 + Retry-After beyond it).
  */
 export async function handleAuth(auth: Auth, limiter: SignInLimiter, request: Request, ip: string): Promise<Response> {
+  const checksPassword = request.method === 'POST' && PASSWORD_ROUTES.test(new URL(request.url).pathname);
+  // Read before the body moves to the forwarded request.
+  const email = checksPassword ? await emailOf(request) : '';
   const headers = new Headers(request.headers);
   headers.set(CLIENT_IP_HEADER, ip);
   const forwarded = new Request(request, { headers });
-  if (request.method !== 'POST' || !PASSWORD_ROUTES.test(new URL(request.url).pathname)) return auth.handler(forwarded);
-  const attempt = limiter.begin(ip, await emailOf(request));
+  if (!checksPassword) return auth.handler(forwarded);
+  const attempt = limiter.begin(ip, email);
   if (!attempt.ok) {
     return errorResponse(429, 'rate_limited', `too many failed sign-ins; try again in ${attempt.retryAfterS} s`, {
       'retry-after': String(attempt.retryAfterS),
