@@ -274,6 +274,10 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     const badConfig = await failingStart({ PORT: 'eighty' });
     expect(badConfig.code).toBe(1);
     expect(badConfig.out).toBe('lathe: cannot start: PORT must be an integer between 0 and 65535 (got "eighty")');
+
+    const badProxy = await failingStart({ LATHE_TRUSTED_PROXY: '10.0.0.2, proxy.internal' });
+    expect(badProxy.code).toBe(1);
+    expect(badProxy.out).toBe('lathe: cannot start: LATHE_TRUSTED_PROXY must list IP addresses separated by commas (got "proxy.internal")');
   });
 
   it('SIGTERM: exits 0 and leaves no process behind', async () => {
