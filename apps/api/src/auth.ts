@@ -2,6 +2,15 @@ import { type Database, schema } from '@lathe/db';
 import { LatheError } from '@lathe/protocol';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { errorResponse } from './errors';
+import type { SignInLimiter } from './rate-limit';
+
+/**
+ * The client address as the server determined it (socket peer, or X-Forwarded-For from a trusted
+ * proxy). Set on every request handed to better-auth, over anything the client sent, and the only
+ * header better-auth reads an address from (sessions record it).
+ */
+export const CLIENT_IP_HEADER = 'x-lathe-client-ip';
 
 export interface AuthOptions {
   db: Database;
@@ -40,7 +49,10 @@ function cookieOptions(publicUrl: string) {
 
 export function createAuth(opts: AuthOptions) {
   return betterAuth({
-    advanced: cookieOptions(opts.publicUrl),
+    advanced: { ...cookieOptions(opts.publicUrl), ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
+    // better-auth's own limiter runs only with NODE_ENV=production and counts per address and
+    // path; sign-in guessing is limited by handleAuth() below in every mode instead.
+    rateLimit: { enabled: false },
     appName: 'Lathe',
     basePath: '/api/auth',
     baseURL: opts.publicUrl,
@@ -81,5 +93,41 @@ export class Sessions {
     const user = await this.user(headers);
     if (!user) throw new LatheError('unauthorized', 'sign in first');
     return user;
+  }
+}
+
+/** Routes that check a password, so guesses there are counted. */
+const PASSWORD_ROUTES = /^\/api\/auth\/(sign-in\/[a-z-]+|change-password)$/;
+
+/**
+ * Hands a request (its body already read and size-checked) to better-auth with the client
+ * address set; password checks pass the sign-in limiter first (429 + Retry-After beyond it).
+ */
+export async function handleAuth(auth: Auth, limiter: SignInLimiter, request: Request, ip: string): Promise<Response> {
+  const checksPassword = request.method === 'POST' && PASSWORD_ROUTES.test(new URL(request.url).pathname);
+  // Read before the body moves to the forwarded request.
+  const email = checksPassword ? await emailOf(request) : '';
+  const headers = new Headers(request.headers);
+  headers.set(CLIENT_IP_HEADER, ip);
+  const forwarded = new Request(request, { headers });
+  if (!checksPassword) return auth.handler(forwarded);
+  const attempt = limiter.begin(ip, email);
+  if (!attempt.ok) {
+    return errorResponse(429, 'rate_limited', `too many failed sign-ins; try again in ${attempt.retryAfterS} s`, {
+      'retry-after': String(attempt.retryAfterS),
+    });
+  }
+  const response = await auth.handler(forwarded);
+  if (response.status < 400) attempt.succeeded();
+  return response;
+}
+
+async function emailOf(request: Request): Promise<string> {
+  try {
+    const body: unknown = await request.clone().json();
+    const email = body !== null && typeof body === 'object' && 'email' in body ? body.email : '';
+    return typeof email === 'string' ? email.slice(0, 320) : '';
+  } catch {
+    return '';
   }
 }

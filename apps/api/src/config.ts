@@ -1,5 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { LatheError } from '@lathe/protocol';
+import { normalizeIp } from './client-ip';
+import type { SignInLimits } from './rate-limit';
 
 export type SandboxKind = 'local' | 'docker';
 export type Env = Record<string, string | undefined>;
@@ -33,6 +35,12 @@ export interface ApiConfig {
   agentIdleMs: number;
   /** Bytes a socket may have queued before it is closed with a resume hint. */
   wsMaxBufferedBytes: number;
+  /** Failed sign-ins allowed per client address (and per address and account) in a window. */
+  signInLimits: SignInLimits;
+  /** Projects with more file content than this cannot be downloaded as a ZIP (413). */
+  downloadMaxBytes: number;
+  /** Addresses of reverse proxies whose X-Forwarded-For is believed (normalised). */
+  trustedProxies: ReadonlySet<string>;
   /** The raw environment, handed to the agent package's own config loader. */
   env: Env;
 }
@@ -90,6 +98,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
   const webDistDir = webDistRaw ? resolve(cwd, webDistRaw) : resolve(import.meta.dirname, '../../web/dist');
   const webUrlRaw = stringVar(env, 'LATHE_WEB_URL');
   const webUrl = webUrlRaw === undefined ? undefined : originOf('LATHE_WEB_URL', webUrlRaw);
+  const trustedProxies = new Set<string>();
+  for (const raw of (stringVar(env, 'LATHE_TRUSTED_PROXY') ?? '').split(',')) {
+    if (!raw.trim()) continue;
+    const ip = normalizeIp(raw);
+    if (!ip) throw new LatheError('bad_config', `LATHE_TRUSTED_PROXY must list IP addresses separated by commas (got "${raw.trim()}")`);
+    trustedProxies.add(ip);
+  }
   return {
     port,
     host,
@@ -110,6 +125,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     webUrl,
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
     wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+    signInLimits: {
+      perAccount: intVar(env, 'LATHE_SIGNIN_MAX_FAILURES', 5, 1, 1_000_000),
+      perIp: intVar(env, 'LATHE_SIGNIN_MAX_FAILURES_PER_IP', 30, 1, 1_000_000),
+      windowMs: intVar(env, 'LATHE_SIGNIN_WINDOW_MS', 15 * 60_000, 1_000, 24 * 3_600_000),
+    },
+    trustedProxies,
+    downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     env,
   };
 }

@@ -67,9 +67,21 @@ export class Signer {
   }
 }
 
-/** Short-lived socket tokens for ?token= on the project WebSocket. */
+/** Who a redeemed socket token speaks for. */
+export interface SocketGrant {
+  userId: string;
+  /** The sign-in session it was issued from; the socket closes when that session ends. */
+  sessionId: string;
+}
+
+/**
+ * Short-lived, single-use socket tokens for ?token= on the project WebSocket. Spent tokens are
+ * remembered until they expire, per API process (with several processes, a token could be
+ * replayed on another within its minute).
+ */
 export class SocketTokens {
   readonly #signer: Signer;
+  readonly #spent = new Map<string, number>();
   constructor(
     authSecret: string,
     readonly ttlMs = 60_000,
@@ -77,15 +89,26 @@ export class SocketTokens {
     this.#signer = new Signer(authSecret, 'lathe-socket-token');
   }
 
-  issue(userId: string, projectId: string, now = Date.now()): { token: string; expiresAt: string } {
+  issue(grant: SocketGrant, projectId: string, now = Date.now()): { token: string; expiresAt: string } {
     const exp = now + this.ttlMs;
-    return { token: this.#signer.sign({ u: userId, p: projectId, e: exp }), expiresAt: new Date(exp).toISOString() };
+    const token = this.#signer.sign({
+      u: grant.userId,
+      s: grant.sessionId,
+      p: projectId,
+      e: exp,
+      n: randomBytes(12).toString('base64url'),
+    });
+    return { token, expiresAt: new Date(exp).toISOString() };
   }
 
-  /** The user id when the token is genuine, unexpired and for this project. */
-  verify(token: string, projectId: string, now = Date.now()): string | null {
+  /** The grant when the token is genuine, unexpired, for this project and unused; it is then spent. */
+  redeem(token: string, projectId: string, now = Date.now()): SocketGrant | null {
     const data = this.#signer.verify(token);
-    if (!data || typeof data.u !== 'string' || data.p !== projectId || typeof data.e !== 'number' || data.e < now) return null;
-    return data.u;
+    if (!data || typeof data.u !== 'string' || typeof data.s !== 'string' || typeof data.n !== 'string') return null;
+    if (data.p !== projectId || typeof data.e !== 'number' || data.e < now) return null;
+    for (const [nonce, exp] of this.#spent) if (exp < now) this.#spent.delete(nonce);
+    if (this.#spent.has(data.n)) return null;
+    this.#spent.set(data.n, data.e);
+    return { userId: data.u, sessionId: data.s };
   }
 }

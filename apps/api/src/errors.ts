@@ -23,6 +23,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_package: 422,
   payload_too_large: 413,
   file_too_large: 413,
+  project_too_large: 413,
   bad_request: 400,
   invalid_json: 400,
   validation_failed: 422,

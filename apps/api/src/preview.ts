@@ -5,11 +5,16 @@ import { errorResponse } from './errors';
 /** Data of a browser socket proxied to a sandbox dev server (Vite HMR). */
 export interface PreviewSocketData {
   kind: 'preview';
+  /** The owner's sign-in session behind the preview cookie; the socket closes when it ends. */
+  userId: string;
+  sessionId: string;
   target: string;
   protocols: string[];
   upstream: WebSocket | null;
   /** Client frames that arrive before the upstream socket is open. */
   queue: (string | Buffer)[];
+  /** Their total size in bytes. */
+  queuedBytes: number;
 }
 
 /** Finds the preview token in a Host header `<token>.<domain>[:port]`, or null. */
@@ -35,7 +40,25 @@ const DROP_REQUEST = [
   'trailer',
   'transfer-encoding',
 ];
-const DROP_RESPONSE = ['set-cookie', 'set-cookie2', 'connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+const HOP_BY_HOP_RESPONSE = ['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'content-length'];
+/**
+ * What a generated app may not say to the browser, because it reaches past its own preview host:
+ * cookies (the proxy owns the preview's cookie, and a Domain cookie could reach the IDE's site);
+ * Clear-Site-Data (its "cookies" directive clears the whole registrable domain, signing the user
+ * out of the IDE); Strict-Transport-Security and Alt-Svc (transport policy is the operator's);
+ * Access-Control-Allow-Credentials (the preview cookie is the owner's credential, not the app's to
+ * share with other sites). Everything else, service workers included, stays within the app's
+ * own preview origin and is left alone.
+ */
+export const PREVIEW_DROPPED_RESPONSE_HEADERS = [
+  'set-cookie',
+  'set-cookie2',
+  'clear-site-data',
+  'strict-transport-security',
+  'alt-svc',
+  'access-control-allow-credentials',
+];
+const DROP_RESPONSE = [...HOP_BY_HOP_RESPONSE, ...PREVIEW_DROPPED_RESPONSE_HEADERS];
 
 /** Forwards one HTTP request to the dev server at `target` (an origin like http://127.0.0.1:41000). */
 export async function proxyHttp(request: Request, target: string, log: Log): Promise<Response> {
@@ -66,6 +89,13 @@ export function upstreamSocketUrl(request: Request, target: string): string {
 }
 
 const MAX_QUEUED_FRAMES = 256;
+/** What a browser may send before the dev server's socket opens. */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+/**
+ * Bytes either side may leave unsent before the proxied socket is closed: a peer that does not
+ * read must not make the server hold the other side's stream in memory.
+ */
+export const MAX_PROXY_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export const previewSocketHandlers = {
   open(ws: ServerWebSocket<PreviewSocketData>): void {
@@ -75,8 +105,13 @@ export const previewSocketHandlers = {
     upstream.onopen = () => {
       for (const frame of ws.data.queue) upstream.send(frame);
       ws.data.queue = [];
+      ws.data.queuedBytes = 0;
     };
     upstream.onmessage = (event: MessageEvent) => {
+      if (ws.getBufferedAmount() > MAX_PROXY_BUFFERED_BYTES) {
+        ws.close(1013, 'browser not reading the preview socket');
+        return;
+      }
       const data = event.data;
       ws.send(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer));
     };
@@ -85,9 +120,18 @@ export const previewSocketHandlers = {
   },
   message(ws: ServerWebSocket<PreviewSocketData>, message: string | Buffer): void {
     const upstream = ws.data.upstream;
-    if (upstream && upstream.readyState === WebSocket.OPEN) upstream.send(message);
-    else if (ws.data.queue.length < MAX_QUEUED_FRAMES) ws.data.queue.push(message);
-    else ws.close(1013, 'preview server not ready');
+    if (upstream && upstream.readyState === WebSocket.OPEN) {
+      if (upstream.bufferedAmount > MAX_PROXY_BUFFERED_BYTES) ws.close(1013, 'preview server not reading its socket');
+      else upstream.send(message);
+      return;
+    }
+    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+    if (ws.data.queue.length >= MAX_QUEUED_FRAMES || ws.data.queuedBytes + size > MAX_QUEUED_BYTES) {
+      ws.close(1013, 'preview server not ready');
+      return;
+    }
+    ws.data.queue.push(message);
+    ws.data.queuedBytes += size;
   },
   close(ws: ServerWebSocket<PreviewSocketData>, code: number, reason: string): void {
     const upstream = ws.data.upstream;

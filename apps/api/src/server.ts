@@ -5,47 +5,39 @@ import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } fro
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
-import { createAuth, Sessions } from './auth';
+import { createAuth, handleAuth, Sessions } from './auth';
+import { limitBody } from './body-limit';
+import { clientIp } from './client-ip';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { AppContext, Log } from './context';
 import { startRound } from './context';
-import { SocketTokens } from './crypto';
+import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
 import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
-import { GenerationLimiter } from './rate-limit';
+import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
-import { ProjectHub, type ProjectSocketData } from './socket-hub';
+import { withIdeHeaders } from './security-headers';
+import { CLOSE_SIGNED_OUT, ProjectHub, type ProjectSocketData } from './socket-hub';
 import { loadPriceTable } from './usage';
 import { createWebHandler, createWebProxy } from './web';
 
 export const VERSION = '0.1.0';
 
-/** JSON bodies above this are refused before parsing (a 1 MiB file JSON-escaped, with room). */
+/** JSON bodies above this are refused, counted as they stream (a 1 MiB file JSON-escaped, with room). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Beyond this a refused body is no longer drained: the connection is dropped instead. */
 const HARD_BODY_BYTES = 32 * 1024 * 1024;
 /** How often sockets watching a project run by another process look for its new events. */
 const REMOTE_POLL_MS = 250;
-/** How long a preview cookie's session check is trusted before asking the database again. */
+/** How long a preview cookie's session check is trusted, and how often socket sessions are checked. */
 const SESSION_CHECK_MS = 5_000;
 const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
 
 type SocketData = ProjectSocketData | PreviewSocketData;
-
-async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (!body) return;
-  const reader = body.getReader();
-  try {
-    while (!(await reader.read()).done) {
-      // dropped
-    }
-  } catch {
-    // the client went away: nothing to answer anyway
-  }
-}
 
 export interface LatheServer {
   /** The port actually bound (useful with PORT=0). */
@@ -102,6 +94,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       trustedOrigins: [...trustedOrigins],
     });
 
+    const signInLimiter = new SignInLimiter(config.signInLimits);
     const models = createModelsResolver(repos, config.env, finalAgentConfig);
 
     // The hub and the manager refer to each other through these late-bound closures.
@@ -175,9 +168,14 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     let accepting = true;
 
     const fetch = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
-      const url = new URL(request.url);
       const token = previewTokenOf(request.headers.get('host'), config.previewDomain);
       if (token) return handlePreview(request, server, token);
+      const response = await handleIde(request, server);
+      return response && withIdeHeaders(response);
+    };
+
+    const handleIde = async (request: Request, server: Server<SocketData>): Promise<Response | undefined> => {
+      const url = new URL(request.url);
       if (!accepting) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       const path = url.pathname;
       const socketMatch = PROJECT_SOCKET_PATH.exec(path);
@@ -187,17 +185,19 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const isApi =
         path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
       if (!isApi) return web(request);
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > MAX_BODY_BYTES) {
-        // Read and drop the body so the client sees the 413 instead of a reset connection.
-        await discard(request.body);
+      // Only a trusted proxy's X-Forwarded-For is believed; anyone else is their socket address.
+      const ip = clientIp(server.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), config.trustedProxies);
+      const limited = await limitBody(request, MAX_BODY_BYTES, HARD_BODY_BYTES);
+      if (!limited.ok) {
+        if (limited.reason === 'aborted') return errorResponse(400, 'bad_request', 'the request body ended early');
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
-      if (path.startsWith('/api/auth/')) return auth.handler(request);
-      if (request.method !== 'GET' && request.method !== 'HEAD' && foreignOrigin(request)) {
+      const buffered = limited.request;
+      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, buffered, ip);
+      if (buffered.method !== 'GET' && buffered.method !== 'HEAD' && foreignOrigin(buffered)) {
         return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
       }
-      return api(request);
+      return api(buffered);
     };
 
     const upgradeProjectSocket = async (
@@ -209,17 +209,56 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const ticket = url.searchParams.get('token');
       // A token is a bearer credential; a cookie is only honoured from the IDE's own origin.
       if (!ticket && foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
-      const userId = ticket ? ctx.socketTokens.verify(ticket, projectId) : (await ctx.sessions.user(request.headers))?.id;
-      if (!userId) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
-      const project = await repos.projects.get(projectId.toLowerCase(), userId);
-      if (!project) return errorResponse(404, 'not_found', 'project not found');
       const afterRaw = url.searchParams.get('after') ?? '0';
       const afterSeq = /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : -1;
       if (afterSeq < 0) return errorResponse(422, 'validation_failed', 'query after: expected a non-negative integer');
-      const data: ProjectSocketData = { kind: 'project', projectId: project.id, userId, afterSeq };
+      const grant = ticket ? await tokenGrant(ticket, projectId) : await cookieGrant(request.headers);
+      if (!grant) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
+      const project = await repos.projects.get(projectId.toLowerCase(), grant.userId);
+      if (!project) return errorResponse(404, 'not_found', 'project not found');
+      const data: ProjectSocketData = {
+        kind: 'project',
+        projectId: project.id,
+        userId: grant.userId,
+        sessionId: grant.sessionId,
+        afterSeq,
+      };
       if (server.upgrade(request, { data })) return undefined;
       return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
     };
+
+    /** A token's grant, spent, if its session is still signed in. */
+    const tokenGrant = async (ticket: string, projectId: string): Promise<SocketGrant | null> => {
+      const grant = ctx.socketTokens.redeem(ticket, projectId);
+      return grant && (await repos.sessions.activeUntil(grant.sessionId, grant.userId)) ? grant : null;
+    };
+    const cookieGrant = async (headers: Headers): Promise<SocketGrant | null> => {
+      const user = await ctx.sessions.user(headers);
+      return user ? { userId: user.id, sessionId: user.sessionId } : null;
+    };
+
+    // Project and preview sockets live as long as their sign-in session: checked every few seconds.
+    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
+    let sweeping = false;
+    const sweepSessions = async (): Promise<void> => {
+      if (sweeping) return;
+      sweeping = true;
+      try {
+        const sessions = new Map(projectHub.sessions().map((s) => [s.sessionId, s.userId]));
+        for (const ws of previewSockets) sessions.set(ws.data.sessionId, ws.data.userId);
+        for (const [sessionId, userId] of sessions) {
+          if ((await repos.sessions.activeUntil(sessionId, userId)) !== null) continue;
+          projectHub.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
+          for (const ws of previewSockets) if (ws.data.sessionId === sessionId) ws.close(CLOSE_SIGNED_OUT, 'signed out: sign in again');
+        }
+      } catch (e) {
+        log(`checking socket sessions failed: ${(e as Error).message}`);
+      } finally {
+        sweeping = false;
+      }
+    };
+    const sessionSweep = setInterval(() => void sweepSessions(), SESSION_CHECK_MS);
+    cleanups.push(async () => clearInterval(sessionSweep));
 
     // Sessions a preview cookie hangs on, checked at most every few seconds (a page loads many modules).
     const sessionChecks = new Map<string, { ok: boolean; until: number }>();
@@ -284,12 +323,18 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           .split(',')
           .map((p) => p.trim())
           .filter(Boolean);
+        const grant = ctx.previewAccess.fromCookieHeader(request.headers.get('cookie'), token);
+        if (!grant)
+          return previewError(request, 401, 'preview_unauthorized', 'This preview is private. Open it from the project in Lathe.');
         const data: PreviewSocketData = {
           kind: 'preview',
+          userId: grant.userId,
+          sessionId: grant.sessionId,
           target: upstreamSocketUrl(request, target),
           protocols,
           upstream: null,
           queue: [],
+          queuedBytes: 0,
         };
         const headers: Record<string, string> = protocols[0] ? { 'sec-websocket-protocol': protocols[0] } : {};
         if (server.upgrade(request, { data, headers })) return undefined;
@@ -317,7 +362,10 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           maxPayloadLength: 1024 * 1024,
           open(ws) {
             if (ws.data.kind === 'project') void projectHub.open(ws as ServerWebSocket<ProjectSocketData>);
-            else previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
+            else {
+              previewSockets.add(ws as ServerWebSocket<PreviewSocketData>);
+              previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
+            }
           },
           message(ws, message) {
             if (ws.data.kind === 'project') void projectHub.message(ws as ServerWebSocket<ProjectSocketData>, message);
@@ -325,7 +373,10 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           },
           close(ws, code, reason) {
             if (ws.data.kind === 'project') projectHub.close(ws as ServerWebSocket<ProjectSocketData>);
-            else previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);
+            else {
+              previewSockets.delete(ws as ServerWebSocket<PreviewSocketData>);
+              previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);
+            }
           },
         },
       });

@@ -8,6 +8,8 @@ export interface ProjectSocketData {
   kind: 'project';
   projectId: string;
   userId: string;
+  /** The sign-in session that opened the socket; it is closed when that session ends. */
+  sessionId: string;
   afterSeq: number;
 }
 
@@ -41,6 +43,8 @@ export interface RemoteFollow {
 const REPLAY_PAGE = 1000;
 /** Application close code for "too slow, reconnect with the resume hint". */
 export const CLOSE_SLOW_CONSUMER = 4008;
+/** Application close code for "the session that opened this socket has ended (signed out or expired)". */
+export const CLOSE_SIGNED_OUT = 4001;
 
 /**
  * Fans a project's events out to all its sockets: snapshot, then the log after the client's seq,
@@ -135,6 +139,27 @@ export class ProjectHub {
   closeAll(code: number, reason: string): void {
     for (const set of [...this.#clients.values()]) {
       for (const client of [...set]) {
+        client.ws.close(code, reason);
+        this.#drop(client);
+      }
+    }
+  }
+
+  /** The sign-in sessions (with their users) that hold sockets open now. */
+  sessions(): { sessionId: string; userId: string }[] {
+    const seen = new Map<string, { sessionId: string; userId: string }>();
+    for (const set of this.#clients.values()) {
+      for (const { ws } of set)
+        seen.set(`${ws.data.sessionId}\u0000${ws.data.userId}`, { sessionId: ws.data.sessionId, userId: ws.data.userId });
+    }
+    return [...seen.values()];
+  }
+
+  /** Closes every socket a session opened (it ended). */
+  closeSession(sessionId: string, code: number, reason: string): void {
+    for (const set of [...this.#clients.values()]) {
+      for (const client of [...set]) {
+        if (client.ws.data.sessionId !== sessionId) continue;
         client.ws.close(code, reason);
         this.#drop(client);
       }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -126,6 +127,44 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     }
   });
 
+  it('counts the body as it streams: a 10 MiB chunked body (no Content-Length) is refused with 413, and the server stays healthy', async () => {
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: api.port,
+          path: '/api/projects',
+          method: 'POST',
+          headers: { cookie: user.cookie, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      // Valid JSON throughout, so without the streaming count it would be parsed (and answered 422).
+      req.write('{"prompt":"');
+      const chunk = 'x'.repeat(1024 * 1024);
+      for (let i = 0; i < 10; i++) req.write(chunk);
+      req.end('","start":false}');
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body)).toEqual({ error: { code: 'payload_too_large', message: expect.any(String) } });
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
+    // A normal chunked body still works.
+    const small = await fetch(`${api.url}/api/projects`, {
+      method: 'POST',
+      headers: { cookie: user.cookie, 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify({ prompt: 'A small page', start: false })]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(small.status).toBe(201);
+  });
+
   it('per-user generation budget: 429 with Retry-After', async () => {
     const http = client(api, user.cookie);
     const first = await http.POST('/api/projects', { body: { prompt: 'A first app' } });
@@ -249,6 +288,10 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     const missingPrices = await failingStart({ LATHE_PRICES: 'no/such/prices.json' });
     expect(missingPrices.code).toBe(1);
     expect(missingPrices.out).toMatch(/^lathe: cannot start: LATHE_PRICES names a file that cannot be read/);
+
+    const badProxy = await failingStart({ LATHE_TRUSTED_PROXY: '10.0.0.2, proxy.internal' });
+    expect(badProxy.code).toBe(1);
+    expect(badProxy.out).toBe('lathe: cannot start: LATHE_TRUSTED_PROXY must list IP addresses separated by commas (got "proxy.internal")');
   });
 
   it('SIGTERM: exits 0 and leaves no process behind', async () => {

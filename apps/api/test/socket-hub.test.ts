@@ -51,7 +51,8 @@ describe('ProjectHub on the real event log', () => {
     return out;
   };
 
-  const socket = (afterSeq: number, reads = true) => new RecordingSocket({ kind: 'project', projectId, userId: 'u', afterSeq }, reads);
+  const socket = (afterSeq: number, reads = true) =>
+    new RecordingSocket({ kind: 'project', projectId, userId: 'u', sessionId: 's', afterSeq }, reads);
 
   beforeAll(async () => {
     tdb = await createTestDatabase('postgres');

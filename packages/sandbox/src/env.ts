@@ -19,6 +19,17 @@ const PASS_THROUGH = [
   'no_proxy',
 ];
 
+/** Variables holding a URL that may embed the operator's credentials (`http://user:pass@proxy:3128`). */
+const URL_VARIABLES = new Set(['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'npm_config_registry']);
+
+/**
+ * The URL without its `user:password@` part: generated code must not read the operator's proxy or
+ * registry credentials (an authenticated proxy then needs a credential-free forwarder in front).
+ */
+export function withoutCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i, '$1');
+}
+
 export interface NpmSettings {
   registry: string | null;
   cafile: string | null;
@@ -29,9 +40,9 @@ export function sandboxEnv(host: NodeJS.ProcessEnv, fixed: Record<string, string
   const env: Record<string, string> = {};
   for (const name of PASS_THROUGH) {
     const v = host[name];
-    if (v !== undefined) env[name] = v;
+    if (v !== undefined) env[name] = URL_VARIABLES.has(name) ? withoutCredentials(v) : v;
   }
-  if (npm.registry && !env.npm_config_registry) env.npm_config_registry = npm.registry;
+  if (npm.registry && !env.npm_config_registry) env.npm_config_registry = withoutCredentials(npm.registry);
   if (npm.cafile && !env.npm_config_cafile) env.npm_config_cafile = npm.cafile;
   env.npm_config_update_notifier = 'false';
   env.npm_config_fund = 'false';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sandboxEnv, withoutCredentials } from '../src/env';
 import { checkPackageSpec, checkProjectPath, parseTscOutput, sandboxConfigFromEnv } from '../src/index';
 import { LogHub } from '../src/logs';
 
@@ -8,6 +9,13 @@ describe('checkProjectPath', () => {
     expect(checkProjectPath('./src//components/./Button.tsx')).toEqual({ ok: true, path: 'src/components/Button.tsx' });
     expect(checkProjectPath('.env.example')).toEqual({ ok: true, path: '.env.example' });
     expect(checkProjectPath('a..b/c...d')).toEqual({ ok: true, path: 'a..b/c...d' });
+    // Visible non-ASCII names stay allowed.
+    expect(checkProjectPath('src/données/café.ts')).toEqual({ ok: true, path: 'src/données/café.ts' });
+    expect(checkProjectPath('src/日本語/😀.md')).toEqual({ ok: true, path: 'src/日本語/😀.md' });
+  });
+
+  it('names the invisible character it refuses', () => {
+    expect(checkProjectPath('src/evil\u202Efdp.ts')).toMatchObject({ ok: false, message: expect.stringContaining('U+202E') });
   });
 
   it.each([
@@ -24,6 +32,16 @@ describe('checkProjectPath', () => {
     ['a\tb', 'invalid_path'],
     ['a\u007fb', 'invalid_path'],
     ['a\u0085b', 'invalid_path'],
+    // Bidi overrides and isolates, zero-width characters, the BOM, soft hyphen, separators, lone surrogates.
+    ['src/evil\u202Efdp.ts', 'invalid_path'],
+    ['src/a\u202Ab.ts', 'invalid_path'],
+    ['src/\u2066x\u2069.ts', 'invalid_path'],
+    ['src/a\u200Bb.ts', 'invalid_path'],
+    ['src/a\u200Db.ts', 'invalid_path'],
+    ['\uFEFFindex.ts', 'invalid_path'],
+    ['src/a\u00ADb.ts', 'invalid_path'],
+    ['src/a\u2028b.ts', 'invalid_path'],
+    ['src/a\uD800b.ts', 'invalid_path'],
     ['node_modules/x.js', 'invalid_path'],
     ['src/node_modules/x.js', 'invalid_path'],
     ['.git/config', 'invalid_path'],
@@ -155,5 +173,30 @@ describe('LogHub', () => {
     expect(seen).toEqual(['dev/stdout:hello', 'dev/stdout:world', 'dev/stdout:', 'dev/stdout:last', 'exec/stderr:shown']);
     hub.push({ source: 'exec', stream: 'stdout', text: 'after close', time: 0 });
     expect(hub.recent().map((l) => l.text)).not.toContain('after close');
+  });
+});
+
+describe('sandboxEnv', () => {
+  it("passes proxy and registry settings without the operator's credentials, and nothing else", () => {
+    const env = sandboxEnv(
+      {
+        HTTPS_PROXY: 'http://operator:s3cret@proxy.internal:3128',
+        http_proxy: 'operator:s3cret@proxy.internal:3128',
+        NO_PROXY: 'localhost,127.0.0.1',
+        npm_config_registry: 'https://ci:token@registry.internal/npm/',
+        DATABASE_URL: 'postgres://lathe:pw@db/lathe',
+        BETTER_AUTH_SECRET: 'x',
+      },
+      { PATH: '/usr/bin' },
+      { registry: null, cafile: null },
+    );
+    expect(env.HTTPS_PROXY).toBe('http://proxy.internal:3128');
+    expect(env.http_proxy).toBe('proxy.internal:3128');
+    expect(env.NO_PROXY).toBe('localhost,127.0.0.1');
+    expect(env.npm_config_registry).toBe('https://registry.internal/npm/');
+    expect(JSON.stringify(env)).not.toMatch(/s3cret|token|DATABASE_URL|BETTER_AUTH_SECRET/);
+    expect(sandboxEnv({}, {}, { registry: 'https://u:p@r.example/', cafile: null }).npm_config_registry).toBe('https://r.example/');
+    expect(withoutCredentials('http://proxy.internal:3128')).toBe('http://proxy.internal:3128');
+    expect(withoutCredentials('http://proxy.internal:3128/path@x')).toBe('http://proxy.internal:3128/path@x');
   });
 });

@@ -102,12 +102,14 @@ export function agentRoutes(ctx: AppContext) {
       '/ws-token',
       async ({ request, params }) => {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
-        return ctx.socketTokens.issue(user.id, project.id);
+        return ctx.socketTokens.issue({ userId: user.id, sessionId: user.sessionId }, project.id);
       },
       {
         params: ProjectParams,
         response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String() }), 401: E[401], 404: E[404] },
-        detail: detail('A short-lived token for ?token= on the project WebSocket (for clients that cannot send cookies)'),
+        detail: detail(
+          'A single-use token, valid for a minute, for ?token= on the project WebSocket (for clients that cannot send cookies)',
+        ),
       },
     )
     .get(

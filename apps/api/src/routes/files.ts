@@ -71,42 +71,73 @@ export function fileRoutes(ctx: AppContext) {
             200: { description: 'the ZIP', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } },
             401: { description: 'not signed in', content: { 'application/json': { schema: ErrorBodySchema } } },
             404: { description: 'no such project', content: { 'application/json': { schema: ErrorBodySchema } } },
+            413: {
+              description: 'the project is larger than LATHE_DOWNLOAD_MAX_BYTES',
+              content: { 'application/json': { schema: ErrorBodySchema } },
+            },
           },
         },
       },
     );
 }
 
+/** A file batch read from the database per pull: about this many bytes of content. */
+const ZIP_BATCH_BYTES = 1024 * 1024;
+
 async function zipResponse(ctx: AppContext, projectId: string, name: string): Promise<Response> {
-  const paths = (await ctx.repos.files.list(projectId)).map((f) => f.path);
+  const files = await ctx.repos.files.list(projectId);
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (total > ctx.config.downloadMaxBytes) {
+    throw new LatheError(
+      'project_too_large',
+      `the project holds ${total} bytes of files; downloads are limited to ${ctx.config.downloadMaxBytes} bytes (LATHE_DOWNLOAD_MAX_BYTES)`,
+    );
+  }
   const slug =
     name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'project';
   const encoder = new TextEncoder();
-  // Files are read in small batches so a large project never sits in memory all at once.
-  const stream = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const zip = new Zip((err, chunk, final) => {
-        if (err) return controller.error(err);
-        controller.enqueue(chunk);
-        if (final) controller.close();
-      });
-      try {
-        for (let i = 0; i < paths.length; i += 50) {
-          for (const file of await ctx.repos.files.readMany(projectId, paths.slice(i, i + 50))) {
-            const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });
-            zip.add(entry);
-            entry.push(encoder.encode(file.content), true);
-          }
+  let next = 0;
+  let zip: Zip | null = null;
+  // Pulled: the next batch of files is read and compressed only when the client has taken what
+  // came before, so a slow download never piles the archive up in memory.
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        zip = new Zip((err, chunk, final) => {
+          if (err) return controller.error(err);
+          controller.enqueue(chunk);
+          if (final) controller.close();
+        });
+      },
+      async pull() {
+        if (!zip) return;
+        if (next >= files.length) {
+          zip.end();
+          return;
         }
-        zip.end();
-      } catch (e) {
-        controller.error(e);
-      }
+        const batch: string[] = [];
+        let bytes = 0;
+        while (next < files.length && (batch.length === 0 || bytes < ZIP_BATCH_BYTES)) {
+          const file = files[next++];
+          if (!file) break;
+          batch.push(file.path);
+          bytes += file.size;
+        }
+        for (const file of await ctx.repos.files.readMany(projectId, batch)) {
+          const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });
+          zip.add(entry);
+          entry.push(encoder.encode(file.content), true);
+        }
+      },
+      cancel() {
+        zip?.terminate();
+      },
     },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: 1024 * 1024 }),
+  );
   return new Response(stream, {
     headers: { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="${slug}.zip"` },
   });

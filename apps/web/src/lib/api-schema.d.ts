@@ -289,7 +289,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A short-lived token for ?token= on the project WebSocket (for clients that cannot send cookies) */
+    /** A single-use token, valid for a minute, for ?token= on the project WebSocket (for clients that cannot send cookies) */
     get: operations['getApiProjectsByIdWs-token'];
     put?: never;
     post?: never;
@@ -1268,6 +1268,20 @@ export interface operations {
       };
       /** @description no such project */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description the project is larger than LATHE_DOWNLOAD_MAX_BYTES */
+      413: {
         headers: {
           [name: string]: unknown;
         };
