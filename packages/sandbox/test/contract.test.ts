@@ -33,13 +33,14 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
   let sb: Sandbox;
   let root: string;
 
-  const provide = () =>
+  const provide = (extra: { installScripts?: string[] } = {}) =>
     createSandboxProvider({
       kind,
       dataDir,
       portRange: ports,
       image: IMAGE,
       limits: { filesPerProject: 60, memoryBytes: 768 * 1024 * 1024, pids: 256 },
+      ...extra,
     });
 
   beforeAll(async () => {
@@ -63,6 +64,11 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const paths = (await sb.listFiles()).map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['index.html', 'package.json', 'src/App.tsx', 'src/main.tsx', 'vite.config.ts']));
     expect(paths.some((p) => p.startsWith('node_modules'))).toBe(false);
+    // Icons and class names are there before any install (models use them without asking).
+    const resolved = await sb.exec({
+      argv: ['node', '-e', 'for (const m of ["lucide-react", "clsx"]) require.resolve(m); console.log("ok")'],
+    });
+    expect(resolved.stdout.trim()).toBe('ok');
 
     const text = 'héllo\n\nworld ✓\n';
     await sb.writeFiles([
@@ -391,16 +397,62 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(sb.recentLogs().find((l) => l.text === 'log-marker-42')).toMatchObject({ source: 'exec', stream: 'stdout' });
   });
 
-  it('installs a package into the project only', async () => {
-    const res = await sb.install(['is-number@7.0.0'], { timeoutMs: 240_000 });
-    expect(res.stderr + res.stdout).not.toMatch(/ERR!/);
+  it('installs a package into the project only, skipping a name the registry does not know', async () => {
+    const res = await sb.install(['is-number@7.0.0', 'lathe-no-such-package-7f3a9c'], { timeoutMs: 240_000 });
     expect(res.exitCode).toBe(0);
-    expect(JSON.parse(await sb.readFile('package.json')).dependencies['is-number']).toBe('7.0.0');
+    expect(res.installed).toEqual(['is-number@7.0.0']);
+    expect(res.skipped).toEqual([{ spec: 'lathe-no-such-package-7f3a9c', reason: 'not found in the npm registry' }]);
+    const manifest = JSON.parse(await sb.readFile('package.json'));
+    expect(manifest.dependencies['is-number']).toBe('7.0.0');
+    expect(manifest.dependencies['lathe-no-such-package-7f3a9c']).toBeUndefined();
     expect((await sb.exec({ argv: ['node', '-e', 'console.log(require("is-number")(5))'] })).stdout.trim()).toBe('true');
     // The next project starts from the untouched template.
     const other = await provider.create(`other-${run}`);
     expect((await other.exec({ shell: 'test -e node_modules/is-number && echo yes || echo no' })).stdout.trim()).toBe('no');
     await provider.destroy(`other-${run}`);
+  });
+
+  it('installs a package whose peer range predates React 19 (legacy peer deps)', async () => {
+    // react-copy-to-clipboard 5.1.0 asks for react "^15.3.0 || 16 || 17 || 18"; npm's strict peer rules refuse it.
+    const res = await sb.install(['react-copy-to-clipboard@5.1.0'], { timeoutMs: 240_000 });
+    expect(res).toMatchObject({ exitCode: 0, installed: ['react-copy-to-clipboard@5.1.0'], skipped: [] });
+    expect(JSON.parse(await sb.readFile('package.json')).dependencies['react-copy-to-clipboard']).toBe('5.1.0');
+    const probe = await sb.exec({ argv: ['node', '-e', 'console.log(typeof require("react-copy-to-clipboard").CopyToClipboard)'] });
+    expect(probe.stdout.trim()).toBe('function');
+  });
+
+  it('never runs install scripts, except those of the allow-list', async () => {
+    // esbuild's postinstall replaces its JavaScript launcher bin/esbuild with the native binary:
+    // an ELF file there means the script ran, a `#!` script means it did not.
+    const launcher = async (s: Sandbox) =>
+      (
+        await s.exec({
+          argv: [
+            'node',
+            '-e',
+            'process.stdout.write(require("fs").readFileSync("node_modules/esbuild/bin/esbuild").subarray(0, 4).toString("latin1"))',
+          ],
+        })
+      ).stdout;
+    const strict = provide({ installScripts: [] });
+    const other = await strict.create(`scripts-${run}`);
+    try {
+      // Even a project that approves esbuild's scripts itself (npm 11's allowScripts) does not get them run.
+      const manifest = JSON.parse(await other.readFile('package.json'));
+      await other.writeFiles([
+        { path: 'package.json', content: JSON.stringify({ ...manifest, allowScripts: { esbuild: true } }, null, 2) },
+      ]);
+      const res = await other.install(['esbuild@0.28.2'], { timeoutMs: 240_000 });
+      expect(res).toMatchObject({ exitCode: 0, installed: ['esbuild@0.28.2'] });
+      expect(await launcher(other)).toBe('#!/u');
+    } finally {
+      await strict.destroy(`scripts-${run}`);
+      await strict.shutdown();
+    }
+    // The default allow-list names esbuild: its script runs after the install.
+    const res = await sb.install(['esbuild@0.28.2'], { timeoutMs: 240_000 });
+    expect(res).toMatchObject({ exitCode: 0, installed: ['esbuild@0.28.2'] });
+    expect(await launcher(sb)).toBe('\x7fELF');
   });
 
   it('is found again by a new provider (server restart), which ends what the old one left running', async () => {

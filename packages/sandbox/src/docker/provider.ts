@@ -31,6 +31,8 @@ export interface DockerProviderOptions {
   maxRestarts: number;
   /** How many installs, dev-server start-ups and type checks run at once across all sandboxes. */
   heavySlots: number;
+  /** Package names whose install scripts may run (after an install, by `npm rebuild`). */
+  installScripts: readonly string[];
   image: string;
 }
 
@@ -145,6 +147,7 @@ export class DockerProvider implements SandboxProvider {
       limits: this.opts.limits,
       maxRestarts: this.opts.maxRestarts,
       heavy: this.heavy,
+      installScripts: this.opts.installScripts,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);
