@@ -539,6 +539,48 @@ describe('docker isolation', () => {
       SecurityOpt: ['no-new-privileges'],
     });
     expect(inspect.HostConfig.Binds?.some((b) => b.includes('docker.sock'))).toBe(false);
+    // No npm cache shared with other projects, no shared network.
+    expect(inspect.HostConfig.Binds?.some((b) => b.includes('npm-cache'))).toBe(false);
+    expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([inspect.HostConfig.NetworkMode]);
+    expect(['default', 'bridge', 'host']).not.toContain(inspect.HostConfig.NetworkMode);
+  });
+
+  it("cannot reach another sandbox's dev server, directly or through the host's published port", async () => {
+    const otherId = `iso-other-${process.pid}`;
+    const other = await provider.create(otherId);
+    const container = async (project: string) => {
+      const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${project}`] } });
+      if (!info) throw new Error(`no container for ${project}`);
+      const inspect = await docker.getContainer(info.Id).inspect();
+      const [net] = Object.values(inspect.NetworkSettings.Networks);
+      if (!net) throw new Error(`no network for ${project}`);
+      return net;
+    };
+    try {
+      const { url } = await other.startDevServer();
+      const target = await container(otherId);
+      // From the host the server answers at its container address (403: not a loopback Host)...
+      const fromHost = await fetch(`http://${target.IPAddress}:5173/`, { signal: AbortSignal.timeout(10_000) });
+      expect(fromHost.status).toBe(403);
+      // ...but not from the first sandbox: neither its address nor the host's port behind its own gateway.
+      const probe = async (address: string) =>
+        (
+          await sb.exec({
+            argv: [
+              'node',
+              '-e',
+              `fetch(${JSON.stringify(address)}, { signal: AbortSignal.timeout(5000) }).then((r) => console.log("status " + r.status), (e) => console.log("error " + (e.cause?.code ?? e.name)))`,
+            ],
+          })
+        ).stdout.trim();
+      expect(await probe(`http://${target.IPAddress}:5173/`)).toMatch(/^error /);
+      const own = await container(id);
+      expect(await probe(`http://${own.Gateway}:${new URL(url).port}/`)).toMatch(/^error /);
+    } finally {
+      await provider.destroy(otherId);
+    }
+    // The network goes with its sandbox.
+    expect(await docker.listNetworks({ filters: { label: [`lathe.project=${otherId}`] } })).toEqual([]);
   });
 
   it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {
