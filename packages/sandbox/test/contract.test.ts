@@ -238,6 +238,13 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const { url } = await sb.startDevServer();
     expect(sb.status().state).toBe('running');
     expect(await sb.startDevServer()).toEqual({ url });
+    // The preinstalled helpers are bundled with React at start-up, not at their first import (a
+    // re-bundle then leaves the open page with two Reacts until it reloads).
+    const optimized = await waitFor('the dependency optimizer', async () => {
+      const meta = await sb.exec({ shell: 'cat .vite/deps/_metadata.json 2>/dev/null' });
+      return meta.exitCode === 0 && meta.stdout.includes('"react"') ? (JSON.parse(meta.stdout) as { optimized: object }) : undefined;
+    });
+    expect(Object.keys(optimized.optimized)).toEqual(expect.arrayContaining(['react', 'lucide-react', 'clsx']));
     const html = await (await fetch(url)).text();
     expect(html).toContain('<div id="root"></div>');
     expect(html).toContain('/src/main.tsx');
@@ -306,7 +313,12 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(vite).toContainEqual(expect.objectContaining({ file: 'src/Syntax.tsx' }));
     expect(vite.every((d) => !d.message.includes('\u001b'))).toBe(true);
     await sb.deleteFile('src/Syntax.tsx');
+    // The preinstalled helpers type-check and transform with no install.
+    const icons =
+      "import { clsx } from 'clsx';\nimport { Check } from 'lucide-react';\n\nexport function Done({ on }: { on: boolean }) {\n  return <Check className={clsx('size-4', on && 'text-green-600')} />;\n}\n";
+    await sb.writeFiles([{ path: 'src/Icons.tsx', content: icons }]);
     expect(await sb.diagnostics()).toEqual([]);
+    await sb.deleteFile('src/Icons.tsx');
 
     expect(sb.recentLogs().some((l) => l.source === 'dev')).toBe(true);
   });
