@@ -454,9 +454,10 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
       await other.writeFiles([
         { path: 'package.json', content: JSON.stringify({ ...manifest, allowScripts: { esbuild: true } }, null, 2) },
       ]);
-      const res = await other.install(['esbuild@0.28.2'], { timeoutMs: 240_000 });
+      const res = await other.install(['esbuild@0.28.2'], { timeoutMs: 240_000, dev: true });
       expect(res).toMatchObject({ exitCode: 0, installed: ['esbuild@0.28.2'] });
       expect(await launcher(other)).toBe('#!/u');
+      expect(JSON.parse(await other.readFile('package.json')).devDependencies.esbuild).toBe('0.28.2');
     } finally {
       await strict.destroy(`scripts-${run}`);
       await strict.shutdown();
