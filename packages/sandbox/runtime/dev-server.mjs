@@ -73,6 +73,8 @@ const servedRoots = [realpathSync(root)];
 const deps = join(root, 'node_modules');
 if (existsSync(deps)) servedRoots.push(realpathSync(deps));
 
+const PREBUNDLE = ['lucide-react', 'clsx'];
+
 const confine = {
   name: 'lathe-confine',
   enforce: 'post',
@@ -81,6 +83,12 @@ const confine = {
     config.server ??= {};
     config.server.allowedHosts = [];
     config.server.fs = { ...(config.server.fs ?? {}), strict: true, allow: servedRoots };
+    // The template's preinstalled helpers are bundled with React at start-up: found later, at
+    // their first import, Vite re-bundles its dependencies under a page still holding the old
+    // React ("Invalid hook call") until it reloads.
+    const preinstalled = PREBUNDLE.filter((name) => existsSync(join(deps, name, 'package.json')));
+    config.optimizeDeps ??= {};
+    config.optimizeDeps.include = [...new Set([...(config.optimizeDeps.include ?? []), ...preinstalled])];
   },
   configureServer(server) {
     // Installed before Vite's own middlewares: nothing is served to a foreign Host.

@@ -14,6 +14,7 @@ export type SandboxErrorCode =
   | 'too_many_files'
   | 'not_found'
   | 'invalid_package'
+  | 'invalid_manifest'
   | 'invalid_command'
   | 'invalid_project_id'
   | 'sandbox_exists'
@@ -60,6 +61,31 @@ export interface ExecResult {
   cancelled: boolean;
 }
 
+export type InstallOptions = Pick<ExecOptions, 'timeoutMs' | 'signal' | 'onOutput'> & {
+  /** Save as devDependencies instead of dependencies. */
+  dev?: boolean;
+};
+
+/** A requested package that is not in the project after `install()`, and why. */
+export interface SkippedPackage {
+  /** The spec as it was asked for, e.g. `left-pad@^1.3.0`. */
+  spec: string;
+  /** For people (the user, the fixer model): e.g. "not found in the npm registry", "peer dependency conflict". */
+  reason: string;
+}
+
+/**
+ * What an install did. Every requested spec ends up in exactly one of `installed` and `skipped`.
+ * `exitCode` is 0 when npm itself worked (a package of its own making, such as an unknown name, is
+ * only skipped); otherwise it is npm's failing code (null: timed out or cancelled) and the specs
+ * not yet installed are skipped with that failure as the reason. `stdout`/`stderr` hold every npm
+ * run of the install, in order.
+ */
+export interface InstallResult extends ExecResult {
+  installed: string[];
+  skipped: SkippedPackage[];
+}
+
 export type DevServerState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
 export interface DevServerStatus {
@@ -92,8 +118,14 @@ export interface Sandbox {
   deleteFile(path: string): Promise<void>;
 
   exec(spec: CommandSpec, opts?: ExecOptions): Promise<ExecResult>;
-  /** `npm install` of validated specs (name with optional version range); anything else is `invalid_package`. */
-  install(packages: string[], opts?: Pick<ExecOptions, 'timeoutMs' | 'signal' | 'onOutput'>): Promise<ExecResult>;
+  /**
+   * Installs validated specs (name with optional version range; anything else is `invalid_package`,
+   * nothing installed): one `npm install --legacy-peer-deps --ignore-scripts` for the set; when it
+   * fails, specs npm names as unknown are skipped and the rest retried, then one spec at a time.
+   * Install scripts never run, except those of the provider's allow-list (`SandboxConfig.installScripts`).
+   * `timeoutMs` (default 300 000) bounds the whole install.
+   */
+  install(packages: string[], opts?: InstallOptions): Promise<InstallResult>;
 
   /** Resolves once the dev server answers HTTP. Idempotent while running. */
   startDevServer(): Promise<{ url: string }>;
@@ -155,4 +187,9 @@ export interface SandboxConfig {
   maxRestarts?: number;
   /** Installs, dev-server start-ups and type checks running at once across all sandboxes (default: CPU cores − 1, at least 1). */
   heavySlots?: number;
+  /**
+   * Packages (names, no ranges) whose install scripts run after an install; every other package's
+   * scripts never run. Default DEFAULT_INSTALL_SCRIPTS. [] runs none.
+   */
+  installScripts?: string[];
 }

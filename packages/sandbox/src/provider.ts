@@ -2,7 +2,9 @@ import { availableParallelism } from 'node:os';
 import { LatheError, LIMITS } from '@lathe/protocol';
 import type { SandboxConfig, SandboxKind, SandboxLimits, SandboxProvider } from './contract';
 import { DockerProvider } from './docker/provider';
+import { DEFAULT_INSTALL_SCRIPTS } from './install';
 import { LocalProvider } from './local/provider';
+import { checkPackageSpec } from './packages';
 
 const GiB = 1024 ** 3;
 export const DEFAULT_PORT_RANGE: [number, number] = [41000, 41999];
@@ -33,8 +35,14 @@ export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
   if (!Number.isInteger(heavySlots) || heavySlots < 1 || heavySlots > 1024) {
     throw new LatheError('sandbox_error', `heavySlots must be an integer from 1 to 1024 (got ${heavySlots})`);
   }
+  const installScripts = config.installScripts ?? DEFAULT_INSTALL_SCRIPTS;
+  for (const name of installScripts) {
+    const c = checkPackageSpec(name);
+    if (!c.ok || c.range !== null) throw new LatheError('sandbox_error', `installScripts needs package names, not ${JSON.stringify(name)}`);
+  }
   if (config.kind === 'local') {
     return new LocalProvider({
+      installScripts,
       dataDir: config.dataDir,
       portRange,
       limits,
@@ -45,6 +53,7 @@ export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
   }
   if (config.kind === 'docker') {
     return new DockerProvider({
+      installScripts,
       dataDir: config.dataDir,
       portRange,
       limits,
@@ -64,7 +73,7 @@ export function defaultHeavySlots(): number {
 /**
  * Reads the provider settings from the environment (LATHE_SANDBOX, LATHE_SANDBOX_IMAGE,
  * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS,
- * LATHE_SANDBOX_CONCURRENCY).
+ * LATHE_SANDBOX_CONCURRENCY, LATHE_SANDBOX_INSTALL_SCRIPTS).
  */
 export function sandboxConfigFromEnv(env: Record<string, string | undefined>, dataDir: string): SandboxConfig {
   const kind = (env.LATHE_SANDBOX ?? 'local') as SandboxKind;
@@ -97,5 +106,14 @@ export function sandboxConfigFromEnv(env: Record<string, string | undefined>, da
   const pids = num('LATHE_SANDBOX_PIDS');
   if (pids) limits.pids = Math.round(pids);
   config.limits = limits;
+  const scripts = env.LATHE_SANDBOX_INSTALL_SCRIPTS?.trim();
+  if (scripts)
+    config.installScripts =
+      scripts === 'none'
+        ? []
+        : scripts
+            .split(',')
+            .map((n) => n.trim())
+            .filter((n) => n !== '');
   return config;
 }

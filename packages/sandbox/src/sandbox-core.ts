@@ -8,12 +8,15 @@ import type {
   ExecResult,
   FileInfo,
   FileWrite,
+  InstallOptions,
+  InstallResult,
   LogLine,
   Sandbox,
   SandboxKind,
   SandboxLimits,
 } from './contract';
 import { parseDevMarker, parseTscOutput } from './diagnostics';
+import { allowedScripts, installAll } from './install';
 import { LogHub } from './logs';
 import { checkPackageSpec } from './packages';
 import { checkProjectPath } from './paths';
@@ -21,6 +24,8 @@ import type { Slots } from './slots';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
 const INSTALL_TIMEOUT_MS = 300_000;
+/** Peer ranges that lag behind React 19 are the common case, not an error: npm 6's rules apply. */
+const NPM_INSTALL_FLAGS = ['--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund'];
 const DEV_READY_TIMEOUT_MS = 90_000;
 const MAX_CAPTURE_CHARS = 1024 * 1024;
 const WATCH_THROTTLE_MS = 60;
@@ -36,6 +41,8 @@ export interface CoreOptions {
   maxRestarts: number;
   /** Shared by every sandbox of the provider: installs, dev-server start-ups and type checks queue for these. */
   heavy: Slots;
+  /** Package names whose install scripts run after an install (see DEFAULT_INSTALL_SCRIPTS). */
+  installScripts: readonly string[];
   onDestroyed(): void;
 }
 
@@ -121,7 +128,7 @@ export class SandboxCore implements Sandbox {
     return this.run(toArgv(spec), 'exec', opts);
   }
 
-  async install(packages: string[], opts: Pick<ExecOptions, 'timeoutMs' | 'signal' | 'onOutput'> = {}): Promise<ExecResult> {
+  async install(packages: string[], opts: InstallOptions = {}): Promise<InstallResult> {
     this.alive();
     if (!Array.isArray(packages) || packages.length === 0) throw new LatheError('invalid_package', 'no packages to install');
     const specs = packages.map((p) => {
@@ -129,13 +136,31 @@ export class SandboxCore implements Sandbox {
       if (!r.ok) throw new LatheError(r.code, r.message);
       return r.spec;
     });
+    const timeoutMs = opts.timeoutMs ?? INSTALL_TIMEOUT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new LatheError('invalid_command', 'timeoutMs must be a positive number');
     return this.opts.heavy.run(async () => {
       this.alive();
       await this.backend.prepareInstall();
-      return this.run([...this.backend.npm, 'install', '--no-audit', '--no-fund', '--save', '--save-exact', '--', ...specs], 'install', {
-        ...opts,
-        timeoutMs: opts.timeoutMs ?? INSTALL_TIMEOUT_MS,
+      const deadline = Date.now() + timeoutMs;
+      const left = () => Math.max(1, deadline - Date.now());
+      const exec = (argv: string[]) => this.run([...this.backend.npm, ...argv], 'install', { ...opts, timeoutMs: left() });
+      const save = opts.dev ? '--save-dev' : '--save';
+      // Scripts never run during the install itself: a package's preinstall/postinstall is code from
+      // the registry running with the sandbox's rights. Only allow-listed ones run, afterwards.
+      const result = await installAll([...new Set(specs)], {
+        npm: (list) => exec(['install', ...NPM_INSTALL_FLAGS, save, '--save-exact', '--', ...list]),
       });
+      if (result.installed.length > 0 && this.opts.installScripts.length > 0) {
+        const lock = await this.backend.readFile('package-lock.json').catch(() => null);
+        const names = lock ? allowedScripts(lock.toString('utf8'), this.opts.installScripts) : [];
+        // `--dangerously-allow-all-scripts` lets npm 11's own allowScripts policy through for exactly these names.
+        if (names.length > 0) {
+          const rebuilt = await exec(['rebuild', '--dangerously-allow-all-scripts', '--', ...names]);
+          result.stdout += rebuilt.stdout;
+          result.stderr += rebuilt.stderr;
+        }
+      }
+      return result;
     }, opts.signal);
   }
 

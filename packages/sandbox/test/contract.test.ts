@@ -33,13 +33,14 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
   let sb: Sandbox;
   let root: string;
 
-  const provide = () =>
+  const provide = (extra: { installScripts?: string[] } = {}) =>
     createSandboxProvider({
       kind,
       dataDir,
       portRange: ports,
       image: IMAGE,
       limits: { filesPerProject: 60, memoryBytes: 768 * 1024 * 1024, pids: 256 },
+      ...extra,
     });
 
   beforeAll(async () => {
@@ -63,6 +64,11 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const paths = (await sb.listFiles()).map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining(['index.html', 'package.json', 'src/App.tsx', 'src/main.tsx', 'vite.config.ts']));
     expect(paths.some((p) => p.startsWith('node_modules'))).toBe(false);
+    // Icons and class names are there before any install (models use them without asking).
+    const resolved = await sb.exec({
+      argv: ['node', '-e', 'for (const m of ["lucide-react", "clsx"]) require.resolve(m); console.log("ok")'],
+    });
+    expect(resolved.stdout.trim()).toBe('ok');
 
     const text = 'héllo\n\nworld ✓\n';
     await sb.writeFiles([
@@ -232,6 +238,13 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const { url } = await sb.startDevServer();
     expect(sb.status().state).toBe('running');
     expect(await sb.startDevServer()).toEqual({ url });
+    // The preinstalled helpers are bundled with React at start-up, not at their first import (a
+    // re-bundle then leaves the open page with two Reacts until it reloads).
+    const optimized = await waitFor('the dependency optimizer', async () => {
+      const meta = await sb.exec({ shell: 'cat .vite/deps/_metadata.json 2>/dev/null' });
+      return meta.exitCode === 0 && meta.stdout.includes('"react"') ? (JSON.parse(meta.stdout) as { optimized: object }) : undefined;
+    });
+    expect(Object.keys(optimized.optimized)).toEqual(expect.arrayContaining(['react', 'lucide-react', 'clsx']));
     const html = await (await fetch(url)).text();
     expect(html).toContain('<div id="root"></div>');
     expect(html).toContain('/src/main.tsx');
@@ -300,7 +313,12 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(vite).toContainEqual(expect.objectContaining({ file: 'src/Syntax.tsx' }));
     expect(vite.every((d) => !d.message.includes('\u001b'))).toBe(true);
     await sb.deleteFile('src/Syntax.tsx');
+    // The preinstalled helpers type-check and transform with no install.
+    const icons =
+      "import { clsx } from 'clsx';\nimport { Check } from 'lucide-react';\n\nexport function Done({ on }: { on: boolean }) {\n  return <Check className={clsx('size-4', on && 'text-green-600')} />;\n}\n";
+    await sb.writeFiles([{ path: 'src/Icons.tsx', content: icons }]);
     expect(await sb.diagnostics()).toEqual([]);
+    await sb.deleteFile('src/Icons.tsx');
 
     expect(sb.recentLogs().some((l) => l.source === 'dev')).toBe(true);
   });
@@ -391,16 +409,63 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(sb.recentLogs().find((l) => l.text === 'log-marker-42')).toMatchObject({ source: 'exec', stream: 'stdout' });
   });
 
-  it('installs a package into the project only', async () => {
-    const res = await sb.install(['is-number@7.0.0'], { timeoutMs: 240_000 });
-    expect(res.stderr + res.stdout).not.toMatch(/ERR!/);
+  it('installs a package into the project only, skipping a name the registry does not know', async () => {
+    const res = await sb.install(['is-number@7.0.0', 'lathe-no-such-package-7f3a9c'], { timeoutMs: 240_000 });
     expect(res.exitCode).toBe(0);
-    expect(JSON.parse(await sb.readFile('package.json')).dependencies['is-number']).toBe('7.0.0');
+    expect(res.installed).toEqual(['is-number@7.0.0']);
+    expect(res.skipped).toEqual([{ spec: 'lathe-no-such-package-7f3a9c', reason: 'not found in the npm registry' }]);
+    const manifest = JSON.parse(await sb.readFile('package.json'));
+    expect(manifest.dependencies['is-number']).toBe('7.0.0');
+    expect(manifest.dependencies['lathe-no-such-package-7f3a9c']).toBeUndefined();
     expect((await sb.exec({ argv: ['node', '-e', 'console.log(require("is-number")(5))'] })).stdout.trim()).toBe('true');
     // The next project starts from the untouched template.
     const other = await provider.create(`other-${run}`);
     expect((await other.exec({ shell: 'test -e node_modules/is-number && echo yes || echo no' })).stdout.trim()).toBe('no');
     await provider.destroy(`other-${run}`);
+  });
+
+  it('installs a package whose peer range predates React 19 (legacy peer deps)', async () => {
+    // react-copy-to-clipboard 5.1.0 asks for react "^15.3.0 || 16 || 17 || 18"; npm's strict peer rules refuse it.
+    const res = await sb.install(['react-copy-to-clipboard@5.1.0'], { timeoutMs: 240_000 });
+    expect(res).toMatchObject({ exitCode: 0, installed: ['react-copy-to-clipboard@5.1.0'], skipped: [] });
+    expect(JSON.parse(await sb.readFile('package.json')).dependencies['react-copy-to-clipboard']).toBe('5.1.0');
+    const probe = await sb.exec({ argv: ['node', '-e', 'console.log(typeof require("react-copy-to-clipboard").CopyToClipboard)'] });
+    expect(probe.stdout.trim()).toBe('function');
+  });
+
+  it('never runs install scripts, except those of the allow-list', async () => {
+    // esbuild's postinstall replaces its JavaScript launcher bin/esbuild with the native binary:
+    // an ELF file there means the script ran, a `#!` script means it did not.
+    const launcher = async (s: Sandbox) =>
+      (
+        await s.exec({
+          argv: [
+            'node',
+            '-e',
+            'process.stdout.write(require("fs").readFileSync("node_modules/esbuild/bin/esbuild").subarray(0, 4).toString("latin1"))',
+          ],
+        })
+      ).stdout;
+    const strict = provide({ installScripts: [] });
+    const other = await strict.create(`scripts-${run}`);
+    try {
+      // Even a project that approves esbuild's scripts itself (npm 11's allowScripts) does not get them run.
+      const manifest = JSON.parse(await other.readFile('package.json'));
+      await other.writeFiles([
+        { path: 'package.json', content: JSON.stringify({ ...manifest, allowScripts: { esbuild: true } }, null, 2) },
+      ]);
+      const res = await other.install(['esbuild@0.28.2'], { timeoutMs: 240_000, dev: true });
+      expect(res).toMatchObject({ exitCode: 0, installed: ['esbuild@0.28.2'] });
+      expect(await launcher(other)).toBe('#!/u');
+      expect(JSON.parse(await other.readFile('package.json')).devDependencies.esbuild).toBe('0.28.2');
+    } finally {
+      await strict.destroy(`scripts-${run}`);
+      await strict.shutdown();
+    }
+    // The default allow-list names esbuild: its script runs after the install.
+    const res = await sb.install(['esbuild@0.28.2'], { timeoutMs: 240_000 });
+    expect(res).toMatchObject({ exitCode: 0, installed: ['esbuild@0.28.2'] });
+    expect(await launcher(sb)).toBe('\x7fELF');
   });
 
   it('is found again by a new provider (server restart), which ends what the old one left running', async () => {
@@ -487,6 +552,48 @@ describe('docker isolation', () => {
       SecurityOpt: ['no-new-privileges'],
     });
     expect(inspect.HostConfig.Binds?.some((b) => b.includes('docker.sock'))).toBe(false);
+    // No npm cache shared with other projects, no shared network.
+    expect(inspect.HostConfig.Binds?.some((b) => b.includes('npm-cache'))).toBe(false);
+    expect(Object.keys(inspect.NetworkSettings.Networks)).toEqual([inspect.HostConfig.NetworkMode]);
+    expect(['default', 'bridge', 'host']).not.toContain(inspect.HostConfig.NetworkMode);
+  });
+
+  it("cannot reach another sandbox's dev server, directly or through the host's published port", async () => {
+    const otherId = `iso-other-${process.pid}`;
+    const other = await provider.create(otherId);
+    const container = async (project: string) => {
+      const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${project}`] } });
+      if (!info) throw new Error(`no container for ${project}`);
+      const inspect = await docker.getContainer(info.Id).inspect();
+      const [net] = Object.values(inspect.NetworkSettings.Networks);
+      if (!net) throw new Error(`no network for ${project}`);
+      return net;
+    };
+    try {
+      const { url } = await other.startDevServer();
+      const target = await container(otherId);
+      // From the host the server answers at its container address (403: not a loopback Host)...
+      const fromHost = await fetch(`http://${target.IPAddress}:5173/`, { signal: AbortSignal.timeout(10_000) });
+      expect(fromHost.status).toBe(403);
+      // ...but not from the first sandbox: neither its address nor the host's port behind its own gateway.
+      const probe = async (address: string) =>
+        (
+          await sb.exec({
+            argv: [
+              'node',
+              '-e',
+              `fetch(${JSON.stringify(address)}, { signal: AbortSignal.timeout(5000) }).then((r) => console.log("status " + r.status), (e) => console.log("error " + (e.cause?.code ?? e.name)))`,
+            ],
+          })
+        ).stdout.trim();
+      expect(await probe(`http://${target.IPAddress}:5173/`)).toMatch(/^error /);
+      const own = await container(id);
+      expect(await probe(`http://${own.Gateway}:${new URL(url).port}/`)).toMatch(/^error /);
+    } finally {
+      await provider.destroy(otherId);
+    }
+    // The network goes with its sandbox.
+    expect(await docker.listNetworks({ filters: { label: [`lathe.project=${otherId}`] } })).toEqual([]);
   });
 
   it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {

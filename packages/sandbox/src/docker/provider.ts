@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
@@ -31,6 +30,8 @@ export interface DockerProviderOptions {
   maxRestarts: number;
   /** How many installs, dev-server start-ups and type checks run at once across all sandboxes. */
   heavySlots: number;
+  /** Package names whose install scripts may run (after an install, by `npm rebuild`). */
+  installScripts: readonly string[];
   image: string;
 }
 
@@ -56,23 +57,27 @@ export class DockerProvider implements SandboxProvider {
     checkProjectId(projectId);
     if (await this.find(projectId)) throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
     await this.ensureImage();
+    const network = await this.createNetwork(projectId);
     // A host port can be taken between the check and the container start: try another one.
     for (let attempt = 1; ; attempt++) {
       const used = await this.publishedPorts();
       const port = await this.ports.take((p) => used.has(p));
       let container: Docker.Container | null = null;
       try {
-        container = await this.docker.createContainer(await this.containerSpec(projectId, port));
+        container = await this.docker.createContainer(await this.containerSpec(projectId, port, network));
         await container.start();
         return this.attach(projectId, container, port);
       } catch (e) {
         this.ports.release(port);
         if (container) await removeContainer(container).catch(() => undefined);
-        if ((e as { statusCode?: number }).statusCode === 409 && !container) {
-          throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+        const retry = attempt < 3 && /port is already allocated|address already in use/i.test(String((e as Error).message));
+        if (!retry) {
+          if (!container && (e as { statusCode?: number }).statusCode === 409) {
+            throw new LatheError('sandbox_exists', `project ${projectId} already has a sandbox`);
+          }
+          await removeNetwork(this.docker, network).catch(() => undefined);
+          throw dockerError(e);
         }
-        if (attempt < 3 && /port is already allocated|address already in use/i.test(String((e as Error).message))) continue;
-        throw dockerError(e);
       }
     }
   }
@@ -131,6 +136,7 @@ export class DockerProvider implements SandboxProvider {
     }
     const found = await this.find(projectId);
     if (found) await removeContainer(this.docker.getContainer(found.Id));
+    await removeNetwork(this.docker, this.networkName(projectId));
   }
 
   /** Stops every command and dev server, then the containers themselves (their files stay for `get`). */
@@ -140,11 +146,20 @@ export class DockerProvider implements SandboxProvider {
   }
 
   private attach(projectId: string, container: Docker.Container, port: number): SandboxCore {
-    const backend = new DockerBackend(projectId, container, port, this.opts.limits, () => this.ports.release(port));
+    const network = this.networkName(projectId);
+    const backend = new DockerBackend(
+      projectId,
+      container,
+      port,
+      this.opts.limits,
+      () => this.ports.release(port),
+      () => removeNetwork(this.docker, network),
+    );
     const core = new SandboxCore(backend, {
       limits: this.opts.limits,
       maxRestarts: this.opts.maxRestarts,
       heavy: this.heavy,
+      installScripts: this.opts.installScripts,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);
@@ -194,13 +209,43 @@ export class DockerProvider implements SandboxProvider {
     }
   }
 
-  private async containerSpec(projectId: string, port: number): Promise<Docker.ContainerCreateOptions> {
+  private networkName(projectId: string): string {
+    return `lathe-${this.instance}-${projectId}`;
+  }
+
+  /**
+   * Each sandbox gets a bridge network of its own: Docker drops traffic between bridge networks,
+   * so no sandbox reaches another's dev server (on the shared default bridge any container could).
+   * A network left by a crash is reused.
+   */
+  private async createNetwork(projectId: string): Promise<string> {
+    const name = this.networkName(projectId);
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: this.instance, [LABEL_PROJECT]: projectId },
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      });
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode === 409) return name;
+      if (/non-overlapping|address pool/i.test(String((e as Error).message))) {
+        throw new LatheError(
+          'sandbox_error',
+          'Docker has no address range left for another sandbox network: raise "default-address-pools" in the engine\'s daemon.json (see README)',
+        );
+      }
+      throw dockerError(e);
+    }
+    return name;
+  }
+
+  private async containerSpec(projectId: string, port: number, network: string): Promise<Docker.ContainerCreateOptions> {
     const { limits } = this.opts;
-    const cache = join(this.opts.dataDir, 'docker-npm-cache');
-    await mkdir(cache, { recursive: true });
-    // The image runs as uid 1000; the shared cache must be writable whatever uid runs the server.
-    await chmod(cache, 0o777);
-    const binds = [`${cache}:/npm-cache`];
+    // No shared npm cache: one project could poison another's installs through it. The image's
+    // /npm-cache lives in the container's own layer and goes with it.
+    const binds: string[] = [];
     const ca = hostCaBundle();
     if (ca) binds.push(`${ca}:${CA_IN_CONTAINER}:ro`);
     this.npmSettings ??= readNpmSettings(findNode(), findNpmCli());
@@ -233,6 +278,7 @@ export class DockerProvider implements SandboxProvider {
         SecurityOpt: ['no-new-privileges'],
         PortBindings: { [`${DEV_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
         Binds: binds,
+        NetworkMode: network,
         RestartPolicy: { Name: 'no' },
       },
     };
@@ -252,6 +298,7 @@ class DockerBackend implements Backend {
     private readonly hostPort: number,
     private readonly limits: SandboxLimits,
     private readonly releasePort: () => void,
+    private readonly removeNetwork: () => Promise<void>,
   ) {}
 
   async writeFiles(files: { path: string; content: Buffer }[], maxFiles: number): Promise<void> {
@@ -380,11 +427,20 @@ class DockerBackend implements Backend {
   async remove(): Promise<void> {
     await removeContainer(this.container);
     this.releasePort();
+    await this.removeNetwork();
   }
 
   async release(): Promise<void> {
     await this.container.stop({ t: 0 }).catch(() => undefined);
     this.releasePort();
+  }
+}
+
+async function removeNetwork(docker: Docker, name: string): Promise<void> {
+  try {
+    await docker.getNetwork(name).remove();
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode !== 404) throw dockerError(e);
   }
 }
 

@@ -30,6 +30,8 @@ export interface LocalProviderOptions {
   maxRestarts: number;
   /** How many installs, dev-server start-ups and type checks run at once across all sandboxes. */
   heavySlots: number;
+  /** Package names whose install scripts may run (after an install, by `npm rebuild`). */
+  installScripts: readonly string[];
 }
 
 /** Projects as directories under `<dataDir>/projects`, processes as limited process groups on this host. */
@@ -138,7 +140,8 @@ export class LocalProvider implements SandboxProvider {
       await cp(join(TEMPLATE_DIR, 'package.json'), join(tmp, 'package.json'));
       await cp(join(TEMPLATE_DIR, 'package-lock.json'), join(tmp, 'package-lock.json'));
       await runToEnd(
-        [this.node, this.npmCli, 'install', '--no-audit', '--no-fund', '--prefer-offline'],
+        // The template needs no install scripts; none run on the host.
+        [this.node, this.npmCli, 'install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
         tmp,
         await this.env(tmp),
         TEMPLATE_INSTALL_TIMEOUT_MS,
@@ -167,6 +170,7 @@ export class LocalProvider implements SandboxProvider {
       limits: this.opts.limits,
       maxRestarts: this.opts.maxRestarts,
       heavy: this.heavy,
+      installScripts: this.opts.installScripts,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);
