@@ -47,6 +47,8 @@ export interface ImplementContext {
 export interface FixContext {
   diagnostics: Diagnostic[];
   files: StoredFile[];
+  /** Facts the errors do not show (packages that could not be installed). */
+  notes?: string[];
 }
 
 const STACK = [
@@ -339,6 +341,7 @@ export function fixerPrompt(c: FixContext): Prompt {
   const lines = [
     `Files (these blocks end with ${FILE_BLOCK_END}; yours may end with EOF):\n${fileBlocks(c.files)}`,
     `Errors:\n${c.diagnostics.map(describeDiagnostic).join('\n')}`,
+    ...(c.notes && c.notes.length > 0 ? [`Also note:\n${c.notes.map((n) => `- ${n}`).join('\n')}`] : []),
     'Fix these errors.',
   ];
   return {

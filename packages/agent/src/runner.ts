@@ -11,7 +11,7 @@ import {
   type PhaseSpec,
   toErrorInfo,
 } from '@lathe/protocol';
-import { checkPackageSpec, checkProjectPath, type Sandbox } from '@lathe/sandbox';
+import { checkPackageSpec, checkProjectPath, planManifestMerge, type Sandbox, type SkippedPackage } from '@lathe/sandbox';
 import type { AgentConfig, LlmRole } from './config';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
@@ -89,6 +89,8 @@ export class CodeGeneratorAgent {
   private readonly writing = new Set<string>();
   private readonly installs = new Map<number, string[]>();
   private request: RoundRequest | null = null;
+  /** Packages an install skipped this round: the fixer is told about them. */
+  private skippedPackages: SkippedPackage[] = [];
   private followingLogs = false;
 
   private outbox: NewEvent[] = [];
@@ -238,6 +240,7 @@ export class CodeGeneratorAgent {
       case 'record_request': {
         const { id } = await this.store.appendMessage(this.projectId, 'user', effect.text);
         this.request = null;
+        this.skippedPackages = [];
         await this.emit({ type: 'message', payload: { id, role: 'user', content: effect.text } });
         return;
       }
@@ -291,7 +294,8 @@ export class CodeGeneratorAgent {
       if (missing.length > 0) {
         const result = await this.sandbox.install(missing, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
         if (signal.aborted) return;
-        await this.emit({ type: 'deps_installed', payload: { packages: missing, ok: result.exitCode === 0 } });
+        await this.emit({ type: 'deps_installed', payload: { packages: result.installed, ok: result.skipped.length === 0 } });
+        await this.reportSkipped(result.skipped);
       }
     }
     if (files.length > 0) await this.sandbox.writeFiles(files);
@@ -380,7 +384,7 @@ export class CodeGeneratorAgent {
         });
         continue;
       }
-      const refused = protectedFileReason(checked.path);
+      const refused = checked.path === 'package.json' ? 'dependencies come from install lines' : protectedFileReason(checked.path);
       if (refused !== null) {
         await this.log(`The plan's ${checked.path} is left out: ${refused}.`);
         continue;
@@ -506,6 +510,12 @@ export class CodeGeneratorAgent {
               skipping = null;
               break;
             }
+            if (item.path === 'package.json') {
+              this.writing.delete(item.path);
+              skip.add(item.path);
+              await this.mergeManifest(item.content, outcome);
+              break;
+            }
             {
               const refused = protectedFileReason(item.path);
               if (refused !== null) {
@@ -577,6 +587,25 @@ export class CodeGeneratorAgent {
     return outcome;
   }
 
+  /**
+   * A model-written package.json is never written: its new dependencies (and devDependencies,
+   * installed alike; a Vite app does not tell them apart) join the phase's installs.
+   */
+  private async mergeManifest(proposed: string, outcome: StreamOutcome): Promise<void> {
+    const current = await this.sandbox.readFile('package.json');
+    const plan = planManifestMerge(current, proposed);
+    if (!plan.ok) {
+      await this.log(`The model's package.json was not used: ${plan.message}.`);
+      return;
+    }
+    const added = [...plan.dependencies, ...plan.devDependencies];
+    outcome.installs.push(...added);
+    await this.log(
+      `The model's package.json was not written (scripts and settings stay Lathe's); ${added.length > 0 ? `its new dependencies will be installed: ${added.join(', ')}` : 'it adds no dependencies'}.`,
+    );
+    await this.reportSkipped(plan.rejected);
+  }
+
   private async commitFile(path: string, content: string, phaseIndex: number, signal: AbortSignal): Promise<void> {
     const { hash, size } = await this.store.upsertFile(this.projectId, { path, content, phase: phaseIndex });
     if (signal.aborted || this.disposed) return;
@@ -595,20 +624,37 @@ export class CodeGeneratorAgent {
   }
 
   /** Installs packages (none: nothing to do), stores the new manifest and emits deps_installed. */
+  /**
+   * Installs packages (none: nothing to do), stores the new manifest and emits deps_installed
+   * with what was installed. Packages the sandbox had to skip (unknown names, conflicts) are shown
+   * to the user and kept for the fixer; the rest install all the same.
+   */
   private async install(packages: string[], phaseIndex: number, signal: AbortSignal): Promise<void> {
-    let ok = true;
+    let installed: string[] = [];
+    let skipped: SkippedPackage[] = [];
     if (packages.length > 0) {
       const result = await this.sandbox.install(packages, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
       if (signal.aborted) return;
-      ok = result.exitCode === 0;
-      if (ok) {
+      installed = result.installed;
+      skipped = result.skipped;
+      if (installed.length > 0) {
         // The DB is the source of truth: a fresh sandbox must get the new dependencies too.
         const manifest = await this.sandbox.readFile('package.json');
         await this.store.upsertFile(this.projectId, { path: 'package.json', content: manifest, phase: phaseIndex });
       }
     }
-    await this.emit({ type: 'deps_installed', payload: { packages, ok } });
-    if (!ok) await this.log(`Installing ${packages.join(', ')} failed; the review step will show what is missing.`);
+    await this.emit({ type: 'deps_installed', payload: { packages: installed, ok: skipped.length === 0 } });
+    await this.reportSkipped(skipped);
+  }
+
+  private async reportSkipped(skipped: SkippedPackage[]): Promise<void> {
+    if (skipped.length === 0) return;
+    for (const s of skipped) if (!this.skippedPackages.some((x) => x.spec === s.spec)) this.skippedPackages.push(s);
+    const list = skipped.map((s) => `${s.spec} (${s.reason})`).join(', ');
+    await this.emit({
+      type: 'error',
+      payload: { code: 'package_skipped', message: `Not installed: ${list}. The other packages were installed; the fixer is told.` },
+    });
   }
 
   private specInstalls(phaseIndex: number): string[] {
@@ -635,7 +681,10 @@ export class CodeGeneratorAgent {
     const stored = await this.store.listPaths(this.projectId);
     const paths = named.filter((p) => stored.includes(p));
     const files = await this.store.readFiles(this.projectId, paths.length > 0 ? paths : stored.filter((p) => p === 'src/App.tsx'));
-    const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files }), phaseIndex, [], signal);
+    const notes = this.skippedPackages.map(
+      (s) => `The package ${s.spec} could not be installed: ${s.reason}. Do not use it; use an alternative or plain code.`,
+    );
+    const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files, notes }), phaseIndex, [], signal);
     for (const [path, reason] of outcome.failed) await this.log(`Fixer's ${path} was not saved: ${reason}`);
     await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
     // A missing module is often fixed by installing it rather than by editing code.

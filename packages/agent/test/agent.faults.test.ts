@@ -203,17 +203,17 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
 
   it('npm install lines are installed and stored; a fresh sandbox gets the dependency back', async () => {
     const app =
-      "import clsx from 'clsx';\n\nexport default function App() {\n  return <h1 className={clsx('text-2xl', 'font-bold')}>Deps</h1>;\n}\n";
+      "import classNames from 'classnames';\n\nexport default function App() {\n  return <h1 className={classNames('text-2xl', 'font-bold')}>Deps</h1>;\n}\n";
     const { model, p } = await run([
       { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
-      { role: 'implementer', kind: 'reply', content: `${heredoc('src/App.tsx', app)}npm install clsx@2.1.1\n` },
+      { role: 'implementer', kind: 'reply', content: `${heredoc('src/App.tsx', app)}npm install classnames@2.5.1\n` },
     ]);
-    await p.agent.generate('an app that uses clsx');
+    await p.agent.generate('an app that uses classnames');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     const installed = p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []));
-    expect(installed).toEqual([{ packages: ['clsx@2.1.1'], ok: true }]);
-    expect(JSON.parse((await storedFiles(h, p.projectId)).get('package.json') ?? '{}').dependencies).toMatchObject({ clsx: '2.1.1' });
+    expect(installed).toEqual([{ packages: ['classnames@2.5.1'], ok: true }]);
+    expect(JSON.parse((await storedFiles(h, p.projectId)).get('package.json') ?? '{}').dependencies).toMatchObject({ classnames: '2.5.1' });
     expect(p.events.findLast((e) => e.type === 'review_result')?.payload).toMatchObject({ errors: [] });
 
     const p2 = await p.reload({ freshSandbox: true });
@@ -221,29 +221,32 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
     await p2.agent.message('change the title to More deps');
     await p2.agent.whenIdle();
     expect(p2.agent.getState().state).toBe('COMPLETE');
-    expect(p2.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))[0]).toEqual({ packages: ['clsx@2.1.1'], ok: true });
-    // tsc resolves clsx in the fresh sandbox.
+    expect(p2.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))[0]).toEqual({
+      packages: ['classnames@2.5.1'],
+      ok: true,
+    });
+    // tsc resolves classnames in the fresh sandbox.
     expect(p2.events.findLast((e) => e.type === 'review_result')?.payload).toMatchObject({ errors: [] });
     expect(await p2.sandbox.readFile('src/App.tsx')).toContain('>More deps</h1>');
   });
 
   it('the fixer can repair a missing module with an npm install line', async () => {
     const app =
-      "import clsx from 'clsx';\n\nexport default function App() {\n  return <h1 className={clsx('a')}>Fixed by install</h1>;\n}\n";
+      "import classNames from 'classnames';\n\nexport default function App() {\n  return <h1 className={classNames('a')}>Fixed by install</h1>;\n}\n";
     const { p } = await run([
       { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
       { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', app) },
-      { role: 'fixer', kind: 'reply', content: '# clsx is missing\nnpm install clsx@2.1.1\n' },
+      { role: 'fixer', kind: 'reply', content: '# classnames is missing\nnpm install classnames@2.5.1\n' },
     ]);
     await p.agent.generate('an app that forgot a dependency');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     const reviews = p.events.flatMap((e) => (e.type === 'review_result' ? [e.payload] : []));
-    expect(reviews[0]?.errors.some((d) => d.message.includes("'clsx'"))).toBe(true);
+    expect(reviews[0]?.errors.some((d) => d.message.includes("'classnames'"))).toBe(true);
     expect(reviews.at(-1)).toMatchObject({ errors: [], fixed: true });
     expect(p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))).toEqual([
       { packages: [], ok: true },
-      { packages: ['clsx@2.1.1'], ok: true },
+      { packages: ['classnames@2.5.1'], ok: true },
     ]);
   });
 

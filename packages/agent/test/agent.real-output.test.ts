@@ -278,4 +278,41 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
     const installs = p.events.flatMap((e) => (e.type === 'deps_installed' ? e.payload.packages : []));
     expect(installs).toEqual([]);
   });
+
+  it('an unknown package is skipped and shown while the rest install', async () => {
+    const answer = `${FENCED_HEREDOCS}\n\nInstall the helpers:\n\n\`\`\`bash\nnpm install is-number@7.0.0 lathe-no-such-package-7f3a9c\n\`\`\`\n`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: answer },
+    ]);
+    await expectWorkingApp(p);
+    expect(p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))).toEqual([
+      { packages: ['is-number@7.0.0'], ok: false },
+    ]);
+    const skipped = p.events.flatMap((e) => (e.type === 'error' && e.payload.code === 'package_skipped' ? [e.payload.message] : []));
+    expect(skipped).toEqual([expect.stringMatching(/lathe-no-such-package-7f3a9c \(not found in the npm registry\)/)]);
+    expect(JSON.parse((await storedFiles(h, p.projectId)).get('package.json') ?? '{}').dependencies).toMatchObject({
+      'is-number': '7.0.0',
+    });
+  });
+
+  it('a model-written package.json merges its new dependencies and nothing else', async () => {
+    const manifest = JSON.stringify(
+      { name: 'counter', scripts: { dev: 'vite --port 9999' }, dependencies: { react: '^18.0.0', 'is-number': '7.0.0' } },
+      null,
+      2,
+    );
+    const answer = `${FENCED_HEREDOCS}\n\n**package.json**\n\`\`\`json\n${manifest}\n\`\`\`\n`;
+    const { p } = await generate([
+      { role: 'designer', kind: 'reply', content: CLAUDE_PLAN },
+      { role: 'implementer', kind: 'reply', content: answer },
+    ]);
+    await expectWorkingApp(p);
+    const stored = JSON.parse(await p.sandbox.readFile('package.json')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(stored.scripts.dev).toBe('vite');
+    expect(stored.dependencies).toMatchObject({ 'is-number': '7.0.0', react: '19.3.1' });
+  });
 });
