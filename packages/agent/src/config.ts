@@ -28,6 +28,8 @@ export interface AgentConfig {
   maxTokens: Record<LlmRole, number>;
   /** Follow-up requests that continue an answer cut at the token limit. */
   maxContinuations: number;
+  /** Tokens of project file contents one prompt may carry (the rest is named, not sent). */
+  contextTokens: number;
 }
 
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -82,7 +84,7 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
       implementer: role('implementer', 'LATHE_MODEL_IMPLEMENTER'),
       fixer: role('fixer', 'LATHE_MODEL_FIXER'),
     },
-    phaseBudget: intVar(env, 'LATHE_PHASE_BUDGET', 6, 1, 50),
+    phaseBudget: intVar(env, 'LATHE_PHASE_BUDGET', 3, 1, 50),
     fixRounds: intVar(env, 'LATHE_FIX_ROUNDS', 2, 0, 10),
     offlineTokensPerSecond: intVar(env, 'LATHE_OFFLINE_TOKENS_PER_SECOND', 200, 0, 1_000_000),
     stallTimeoutMs: intVar(env, 'LATHE_LLM_STALL_TIMEOUT_MS', 60_000, 100, 3_600_000),
@@ -94,6 +96,7 @@ export function loadAgentConfig(env: Record<string, string | undefined>): AgentC
       fixer: intVar(env, 'LATHE_MAX_TOKENS_FIXER', 16_384, 256, 1_000_000),
     },
     maxContinuations: intVar(env, 'LATHE_LLM_MAX_CONTINUATIONS', 3, 0, 20),
+    contextTokens: intVar(env, 'LATHE_CONTEXT_TOKENS', 32_000, 2_000, 1_000_000),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AgentSnapshot, AgentStateName, ErrorInfo, PhaseRecord, PhaseSpec, Usage } from '@lathe/protocol';
+import type { AgentSnapshot, AgentStateName, Blueprint, ErrorInfo, PhaseRecord, PhaseSpec, Usage } from '@lathe/protocol';
 
 /**
  * The agent's rules as one pure function. The runner performs the effects and feeds their
@@ -15,6 +15,8 @@ export type MachineEvent =
   /** A loaded agent continues whatever its stored state was doing. */
   | { type: 'resume' }
   | { type: 'phase_designed'; spec: PhaseSpec }
+  /** The design made or revised the project's blueprint. */
+  | { type: 'blueprint_made'; blueprint: Blueprint }
   | { type: 'file_completed'; path: string }
   | { type: 'phase_implemented' }
   | { type: 'deps_installed' }
@@ -150,6 +152,9 @@ export function transition(state: AgentSnapshot, event: MachineEvent, rules: Rul
       };
       return { state: next, effects: [{ type: 'abort_work' }, { type: 'round_failed', error: event.error }] };
     }
+    case 'blueprint_made':
+      if (state.state !== 'DESIGNING_PHASE') return ignore(state);
+      return { state: { ...state, blueprint: event.blueprint }, effects: [] };
     case 'phase_designed':
       if (state.state !== 'DESIGNING_PHASE') return ignore(state);
       return enter({ ...state, phases: withCurrentPhase(state, { spec: event.spec }) }, 'IMPLEMENTING_PHASE');

@@ -15,19 +15,13 @@ import { checkPackageSpec, checkProjectPath, planManifestMerge, type Sandbox, ty
 import type { AgentConfig, LlmRole } from './config';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
+import { editDiffs, roundsSummary } from './operations/context';
+import { designPhase } from './operations/design';
+import { type FixAttempt, fixerPrompt } from './operations/fix';
+import { implementerPrompt, implementerRetryPrompt, type MissingFile, missingReason } from './operations/implement';
+import type { Prompt, RoundRequest } from './operations/shared';
 import { createHeredocParser, type ParserItem } from './parser';
 import { costOf, type PriceTable } from './pricing';
-import {
-  designerPrompt,
-  designerRetryPrompt,
-  fixerPrompt,
-  implementerPrompt,
-  implementerRetryPrompt,
-  type MissingFile,
-  type Prompt,
-  parsePhaseSpec,
-  type RoundRequest,
-} from './prompts';
 import type { AgentStore, StoredFile } from './store';
 import { protectedFileReason } from './template-contract';
 
@@ -40,7 +34,7 @@ export interface AgentOptions {
   sandbox: AgentSandbox;
   llm: LlmClient;
   /** `prices` values calls the provider reported no cost for (none: such calls stay unpriced). */
-  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'> & { prices?: PriceTable };
+  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'> & Partial<Pick<AgentConfig, 'contextTokens'>> & { prices?: PriceTable };
   /** The URL the browser uses for the preview (the proxy's); defaults to the sandbox's own URL. */
   previewUrl?: string | null;
 }
@@ -50,8 +44,8 @@ export type AgentListener = (event: AgentEvent) => void;
 // file_chunk events are coalesced for this long before they are persisted, so a fast model
 // costs a few inserts per second per file instead of one per token.
 const CHUNK_FLUSH_MS = 40;
-// Contents of existing files sent to the implementer, at most (characters).
-const RELEVANT_BUDGET = 120_000;
+// Tokens of project file contents a prompt may carry, unless configured.
+const DEFAULT_CONTEXT_TOKENS = 32_000;
 
 interface StreamOutcome {
   completed: string[];
@@ -76,6 +70,7 @@ export class CodeGeneratorAgent {
   private readonly llm: LlmClient;
   private readonly config: AgentOptions['config'];
   private readonly previewUrl: string | null;
+  private readonly contextTokens: number;
 
   private snapshot: AgentSnapshot;
   private version: number;
@@ -104,6 +99,7 @@ export class CodeGeneratorAgent {
     this.llm = options.llm;
     this.config = options.config;
     this.previewUrl = options.previewUrl ?? null;
+    this.contextTokens = options.config.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     this.snapshot = stored?.snapshot ?? initialSnapshot(options.projectId, options.config.offline);
     this.version = stored?.version ?? 0;
     if (this.snapshot.offlineModel !== options.config.offline) this.snapshot = { ...this.snapshot, offlineModel: options.config.offline };
@@ -348,28 +344,41 @@ export class CodeGeneratorAgent {
     const request = await this.currentRequest();
     const earlier = this.roundPhases().filter((p) => p.index < phaseIndex);
     const previousPhases = earlier.flatMap((p) => (p.spec ? [p.spec] : []));
-    const prompt = designerPrompt({
-      request,
-      phaseInRound: earlier.length,
-      phaseBudget: this.config.phaseBudget,
-      previousPhases,
-      existingFiles: await this.store.listPaths(this.projectId),
-    });
-    let answer = await this.ask('designer', prompt, signal);
-    let parsed = parsePhaseSpec(answer);
-    if (!parsed.ok) {
-      await this.log(`The phase design was unusable (${parsed.error}); asking again and saying why.`);
-      answer = await this.ask(
-        'designer',
-        { messages: designerRetryPrompt(prompt.messages, answer, parsed.error), offlineContext: prompt.offlineContext },
-        signal,
-      );
-      parsed = parsePhaseSpec(answer);
-      if (!parsed.ok) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${parsed.error}.`);
+    const files = await this.store.readFiles(this.projectId);
+    const followUp = await this.followUpContext(request, files);
+    const design = await designPhase(
+      {
+        request,
+        phaseInRound: earlier.length,
+        phaseBudget: this.config.phaseBudget,
+        previousPhases,
+        files,
+        blueprint: this.snapshot.blueprint ?? null,
+        ...followUp,
+      },
+      { ask: (prompt) => this.ask('designer', prompt, signal), log: (text) => this.log(text) },
+    );
+    if ('error' in design) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${design.error}.`);
+    if (design.blueprint) {
+      await this.emit({ type: 'blueprint_updated', payload: { blueprint: design.blueprint } });
+      await this.feed({ type: 'blueprint_made', blueprint: design.blueprint }, signal);
     }
-    const spec = await this.sanitizeSpec(parsed.spec);
+    const spec = await this.sanitizeSpec(design.spec);
     await this.emit({ type: 'phase_designed', payload: { phaseIndex, phase: spec } });
     await this.feed({ type: 'phase_designed', spec }, signal);
+  }
+
+  /** For a follow-up: what earlier rounds built, and the user's own edits since the last round as diffs. */
+  private async followUpContext(
+    request: RoundRequest,
+    files: StoredFile[],
+  ): Promise<{ earlierRounds: string | null; userEdits: string | null }> {
+    if (request.kind !== 'message') return { earlierRounds: null, userEdits: null };
+    const before = await this.store.filesBeforeRound(this.projectId, this.snapshot.round);
+    return {
+      earlierRounds: roundsSummary(this.snapshot.phases, request.history, this.snapshot.round),
+      userEdits: before ? editDiffs(before, files) : null,
+    };
   }
 
   /** Drops unsafe or duplicate file paths from a design, with an error event each. */
@@ -417,10 +426,19 @@ export class CodeGeneratorAgent {
     const phaseInRound = this.roundPhases().filter((p) => p.index < phaseIndex).length;
     const installs = [...spec.installCommands.flatMap((c) => this.installsIn(c))];
     let remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
-    const existingFiles = await this.store.listPaths(this.projectId);
-    const wanted = new Set([...spec.files.map((f) => f.path), 'src/App.tsx']);
-    const relevant = await this.relevantFiles(existingFiles.filter((p) => wanted.has(p)));
-    let prompt = implementerPrompt({ request, phaseInRound, spec, filesToWrite: remaining, existingFiles, relevant });
+    const files = await this.store.readFiles(this.projectId);
+    const { userEdits } = await this.followUpContext(request, files);
+    const blueprint = this.snapshot.blueprint ?? null;
+    let prompt = implementerPrompt({
+      request,
+      phaseInRound,
+      spec,
+      filesToWrite: remaining,
+      files,
+      blueprint,
+      userEdits,
+      budgetTokens: this.contextTokens,
+    });
     // One more request for files the model left out, cut off or got refused, saying which and why.
     for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
       const outcome = await this.streamFiles('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal);
@@ -456,18 +474,6 @@ export class CodeGeneratorAgent {
     const line = /^\s*(npm|pnpm|yarn|bun)\s/.test(command) ? command : `npm install ${command}`;
     const items = createHeredocParser().push(`${line}\n`);
     return items.flatMap((i) => (i.type === 'install' ? i.packages : []));
-  }
-
-  private async relevantFiles(paths: string[]): Promise<StoredFile[]> {
-    const files = await this.store.readFiles(this.projectId, paths);
-    const out: StoredFile[] = [];
-    let budget = RELEVANT_BUDGET;
-    for (const f of files) {
-      if (f.content.length > budget) continue;
-      budget -= f.content.length;
-      out.push(f);
-    }
-    return out;
   }
 
   /**
@@ -664,31 +670,44 @@ export class CodeGeneratorAgent {
 
   private async review(signal: AbortSignal): Promise<void> {
     const phaseIndex = this.snapshot.currentPhase ?? 0;
+    let previousAttempt: FixAttempt | null = null;
     for (let round = 0; ; round++) {
       const errors = await this.sandbox.diagnostics({ signal });
       if (signal.aborted) return;
       const last = errors.length === 0 || round >= this.config.fixRounds;
       await this.emit({ type: 'review_result', payload: { round, errors, fixed: errors.length === 0 && round > 0 } });
       if (last) break;
-      await this.fix(errors, phaseIndex, signal);
+      previousAttempt = await this.fix(errors, previousAttempt, phaseIndex, signal);
       if (signal.aborted) return;
     }
     await this.feed({ type: 'review_done' }, signal);
   }
 
-  private async fix(errors: Diagnostic[], phaseIndex: number, signal: AbortSignal): Promise<void> {
-    const named = [...new Set(errors.flatMap((d) => (d.file ? [normalizeDiagnosticPath(d.file)] : [])))];
-    const stored = await this.store.listPaths(this.projectId);
-    const paths = named.filter((p) => stored.includes(p));
-    const files = await this.store.readFiles(this.projectId, paths.length > 0 ? paths : stored.filter((p) => p === 'src/App.tsx'));
+  /** One fixer round; returns what it tried, for the next round's prompt. */
+  private async fix(
+    errors: Diagnostic[],
+    previousAttempt: FixAttempt | null,
+    phaseIndex: number,
+    signal: AbortSignal,
+  ): Promise<FixAttempt> {
+    const files = await this.store.readFiles(this.projectId);
     const notes = this.skippedPackages.map(
       (s) => `The package ${s.spec} could not be installed: ${s.reason}. Do not use it; use an alternative or plain code.`,
     );
-    const outcome = await this.streamFiles('fixer', fixerPrompt({ diagnostics: errors, files, notes }), phaseIndex, [], signal);
+    const prompt = fixerPrompt({
+      diagnostics: errors,
+      files,
+      notes,
+      previousAttempt,
+      blueprint: this.snapshot.blueprint ?? null,
+      budgetTokens: this.contextTokens,
+    });
+    const outcome = await this.streamFiles('fixer', prompt, phaseIndex, [], signal);
     for (const [path, reason] of outcome.failed) await this.log(`Fixer's ${path} was not saved: ${reason}`);
     await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
     // A missing module is often fixed by installing it rather than by editing code.
     if (outcome.installs.length > 0) await this.install([...new Set(outcome.installs)], phaseIndex, signal);
+    return { paths: outcome.completed, errors };
   }
 
   private async completeRound(): Promise<void> {
@@ -798,12 +817,6 @@ function continueMessage(role: string, continuation: number): string {
   return `The ${role} answer reached the token limit; asking the model to continue where it stopped (continuation ${continuation}).`;
 }
 
-/** Why a file of the phase is missing when the parser reported nothing about it. */
-function missingReason(path: string, outcome: StreamOutcome): string {
-  if (outcome.truncated) return 'the answer was cut off at the token limit before this file';
-  return outcome.text.includes(path) ? 'no file block for it was found (write it as a heredoc block)' : 'the answer did not include it';
-}
-
 function retryMessage(role: string, info: { attempt: number; reason: string; delayMs: number }): string {
   return `Retrying the ${role} request (attempt ${info.attempt + 1}) after ${Math.round(info.delayMs)} ms: ${info.reason}.`;
 }
@@ -829,12 +842,4 @@ function missingDependencies(stored: string, current: string): string[] {
     .filter(([name, version]) => have[name] !== version)
     .map(([name, version]) => `${name}@${version}`)
     .filter((spec) => checkPackageSpec(spec).ok);
-}
-
-/** Diagnostics may name files absolutely or with "./"; the agent stores project-relative paths. */
-function normalizeDiagnosticPath(file: string): string {
-  const marker = file.lastIndexOf('/src/');
-  const rel = marker !== -1 && file.startsWith('/') ? file.slice(marker + 1) : file;
-  const checked = checkProjectPath(rel);
-  return checked.ok ? checked.path : rel;
 }

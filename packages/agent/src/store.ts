@@ -17,6 +17,8 @@ export interface AgentStore {
   readFiles(projectId: string, paths?: string[]): Promise<StoredFile[]>;
   listPaths(projectId: string): Promise<string[]>;
   savePhaseSnapshot(projectId: string, round: number, phaseIndex: number, files: StoredFile[]): Promise<void>;
+  /** The files as the last phase of a round before `round` left them (null: no earlier snapshot). */
+  filesBeforeRound(projectId: string, round: number): Promise<StoredFile[] | null>;
   appendMessage(projectId: string, role: 'user' | 'assistant' | 'system', content: string): Promise<{ id: string }>;
   listMessages(projectId: string): Promise<{ id: string; role: 'user' | 'assistant' | 'system'; content: string }[]>;
 }
@@ -33,7 +35,11 @@ export interface AgentRepositories {
     load(projectId: string): Promise<{ snapshot: AgentSnapshot; version: number } | null>;
     save(projectId: string, snapshot: AgentSnapshot, expectedVersion: number): Promise<number>;
   };
-  snapshots: { savePhase(projectId: string, round: number, phaseIndex: number, files: StoredFile[]): Promise<void> };
+  snapshots: {
+    savePhase(projectId: string, round: number, phaseIndex: number, files: StoredFile[]): Promise<void>;
+    list(projectId: string): Promise<{ round: number; phaseIndex: number }[]>;
+    restore(projectId: string, round: number, phaseIndex: number): Promise<StoredFile[]>;
+  };
   messages: {
     append(projectId: string, message: { role: 'user' | 'assistant' | 'system'; content: string }): Promise<{ id: string }>;
     list(projectId: string): Promise<{ id: string; role: 'user' | 'assistant' | 'system'; content: string }[]>;
@@ -57,6 +63,10 @@ export function createDbAgentStore(repos: AgentRepositories): AgentStore {
       return (await repos.files.list(projectId)).map((f) => f.path);
     },
     savePhaseSnapshot: (projectId, round, phaseIndex, files) => repos.snapshots.savePhase(projectId, round, phaseIndex, files),
+    async filesBeforeRound(projectId, round) {
+      const last = (await repos.snapshots.list(projectId)).filter((s) => s.round < round).at(-1);
+      return last ? repos.snapshots.restore(projectId, last.round, last.phaseIndex) : null;
+    },
     async appendMessage(projectId, role, content) {
       const row = await repos.messages.append(projectId, { role, content });
       return { id: row.id };

@@ -315,4 +315,84 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
     expect(stored.scripts.dev).toBe('vite');
     expect(stored.dependencies).toMatchObject({ 'is-number': '7.0.0', react: '19.3.1' });
   });
+
+  it("phase 2 sees phase 1's types; a follow-up sees the blueprint and the user's own edit as a diff", async () => {
+    const blueprint = {
+      title: 'Step Counter',
+      description: 'Counts with a configurable step.',
+      style: { palette: ['#4f46e5 accent', '#f8fafc background'], typography: 'system sans', layout: 'one centred card' },
+      views: [{ name: 'Counter', description: 'the count and its buttons' }],
+      components: ['Stepper'],
+      dataModel: 'CounterState { count, step } in memory',
+      roadmap: [
+        { name: 'Counter', description: 'count and add' },
+        { name: 'Stepper', description: 'choose the step' },
+      ],
+    };
+    const stepper = `import type { CounterState } from '../types';\n\nexport function Stepper({ state }: { state: CounterState }) {\n  return <span>step {state.step}</span>;\n}\n`;
+    const model = await startScriptedModel({
+      script: [
+        {
+          role: 'designer',
+          kind: 'reply',
+          content: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify({ blueprint, phase: { ...PLAN, lastPhase: false } })}\n\`\`\``,
+        },
+        { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
+        {
+          role: 'designer',
+          kind: 'reply',
+          content: JSON.stringify({
+            name: 'Stepper',
+            description: 'Show the step',
+            files: [{ path: 'src/components/Stepper.tsx', purpose: 'step badge' }],
+            lastPhase: true,
+          }),
+        },
+        { role: 'implementer', kind: 'reply', content: heredoc('src/components/Stepper.tsx', stepper) },
+        {
+          role: 'designer',
+          kind: 'reply',
+          content: JSON.stringify({ name: 'Label', description: 'Rename', files: [{ path: 'src/App.tsx', purpose: 'label' }] }),
+        },
+        { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', APP.replace('Add {state.step}', 'Plus {state.step}')) },
+      ],
+    });
+    const p = await createProject(h, model.url, { policy: FAST_RETRIES, fixRounds: 0 });
+    open.push({
+      model,
+      close: async () => {
+        await p.destroy();
+        await model.close();
+      },
+    });
+    await p.agent.generate('a counter with a step');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    expect(p.agent.getState().blueprint?.title).toBe('Step Counter');
+    expect(p.events.some((e) => e.type === 'blueprint_updated' && e.payload.blueprint.title === 'Step Counter')).toBe(true);
+    const implementers = () => model.requests.filter((r) => r.role === 'implementer');
+    const phase2 = String(implementers()[1]?.messages.at(-1)?.content);
+    expect(phase2).toContain(`cat > src/types.ts << 'LATHE_FILE_END'\n${TYPES}LATHE_FILE_END`);
+    expect(phase2).toContain('Blueprint: Step Counter');
+
+    // The user edits a file by hand, then asks for a change.
+    const edited = APP.replace('<h1 className="text-2xl font-bold">Counter</h1>', '<h1 className="text-3xl font-black">My Counter</h1>');
+    await h.repos.files.upsert(p.projectId, { path: 'src/App.tsx', content: edited, phase: null });
+    await p.sandbox.writeFiles([{ path: 'src/App.tsx', content: edited }]);
+    await p.agent.message('call the button Plus');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const followUp = String(
+      model.requests
+        .filter((r) => r.role === 'designer')
+        .at(-1)
+        ?.messages.at(-1)?.content,
+    );
+    expect(followUp).toContain('Blueprint: Step Counter');
+    expect(followUp).toContain(
+      '-        <h1 className="text-2xl font-bold">Counter</h1>\n+        <h1 className="text-3xl font-black">My Counter</h1>',
+    );
+    expect(followUp).toMatch(/Built so far:\nRound 1 \("a counter with a step"\):\n- Counter: .*\n- Stepper:/);
+    expect(String(implementers().at(-1)?.messages.at(-1)?.content)).toContain('My Counter</h1>');
+  });
 });

@@ -5,7 +5,7 @@ describe('loadAgentConfig', () => {
   it('is offline with defaults when no key is configured', () => {
     const c = loadAgentConfig({});
     expect(c.offline).toBe(true);
-    expect(c.phaseBudget).toBe(6);
+    expect(c.phaseBudget).toBe(3);
     expect(c.fixRounds).toBe(2);
     expect(c.offlineTokensPerSecond).toBe(200);
     expect(c.roles.designer.model).toBe(OFFLINE_MODEL_NAME);
@@ -23,11 +23,11 @@ describe('loadAgentConfig', () => {
     const c = loadAgentConfig({
       LATHE_LLM_API_KEY: 'k',
       LATHE_LLM_BASE_URL: 'http://localhost:11434/v1',
-      LATHE_PHASE_BUDGET: '3',
+      LATHE_PHASE_BUDGET: '5',
       LATHE_FIX_ROUNDS: '0',
     });
     expect(c.roles.designer.baseUrl).toBe('http://localhost:11434/v1');
-    expect(c.phaseBudget).toBe(3);
+    expect(c.phaseBudget).toBe(5);
     expect(c.fixRounds).toBe(0);
   });
 

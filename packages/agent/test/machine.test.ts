@@ -41,6 +41,18 @@ const EVENTS: MachineEvent[] = [
   { type: 'get_state' },
   { type: 'resume' },
   { type: 'phase_designed', spec: spec(false) },
+  {
+    type: 'blueprint_made',
+    blueprint: {
+      title: 'Todo',
+      description: 'A todo list.',
+      style: { palette: ['#0f172a'], typography: 'Inter', layout: 'one column' },
+      views: [{ name: 'List', description: 'All todos' }],
+      components: ['TodoItem'],
+      dataModel: 'Todo { id, text, done } in localStorage',
+      roadmap: [{ name: 'Core', description: 'Add and toggle' }],
+    },
+  },
   { type: 'file_completed', path: 'src/App.tsx' },
   { type: 'phase_implemented' },
   { type: 'deps_installed' },
@@ -101,7 +113,11 @@ describe('transition: every state × every event', () => {
         expect(t.effects.map((e) => e.type)).toEqual(want.effects);
         expect(before).toEqual(frozen);
         expect(Value.Check(AgentSnapshotSchema, t.state)).toBe(true);
-        if (want.to === 'same' && want.effects.length === 0 && event.type !== 'usage_recorded' && event.type !== 'file_completed') {
+        const changesData =
+          event.type === 'usage_recorded' ||
+          event.type === 'file_completed' ||
+          (event.type === 'blueprint_made' && state === 'DESIGNING_PHASE');
+        if (want.to === 'same' && want.effects.length === 0 && !changesData) {
           expect(t.state).toBe(before);
         }
       });

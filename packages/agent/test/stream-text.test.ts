@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePhaseSpec } from '../src/prompts';
+import { parsePhaseSpec } from '../src/operations/design';
 import { createContinuationJoiner, createReasoningFilter, overlap, stripReasoning } from '../src/stream-text';
 
 function through(filter: { push(t: string): string; end(): string }, pieces: string[]): string {

@@ -44,6 +44,26 @@ export const PhaseSpecSchema = Type.Object({
 });
 export type PhaseSpec = Static<typeof PhaseSpecSchema>;
 
+/** The product plan made once per new project and sent with every later prompt. */
+export const BlueprintSchema = Type.Object({
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.String({ maxLength: 4000 }),
+  style: Type.Object({
+    palette: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 12 }),
+    typography: Type.String({ maxLength: 500 }),
+    layout: Type.String({ maxLength: 1000 }),
+  }),
+  views: Type.Array(Type.Object({ name: Type.String({ maxLength: 200 }), description: Type.String({ maxLength: 1000 }) }), {
+    maxItems: 20,
+  }),
+  components: Type.Array(Type.String({ maxLength: 300 }), { maxItems: 40 }),
+  dataModel: Type.String({ maxLength: 4000 }),
+  roadmap: Type.Array(Type.Object({ name: Type.String({ maxLength: 200 }), description: Type.String({ maxLength: 1000 }) }), {
+    maxItems: 6,
+  }),
+});
+export type Blueprint = Static<typeof BlueprintSchema>;
+
 export const UsageSchema = Type.Object({
   /** Input tokens, cached ones included (as providers count them). */
   promptTokens: Type.Integer({ minimum: 0 }),
@@ -90,6 +110,8 @@ export const AgentSnapshotSchema = Type.Object({
   previewUrl: Type.Union([Type.String(), Type.Null()]),
   usage: UsageSchema,
   offlineModel: Type.Boolean(),
+  /** The project's blueprint, once the first design made one. */
+  blueprint: Type.Optional(Type.Union([BlueprintSchema, Type.Null()])),
 });
 export type AgentSnapshot = Static<typeof AgentSnapshotSchema>;
 

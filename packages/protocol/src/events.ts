@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { AgentStateNameSchema, DiagnosticSchema, PhaseSpecSchema } from './agent';
+import { AgentStateNameSchema, BlueprintSchema, DiagnosticSchema, PhaseSpecSchema } from './agent';
 
 /**
  * Every event an agent emits. Each carries the project's monotonically increasing `seq`
@@ -22,6 +22,7 @@ export const EventSchemas = {
   state_change: event('state_change', Type.Object({ from: AgentStateNameSchema, to: AgentStateNameSchema })),
   phase_designing: event('phase_designing', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }) })),
   phase_designed: event('phase_designed', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), phase: PhaseSpecSchema })),
+  blueprint_updated: event('blueprint_updated', Type.Object({ blueprint: BlueprintSchema })),
   file_start: event('file_start', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), path: Type.String() })),
   file_chunk: event('file_chunk', Type.Object({ path: Type.String(), chunk: Type.String() })),
   file_end: event(

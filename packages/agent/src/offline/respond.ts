@@ -1,6 +1,6 @@
-import type { PhaseSpec } from '@lathe/protocol';
+import type { Blueprint, PhaseSpec } from '@lathe/protocol';
+import { readRole } from '../operations/shared';
 import { createHeredocParser } from '../parser';
-import { readRole } from '../prompts';
 import { applyFollowUp, buildApp, OFFLINE_FOOTER, type OfflineApp } from './apps';
 
 /**
@@ -19,6 +19,8 @@ interface DesignerContext {
   history: string[];
   phaseInRound: number;
   existingFiles: string[];
+  /** The first design of a new project also makes its blueprint. */
+  wantsBlueprint: boolean;
 }
 
 interface ImplementerContext {
@@ -109,6 +111,7 @@ function parseDesignerContext(v: unknown): DesignerContext | null {
     history: strings(v.history),
     phaseInRound: typeof v.phaseInRound === 'number' ? v.phaseInRound : 0,
     existingFiles: strings(v.existingFiles),
+    wantsBlueprint: v.wantsBlueprint === true,
   };
 }
 
@@ -125,12 +128,30 @@ function parseImplementerContext(v: unknown): ImplementerContext | null {
   return { ...base, phase, filesToWrite: strings(v.filesToWrite) };
 }
 
+/** A blueprint for one of the offline apps: its title, its phases as the roadmap, the house style. */
+function blueprintOf(app: OfflineApp): Blueprint {
+  return {
+    title: app.title,
+    description: `${app.title}: a small, polished single-page app that keeps its data in this browser.`,
+    style: {
+      palette: ['indigo-600 (accent)', 'slate-50 / slate-950 (background)', 'slate-900 / slate-100 (text)'],
+      typography: 'system UI sans-serif; bold headings',
+      layout: 'one centred column of cards',
+    },
+    views: [{ name: app.title, description: 'The whole app on one page' }],
+    components: [...new Set(app.phases.flatMap((p) => p.files.map((f) => f.path.replace(/^.*\//, '').replace(/\.tsx?$/, ''))))],
+    dataModel: 'Kept in component state and localStorage',
+    roadmap: app.phases.map((p) => ({ name: p.name, description: p.description })),
+  };
+}
+
 /** The offline model's answer to one chat request. */
 export function offlineAnswer(messages: readonly IncomingMessage[], context: unknown): string {
   const role = readRole(messages);
   const prompt = lastUser(messages);
   if (role === 'designer') {
     const ctx = parseDesignerContext(context);
+    if (ctx?.wantsBlueprint) return JSON.stringify({ blueprint: blueprintOf(baseApp(ctx)), phase: design(ctx) }, null, 2);
     if (ctx) return JSON.stringify(design(ctx), null, 2);
   }
   if (role === 'implementer') {

@@ -1,4 +1,4 @@
-import { type PromptRole, readRole } from '../prompts';
+import { type PromptRole, readRole } from '../operations/shared';
 import { type ChatRequest, completionBody, promptTokens, SseWriter, sendJson, sleep, startChatServer, streamText, tokenize } from './http';
 import { offlineAnswer } from './respond';
 

@@ -1,7 +1,9 @@
 import type { PhaseSpec } from '@lathe/protocol';
 import { offlineAnswer } from '../../src/offline/respond';
+import { designerPrompt, parsePhaseSpec } from '../../src/operations/design';
+import { implementerPrompt } from '../../src/operations/implement';
+import type { RoundRequest } from '../../src/operations/shared';
 import { parseHeredoc } from '../../src/parser';
-import { designerPrompt, implementerPrompt, parsePhaseSpec, type RoundRequest } from '../../src/prompts';
 
 /**
  * Runs one round of the offline model's prompts in memory (no HTTP, no sandbox), applying the
@@ -15,27 +17,32 @@ export function offlineRound(files: Map<string, string>, request: RoundRequest, 
       phaseInRound: i,
       phaseBudget,
       previousPhases: phases,
-      existingFiles: [...files.keys()].sort(),
+      files: stored(files),
+      blueprint: null,
+      earlierRounds: null,
+      userEdits: null,
     });
     const design = parsePhaseSpec(offlineAnswer(designer.messages, designer.offlineContext));
     if (!design.ok) throw new Error(design.error);
     const spec = design.spec;
     phases.push(spec);
-    const relevant = spec.files.flatMap((f) => {
-      const content = files.get(f.path);
-      return content === undefined ? [] : [{ path: f.path, content }];
-    });
     const implementer = implementerPrompt({
       request,
       phaseInRound: i,
       spec,
       filesToWrite: spec.files.map((f) => f.path),
-      existingFiles: [...files.keys()].sort(),
-      relevant,
+      files: stored(files),
+      blueprint: null,
+      userEdits: null,
+      budgetTokens: 1_000_000,
     });
     const answer = offlineAnswer(implementer.messages, implementer.offlineContext);
     for (const item of parseHeredoc(answer)) if (item.type === 'file_end') files.set(item.path, item.content);
     if (spec.lastPhase) break;
   }
   return phases;
+}
+
+function stored(files: Map<string, string>): { path: string; content: string }[] {
+  return [...files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([path, content]) => ({ path, content }));
 }

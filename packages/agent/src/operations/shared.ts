@@ -1,0 +1,81 @@
+import type { Diagnostic } from '@lathe/protocol';
+import type { ChatMessage } from '../llm';
+import type { RoundKind } from '../machine';
+import type { StoredFile } from '../store';
+
+/**
+ * What every operation's prompt shares: the template's rules, the file format, the role intros.
+ * Prompts are laid out for prompt caching: the stable part first (the role's system prompt,
+ * identical for every call of a role; then the blueprint and the project's files), the request
+ * last. Real models read only this text; the built-in offline model gets its structured input
+ * beside it (`Prompt.offlineContext`).
+ */
+export const FILE_BLOCK_END = 'LATHE_FILE_END';
+
+/** A prompt: the messages every model reads, and the offline model's structured input. */
+export interface Prompt {
+  messages: ChatMessage[];
+  offlineContext: unknown;
+}
+
+export interface RoundRequest {
+  kind: RoundKind;
+  text: string;
+  /** Earlier requests of this project, oldest first (gives a follow-up its history). */
+  history: string[];
+}
+
+export type PromptRole = 'blueprint' | 'designer' | 'implementer' | 'fixer';
+
+export const STACK = [
+  'The project is a Vite 8 app: React 19, TypeScript (strict), Tailwind CSS v4. Entry: index.html -> src/main.tsx -> src/App.tsx (default export App).',
+  'Already installed: react, react-dom, lucide-react (icons), clsx, tailwindcss, @tailwindcss/vite, vite, typescript. Any other package needs an install line.',
+  'Template rules:',
+  '- Do not touch vite.config.ts, index.html, src/main.tsx, tsconfig files or package.json scripts; the dev server is managed for you.',
+  '- Tailwind v4: src/index.css starts with @import "tailwindcss"; customise with @theme in CSS. No tailwind.config.js, no postcss config.',
+  '- Imports are relative (./components/X); there is no "@/" path alias.',
+  '- React 19 typing: import types with `import type`; use React.ReactNode / JSX from "react"; no default React import needed for JSX; event types like React.ChangeEvent<HTMLInputElement>.',
+  '- Browser only: no Node APIs, no server, no env secrets. Persist with localStorage (guard JSON.parse with try/catch).',
+].join('\n');
+
+export const FILE_FORMAT = [
+  'Write every file as a heredoc block; nothing else is saved:',
+  "cat > src/path/File.tsx << 'EOF'",
+  '...the complete file content...',
+  'EOF',
+  'Always the complete file: never a diff, never "... rest unchanged" placeholders. Paths are relative to the project (src/...), never absolute, never "..".',
+  'To add npm packages write a line "npm install <pkg> <pkg@version>" on its own, outside any block. Keep any notes short, outside the blocks.',
+].join('\n');
+
+/** The first words of each role's system prompt (also how test stand-ins tell roles apart). */
+export const ROLE_INTRO: Record<PromptRole, string> = {
+  blueprint: "You are Lathe's product designer.",
+  designer: "You are Lathe's app designer.",
+  implementer: "You are Lathe's implementer.",
+  fixer: "You are Lathe's fixer.",
+};
+
+/** Files as heredoc blocks with a delimiter that cannot clash with a file's own "EOF" lines. */
+export function fileBlocks(files: StoredFile[]): string {
+  return files
+    .map(
+      (f) =>
+        `cat > ${f.path} << '${FILE_BLOCK_END}'\n${f.content}${f.content.endsWith('\n') || f.content === '' ? '' : '\n'}${FILE_BLOCK_END}`,
+    )
+    .join('\n');
+}
+
+export function describeDiagnostic(d: Diagnostic): string {
+  const at = [d.file ?? '', d.line !== null ? String(d.line) : '', d.column !== null ? String(d.column) : '']
+    .filter((x) => x !== '')
+    .join(':');
+  return `- [${d.source}] ${at ? `${at} ` : ''}${d.message}`;
+}
+
+/** Which role a request is for, from the system prompt's first words (test stand-ins use this). */
+export function readRole(messages: readonly { role: string; content: unknown }[]): PromptRole | null {
+  const system = messages.find((m) => m.role === 'system');
+  const text = typeof system?.content === 'string' ? system.content : '';
+  for (const role of ['blueprint', 'designer', 'implementer', 'fixer'] as const) if (text.startsWith(ROLE_INTRO[role])) return role;
+  return null;
+}
