@@ -5,6 +5,7 @@ import {
   type ErrorInfo,
   initialSnapshot,
   isActiveState,
+  isLatheError,
   LatheError,
   LIMITS,
   type NewEvent,
@@ -13,20 +14,23 @@ import {
 } from '@lathe/protocol';
 import { checkPackageSpec, checkProjectPath, planManifestMerge, type Sandbox, type SkippedPackage } from '@lathe/sandbox';
 import type { AgentConfig, LlmRole } from './config';
+import { continueMessage, FileStream, retryMessage } from './file-stream';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { editDiffs, roundsSummary } from './operations/context';
 import { designPhase } from './operations/design';
+import { applyEdit } from './operations/edits';
 import { type FixAttempt, fixerPrompt } from './operations/fix';
 import { implementerPrompt, implementerRetryPrompt, type MissingFile, missingReason } from './operations/implement';
 import type { Prompt, RoundRequest } from './operations/shared';
+import { EventOutbox } from './outbox';
 import { createHeredocParser, type ParserItem } from './parser';
 import { costOf, type PriceTable } from './pricing';
 import type { AgentStore, StoredFile } from './store';
 import { protectedFileReason } from './template-contract';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
-export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
+export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'deleteFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
 
 export interface AgentOptions {
   projectId: string;
@@ -34,29 +38,16 @@ export interface AgentOptions {
   sandbox: AgentSandbox;
   llm: LlmClient;
   /** `prices` values calls the provider reported no cost for (none: such calls stay unpriced). */
-  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'> & Partial<Pick<AgentConfig, 'contextTokens'>> & { prices?: PriceTable };
+  config: Pick<AgentConfig, 'phaseBudget' | 'fixRounds' | 'offline'> &
+    Partial<Pick<AgentConfig, 'contextTokens'>> & { prices?: PriceTable };
   /** The URL the browser uses for the preview (the proxy's); defaults to the sandbox's own URL. */
   previewUrl?: string | null;
 }
 
 export type AgentListener = (event: AgentEvent) => void;
 
-// file_chunk events are coalesced for this long before they are persisted, so a fast model
-// costs a few inserts per second per file instead of one per token.
-const CHUNK_FLUSH_MS = 40;
 // Tokens of project file contents a prompt may carry, unless configured.
 const DEFAULT_CONTEXT_TOKENS = 32_000;
-
-interface StreamOutcome {
-  completed: string[];
-  installs: string[];
-  /** Files the answer started but that were not saved, with the reason (parser and size errors). */
-  failed: Map<string, string>;
-  /** The whole answer (for a re-ask that shows the model what it sent). */
-  text: string;
-  /** The answer still ended at the token limit after every continuation. */
-  truncated: boolean;
-}
 
 /**
  * Runs one project's agent: feeds commands and effect results through the pure `transition`,
@@ -88,9 +79,8 @@ export class CodeGeneratorAgent {
   private skippedPackages: SkippedPackage[] = [];
   private followingLogs = false;
 
-  private outbox: NewEvent[] = [];
-  private flushing: Promise<void> = Promise.resolve();
-  private chunkTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly outbox: EventOutbox;
+  private readonly files: FileStream;
 
   private constructor(options: AgentOptions, stored: { snapshot: AgentSnapshot; version: number } | null) {
     this.projectId = options.projectId;
@@ -99,6 +89,27 @@ export class CodeGeneratorAgent {
     this.llm = options.llm;
     this.config = options.config;
     this.previewUrl = options.previewUrl ?? null;
+    this.outbox = new EventOutbox(
+      options.store,
+      options.projectId,
+      (events) => this.deliver(events),
+      (e) => this.onFlushError(e),
+    );
+    this.files = new FileStream({
+      projectId: options.projectId,
+      store: options.store,
+      sandbox: options.sandbox,
+      llm: options.llm,
+      writing: this.writing,
+      emit: (event) => this.emit(event),
+      log: (text) => this.log(text),
+      fileSaved: async (path, signal) => {
+        if (this.snapshot.state === 'IMPLEMENTING_PHASE') await this.feed({ type: 'file_completed', path }, signal);
+      },
+      recordUsage: (role, model, usage, signal) => this.recordUsage(role, model, usage, signal),
+      reportSkipped: (skipped) => this.reportSkipped(skipped),
+      isDisposed: () => this.disposed,
+    });
     this.contextTokens = options.config.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     this.snapshot = stored?.snapshot ?? initialSnapshot(options.projectId, options.config.offline);
     this.version = stored?.version ?? 0;
@@ -151,7 +162,7 @@ export class CodeGeneratorAgent {
       const w = this.work;
       const c = this.chain;
       await Promise.allSettled([w, c]);
-      await this.flushing.catch(() => undefined);
+      await this.outbox.settled();
       if (w === this.work && c === this.chain) return;
     }
   }
@@ -160,7 +171,7 @@ export class CodeGeneratorAgent {
   dispose(): void {
     this.disposed = true;
     this.roundAbort?.abort();
-    if (this.chunkTimer) clearTimeout(this.chunkTimer);
+    this.outbox.close();
     this.listeners.clear();
     this.writing.clear();
   }
@@ -441,7 +452,7 @@ export class CodeGeneratorAgent {
     });
     // One more request for files the model left out, cut off or got refused, saying which and why.
     for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
-      const outcome = await this.streamFiles('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal);
+      const outcome = await this.files.run('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal);
       installs.push(...outcome.installs);
       if (signal.aborted) return;
       const completed = this.completedIn(phaseIndex);
@@ -474,151 +485,6 @@ export class CodeGeneratorAgent {
     const line = /^\s*(npm|pnpm|yarn|bun)\s/.test(command) ? command : `npm install ${command}`;
     const items = createHeredocParser().push(`${line}\n`);
     return items.flatMap((i) => (i.type === 'install' ? i.packages : []));
-  }
-
-  /**
-   * Streams a heredoc answer: file events as content arrives, each file saved (store, then
-   * sandbox) at its end marker. After a retry the model starts over: files already saved are
-   * skipped, and an unfinished one starts again with a new file_start.
-   */
-  private async streamFiles(
-    role: 'implementer' | 'fixer',
-    prompt: Prompt,
-    phaseIndex: number,
-    alreadyDone: string[],
-    signal: AbortSignal,
-  ): Promise<StreamOutcome> {
-    const outcome: StreamOutcome = { completed: [], installs: [], failed: new Map(), text: '', truncated: false };
-    const skip = new Set(role === 'implementer' ? alreadyDone : []);
-    let parser = createHeredocParser();
-    let pending: Promise<void> = Promise.resolve();
-    let skipping: string | null = null;
-    let failure: unknown = null;
-
-    const handle = async (items: ParserItem[]): Promise<void> => {
-      for (const item of items) {
-        if (signal.aborted || this.disposed) return;
-        switch (item.type) {
-          case 'file_start':
-            if (skip.has(item.path)) {
-              skipping = item.path;
-              break;
-            }
-            skipping = null;
-            this.writing.add(item.path);
-            await this.emit({ type: 'file_start', payload: { phaseIndex, path: item.path } });
-            break;
-          case 'file_chunk':
-            if (skipping !== item.path) void this.emit({ type: 'file_chunk', payload: { path: item.path, chunk: item.chunk } });
-            break;
-          case 'file_end':
-            if (skipping === item.path) {
-              skipping = null;
-              break;
-            }
-            if (item.path === 'package.json') {
-              this.writing.delete(item.path);
-              skip.add(item.path);
-              await this.mergeManifest(item.content, outcome);
-              break;
-            }
-            {
-              const refused = protectedFileReason(item.path);
-              if (refused !== null) {
-                this.writing.delete(item.path);
-                const message = `"${item.path}" was not saved: ${refused}.`;
-                outcome.failed.set(item.path, message);
-                await this.emit({ type: 'error', payload: { code: 'protected_file', message } });
-                break;
-              }
-            }
-            if (Buffer.byteLength(item.content, 'utf8') > LIMITS.fileBytes) {
-              this.writing.delete(item.path);
-              const message = `"${item.path}" is larger than ${LIMITS.fileBytes} bytes and was not saved.`;
-              outcome.failed.set(item.path, message);
-              await this.emit({ type: 'error', payload: { code: 'file_too_large', message } });
-              break;
-            }
-            await this.commitFile(item.path, item.content, phaseIndex, signal);
-            skip.add(item.path);
-            outcome.completed.push(item.path);
-            break;
-          case 'install':
-            outcome.installs.push(...item.packages);
-            break;
-          case 'error':
-            if (item.path) {
-              this.writing.delete(item.path);
-              outcome.failed.set(item.path, item.message);
-            }
-            await this.emit({ type: 'error', payload: { code: item.code, message: item.message } });
-            break;
-        }
-      }
-    };
-    const enqueue = (items: ParserItem[]) => {
-      if (items.length === 0) return;
-      pending = pending
-        .then(() => (failure === null ? handle(items) : undefined))
-        .catch((e: unknown) => {
-          failure ??= e;
-        });
-    };
-
-    const result = await this.llm.stream({
-      role,
-      messages: prompt.messages,
-      offlineContext: prompt.offlineContext,
-      signal,
-      // A continuation feeds the same parser: an open block goes on where the cut left it.
-      onDelta: (text) => enqueue(parser.push(text)),
-      onRestart: (info) => {
-        parser = createHeredocParser();
-        pending = pending.then(async () => {
-          this.writing.clear();
-          outcome.failed.clear();
-          await this.log(retryMessage(role, info));
-        });
-      },
-      onContinue: (info) => {
-        pending = pending.then(() => this.log(continueMessage(role, info.continuation)));
-      },
-    });
-    enqueue(parser.end());
-    await pending;
-    if (failure !== null) throw failure;
-    outcome.text = result.text;
-    outcome.truncated = result.truncated;
-    await this.recordUsage(role, result.model, result.usage, signal);
-    return outcome;
-  }
-
-  /**
-   * A model-written package.json is never written: its new dependencies (and devDependencies,
-   * installed alike; a Vite app does not tell them apart) join the phase's installs.
-   */
-  private async mergeManifest(proposed: string, outcome: StreamOutcome): Promise<void> {
-    const current = await this.sandbox.readFile('package.json');
-    const plan = planManifestMerge(current, proposed);
-    if (!plan.ok) {
-      await this.log(`The model's package.json was not used: ${plan.message}.`);
-      return;
-    }
-    const added = [...plan.dependencies, ...plan.devDependencies];
-    outcome.installs.push(...added);
-    await this.log(
-      `The model's package.json was not written (scripts and settings stay Lathe's); ${added.length > 0 ? `its new dependencies will be installed: ${added.join(', ')}` : 'it adds no dependencies'}.`,
-    );
-    await this.reportSkipped(plan.rejected);
-  }
-
-  private async commitFile(path: string, content: string, phaseIndex: number, signal: AbortSignal): Promise<void> {
-    const { hash, size } = await this.store.upsertFile(this.projectId, { path, content, phase: phaseIndex });
-    if (signal.aborted || this.disposed) return;
-    await this.sandbox.writeFiles([{ path, content }]);
-    this.writing.delete(path);
-    await this.emit({ type: 'file_end', payload: { phaseIndex, path, hash, size } });
-    if (this.snapshot.state === 'IMPLEMENTING_PHASE') await this.feed({ type: 'file_completed', path }, signal);
   }
 
   private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
@@ -702,7 +568,7 @@ export class CodeGeneratorAgent {
       blueprint: this.snapshot.blueprint ?? null,
       budgetTokens: this.contextTokens,
     });
-    const outcome = await this.streamFiles('fixer', prompt, phaseIndex, [], signal);
+    const outcome = await this.files.run('fixer', prompt, phaseIndex, [], signal);
     for (const [path, reason] of outcome.failed) await this.log(`Fixer's ${path} was not saved: ${reason}`);
     await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
     // A missing module is often fixed by installing it rather than by editing code.
@@ -748,52 +614,23 @@ export class CodeGeneratorAgent {
     }
   }
 
-  /**
-   * Queues an event; it is persisted (getting its seq) and then delivered to subscribers, in
-   * order. Consecutive chunks of one file are merged and flushed shortly after.
-   */
+  /** Queues an event: persisted first (so it carries its seq), then passed to subscribers, in order. */
   private emit(event: NewEvent): Promise<void> {
-    if (this.disposed) return Promise.resolve();
-    const last = this.outbox.at(-1);
-    if (event.type === 'file_chunk' && last?.type === 'file_chunk' && last.payload.path === event.payload.path) {
-      last.payload = { path: last.payload.path, chunk: last.payload.chunk + event.payload.chunk };
-    } else {
-      this.outbox.push(event.type === 'file_chunk' ? { type: 'file_chunk', payload: { ...event.payload } } : event);
-    }
-    if (event.type === 'file_chunk') {
-      this.chunkTimer ??= setTimeout(() => {
-        this.chunkTimer = null;
-        this.flush().catch((e: unknown) => this.onFlushError(e));
-      }, CHUNK_FLUSH_MS);
-      return Promise.resolve();
-    }
-    return this.flush();
+    return this.outbox.emit(event);
   }
 
-  private flush(): Promise<void> {
-    const run = this.flushing.then(async () => {
-      if (this.chunkTimer) {
-        clearTimeout(this.chunkTimer);
-        this.chunkTimer = null;
-      }
-      const batch = this.outbox;
-      this.outbox = [];
-      if (batch.length === 0 || this.disposed) return;
-      const stored = await this.store.appendEvents(this.projectId, batch);
-      const lastSeq = stored.at(-1)?.seq;
-      if (lastSeq !== undefined) this.snapshot = { ...this.snapshot, lastSeq };
-      for (const e of stored) {
-        for (const listener of this.listeners) {
-          try {
-            listener(e);
-          } catch {
-            // A failing subscriber must not stop the agent or the other subscribers.
-          }
+  private deliver(stored: AgentEvent[]): void {
+    const lastSeq = stored.at(-1)?.seq;
+    if (lastSeq !== undefined) this.snapshot = { ...this.snapshot, lastSeq };
+    for (const e of stored) {
+      for (const listener of this.listeners) {
+        try {
+          listener(e);
+        } catch {
+          // A failing subscriber must not stop the agent or the other subscribers.
         }
       }
-    });
-    this.flushing = run.catch(() => undefined);
-    return run;
+    }
   }
 
   private onFlushError(e: unknown): void {
@@ -811,14 +648,6 @@ export class CodeGeneratorAgent {
     await this.emit({ type: 'llm_usage', payload: { role, model, ...usage, costUsd } });
     await this.feed({ type: 'usage_recorded', usage: { ...usage, costUsd: costUsd ?? undefined } }, signal);
   }
-}
-
-function continueMessage(role: string, continuation: number): string {
-  return `The ${role} answer reached the token limit; asking the model to continue where it stopped (continuation ${continuation}).`;
-}
-
-function retryMessage(role: string, info: { attempt: number; reason: string; delayMs: number }): string {
-  return `Retrying the ${role} request (attempt ${info.attempt + 1}) after ${Math.round(info.delayMs)} ms: ${info.reason}.`;
 }
 
 /** `name@version` for each dependency in the stored manifest that the sandbox's manifest lacks. */

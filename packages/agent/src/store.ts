@@ -16,6 +16,8 @@ export interface AgentStore {
   /** Every stored file with content, sorted by path. */
   readFiles(projectId: string, paths?: string[]): Promise<StoredFile[]>;
   listPaths(projectId: string): Promise<string[]>;
+  /** Removes a stored file; false when there was none. */
+  deleteFile(projectId: string, path: string): Promise<boolean>;
   savePhaseSnapshot(projectId: string, round: number, phaseIndex: number, files: StoredFile[]): Promise<void>;
   /** The files as the last phase of a round before `round` left them (null: no earlier snapshot). */
   filesBeforeRound(projectId: string, round: number): Promise<StoredFile[] | null>;
@@ -28,6 +30,7 @@ export interface AgentRepositories {
   files: {
     upsert(projectId: string, file: { path: string; content: string; phase: number | null }): Promise<{ hash: string; size: number }>;
     list(projectId: string): Promise<{ path: string }[]>;
+    delete(projectId: string, path: string): Promise<boolean>;
     readMany(projectId: string, paths?: string[]): Promise<{ path: string; content: string }[]>;
   };
   events: { appendMany(projectId: string, events: NewEvent[]): Promise<AgentEvent[]> };
@@ -62,6 +65,7 @@ export function createDbAgentStore(repos: AgentRepositories): AgentStore {
     async listPaths(projectId) {
       return (await repos.files.list(projectId)).map((f) => f.path);
     },
+    deleteFile: (projectId, path) => repos.files.delete(projectId, path),
     savePhaseSnapshot: (projectId, round, phaseIndex, files) => repos.snapshots.savePhase(projectId, round, phaseIndex, files),
     async filesBeforeRound(projectId, round) {
       const last = (await repos.snapshots.list(projectId)).filter((s) => s.round < round).at(-1);

@@ -29,6 +29,10 @@ export const EventSchemas = {
     'file_end',
     Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), path: Type.String(), hash: Type.String(), size: Type.Integer({ minimum: 0 }) }),
   ),
+  /** The agent deleted a file (an `rm` directive, or the old path of a rename). */
+  file_deleted: event('file_deleted', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), path: Type.String() })),
+  /** The agent renamed a file; a file_end for the new path follows it. */
+  file_renamed: event('file_renamed', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), from: Type.String(), to: Type.String() })),
   files_written: event('files_written', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), paths: Type.Array(Type.String()) })),
   deps_installed: event('deps_installed', Type.Object({ packages: Type.Array(Type.String()), ok: Type.Boolean() })),
   server_started: event('server_started', Type.Object({ previewUrl: Type.Union([Type.String(), Type.Null()]) })),

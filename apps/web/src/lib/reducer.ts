@@ -2,6 +2,7 @@ import {
   type AgentEvent,
   type AgentSnapshot,
   type AgentStateName,
+  type Blueprint,
   type Diagnostic,
   type ErrorInfo,
   type EventOf,
@@ -35,6 +36,10 @@ export interface StreamState {
   completed: { seq: number; round: number; phases: number; files: number } | null;
   /** Every model call's tokens and cost, seq-ascending. */
   usage: readonly UsageRecord[];
+  /** The latest blueprint_updated (by seq). */
+  blueprint: { seq: number; blueprint: Blueprint } | null;
+  /** Paths the agent deleted (or renamed away), with the seq it happened at. */
+  removed: Readonly<Record<string, number>>;
 }
 
 export type UsageRecord = { seq: number; at: string } & EventOf<'llm_usage'>['payload'];
@@ -109,6 +114,8 @@ export const initialStreamState: StreamState = {
   reviews: [],
   completed: null,
   usage: [],
+  blueprint: null,
+  removed: {},
 };
 
 /** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
@@ -253,7 +260,31 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
     }
     case 'files_written':
       return base;
+    case 'blueprint_updated':
+      if (base.blueprint && base.blueprint.seq >= event.seq) return base;
+      return { ...base, blueprint: { seq: event.seq, blueprint: event.payload.blueprint } };
+    case 'file_deleted':
+    case 'file_renamed': {
+      const path = event.type === 'file_deleted' ? event.payload.path : event.payload.from;
+      if ((base.removed[path] ?? 0) >= event.seq) return base;
+      const { [path]: _gone, ...files } = base.files;
+      const text = event.type === 'file_deleted' ? `Deleted ${path}` : `Renamed ${path} to ${event.payload.to}`;
+      return addLog({ ...base, files, removed: { ...base.removed, [path]: event.seq } }, event, 'stdout', text);
+    }
   }
+}
+
+/** The project's blueprint: the newest of the stream's and the snapshot's. */
+export function selectBlueprint(state: StreamState): Blueprint | null {
+  return state.blueprint?.blueprint ?? state.snapshot?.blueprint ?? null;
+}
+
+/** Whether the agent removed this path after it last wrote it (the tree hides it until the list is refetched). */
+export function isRemoved(state: StreamState, path: string): boolean {
+  const removedAt = state.removed[path];
+  if (removedAt === undefined) return false;
+  const file = state.files[path];
+  return !file || file.startSeq < removedAt;
 }
 
 export function streamReducer(state: StreamState, action: StreamAction): StreamState {

@@ -44,6 +44,14 @@ export const FILE_FORMAT = [
   '...the complete file content...',
   'EOF',
   'Always the complete file: never a diff, never "... rest unchanged" placeholders. Paths are relative to the project (src/...), never absolute, never "..".',
+  'To change a few lines of an EXISTING file you may send search/replace blocks instead of the whole file; the SEARCH lines are copied exactly from the current file and must be unique in it:',
+  'src/path/File.tsx',
+  '<<<<<<< SEARCH',
+  '...the exact current lines...',
+  '=======',
+  '...the new lines...',
+  '>>>>>>> REPLACE',
+  'To delete a file write a line "rm src/path/File.tsx"; to rename or move one, "mv src/old.tsx src/new.tsx" (each alone on its line, outside any block).',
   'To add npm packages write a line "npm install <pkg> <pkg@version>" on its own, outside any block. Keep any notes short, outside the blocks.',
 ].join('\n');
 

@@ -1,4 +1,4 @@
-import { type AgentStateName, isActiveState, LIMITS, type Message, type PhaseStatus } from '@lathe/protocol';
+import { type AgentStateName, type Blueprint, isActiveState, LIMITS, type Message, type PhaseStatus } from '@lathe/protocol';
 import { type FormEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { PhaseView, StreamMessage } from '../../lib/reducer';
 import { type UsageSum, usageLine, usageTitle } from '../../lib/usage';
@@ -127,9 +127,49 @@ interface ChatPanelProps {
   onStop: () => void;
   stopping: boolean;
   onOpenFile: (path: string) => void;
+  /** The project's plan, once the first design made one. */
+  blueprint?: Blueprint | null;
 }
 
-export function ChatPanel({ items, usage, phases, agentState, error, onSend, onStop, stopping, onOpenFile }: ChatPanelProps) {
+/** The project's blueprint as a collapsible plan at the top of the chat. */
+function BlueprintCard({ blueprint }: { blueprint: Blueprint }) {
+  return (
+    <details className="rounded-xl border border-line bg-raised px-3.5 py-2 text-sm" data-testid="blueprint">
+      <summary className="cursor-pointer font-medium">Plan: {blueprint.title}</summary>
+      <div className="mt-2 space-y-2 text-muted">
+        <p>{blueprint.description}</p>
+        {blueprint.style.palette.length > 0 && (
+          <p>
+            <span className="font-medium text-fg">Style:</span> {blueprint.style.palette.join(', ')}
+            {blueprint.style.layout ? `; ${blueprint.style.layout}` : ''}
+          </p>
+        )}
+        {blueprint.views.length > 0 && (
+          <p>
+            <span className="font-medium text-fg">Views:</span> {blueprint.views.map((v) => v.name).join(', ')}
+          </p>
+        )}
+        {blueprint.dataModel && (
+          <p>
+            <span className="font-medium text-fg">Data:</span> {blueprint.dataModel}
+          </p>
+        )}
+        {blueprint.roadmap.length > 0 && (
+          <ol className="list-decimal pl-5">
+            {blueprint.roadmap.map((r) => (
+              <li key={r.name}>
+                {r.name}
+                {r.description ? `: ${r.description}` : ''}
+              </li>
+            ))}
+          </ol>
+        )}
+      </div>
+    </details>
+  );
+}
+
+export function ChatPanel({ items, usage, phases, agentState, error, onSend, onStop, stopping, onOpenFile, blueprint }: ChatPanelProps) {
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
@@ -175,6 +215,7 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
         aria-live="polite"
         data-testid="chat-log"
       >
+        {blueprint && <BlueprintCard blueprint={blueprint} />}
         {items.map((m) => {
           const spent = usage.get(m.id);
           return (

@@ -15,7 +15,9 @@ import { ApiError, api } from '../../lib/api';
 import { filesQuery, messagesQuery, modelsQuery, projectQuery, projectUsageQuery } from '../../lib/queries';
 import {
   isFileDone,
+  isRemoved,
   selectAgentState,
+  selectBlueprint,
   selectCurrentError,
   selectMessages,
   selectPhases,
@@ -144,11 +146,16 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
     if (state.completed) void queryClient.invalidateQueries({ queryKey: ['projects'] });
   }, [state.completed, queryClient]);
 
+  // Deletes and renames by the agent refresh the list too; until then the tree hides the old paths.
+  const removedCount = Object.keys(state.removed).length;
+  useEffect(() => {
+    if (removedCount > 0) void queryClient.invalidateQueries({ queryKey: filesQuery(id).queryKey });
+  }, [removedCount, id, queryClient]);
   const paths = useMemo(() => {
     const set = new Set((files.data ?? []).map((f) => f.path));
     for (const f of Object.values(state.files)) if (isFileDone(f) || streaming.includes(f.path)) set.add(f.path);
-    return [...set].sort();
-  }, [files.data, state.files, streaming]);
+    return [...set].filter((p) => !isRemoved(state, p)).sort();
+  }, [files.data, state, streaming]);
 
   // Marks are relative to what existed when the page loaded; opening a file clears its mark.
   const initialPaths = useRef<ReadonlySet<string> | null>(null);
@@ -293,6 +300,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
             onStop={() => cancel.mutate()}
             stopping={cancel.isPending || cancel.isSuccess}
             onOpenFile={(p) => open(p, true)}
+            blueprint={selectBlueprint(state)}
           />
         }
         second={
