@@ -416,8 +416,8 @@ interface OpenEdit {
   strip: number;
   /** Where the answer goes on after the block: prose, or the code fence that holds it. */
   back: { kind: 'prose' } | FenceMode;
-  /** The last non-blank line was a path alone: the file of a next block, if this one lost its end. */
-  lastPath: string | null;
+  /** The last non-blank line: if it names a path alone, the file of a next block when this one lost its end. */
+  lastLine: string;
   /** Fences opened inside the block: their closing lines are content too. */
   depth: number;
   /** Later lines that looked like file headers (the answer swallowed by a block left open). */
@@ -499,7 +499,7 @@ export function createHeredocParser(): HeredocParser {
           path: raw,
         });
     }
-    const edit: OpenEdit = { path, keep, divided: false, search: [], replace: [], strip, back, lastPath: null, depth: 0, swallowed: 0 };
+    const edit: OpenEdit = { path, keep, divided: false, search: [], replace: [], strip, back, lastLine: '', depth: 0, swallowed: 0 };
     mode = { kind: 'edit', edit };
   }
 
@@ -562,7 +562,7 @@ export function createHeredocParser(): HeredocParser {
     if (c === 60 && EDIT_SEARCH.test(text)) {
       // The model lost this block's end; the next block edits the path named just above it, if any.
       if (e.keep) out.push(editIncomplete(e, 'the next edit block began'));
-      openEdit(e.lastPath, e.back, e.strip, out);
+      openEdit(pathAlone(e.lastLine), e.back, e.strip, out);
       return;
     }
     if (c === 96 && e.back.kind === 'fence') {
@@ -577,7 +577,7 @@ export function createHeredocParser(): HeredocParser {
       } else if (parseFence(text)?.lang || parseFence(text)?.path) e.depth++;
     }
     if (i < text.length) {
-      e.lastPath = pathAlone(text);
+      e.lastLine = text;
       if (headerStart(text, i) && (HEADER.test(text) || HEADER_REVERSED.test(text) || parseFence(text)?.path)) e.swallowed++;
     }
     let k = 0;
