@@ -15,26 +15,57 @@ import { checkPackageSpec, checkProjectPath } from '@lathe/sandbox';
  * line above it (**src/App.tsx**), or a comment alone on its first line (// src/App.tsx).
  * `<think>` blocks are skipped. Install commands count only as a whole command line.
  *
+ * Besides whole files, a model may edit an existing file with search/replace blocks (the form
+ * aider made common), the path on the last non-blank line above or on the fence around them:
+ *
+ *   src/App.tsx
+ *   <<<<<<< SEARCH
+ *   ...exact old lines...
+ *   =======
+ *   ...new lines...
+ *   >>>>>>> REPLACE
+ *
+ * and delete or rename files with `rm path` and `mv from to`, which count, like installs, only as a
+ * whole command line. The parser only reports them; the runner decides how they apply.
+ *
  * Content is byte-exact (each content line keeps its own terminator, LF or CRLF; a fence indented
  * in a list loses that indentation, as markdown reads it) whatever the chunk boundaries. A block
  * that never closes, or that holds an elision placeholder instead of code, is reported as an error
  * and never as a file_end.
  */
-export type ParserErrorCode = 'unsafe_path' | 'unsafe_package' | 'file_incomplete' | 'placeholder';
+export type ParserErrorCode =
+  | 'unsafe_path'
+  | 'unsafe_package'
+  | 'file_incomplete'
+  | 'placeholder'
+  /** A SEARCH/REPLACE block that never reached its ======= or >>>>>>> REPLACE line. */
+  | 'edit_incomplete'
+  /** A SEARCH/REPLACE block with no file path before it (nor an earlier edit to continue). */
+  | 'edit_no_path';
 
 export type ParserItem =
   | { type: 'file_start'; path: string }
   | { type: 'file_chunk'; path: string; chunk: string }
   | { type: 'file_end'; path: string; content: string }
   | { type: 'install'; packages: string[] }
+  /**
+   * A search/replace edit of an existing file, reported at its >>>>>>> REPLACE line. `search` and
+   * `replace` are the exact lines between the markers, each with its own terminator (either may
+   * be empty: an empty search is for the runner to interpret).
+   */
+  | { type: 'edit'; path: string; search: string; replace: string }
+  /** `rm [-rf] path`: a file, or a directory as given (the runner expands it). */
+  | { type: 'delete'; path: string }
+  /** `mv from to`. */
+  | { type: 'rename'; from: string; to: string }
   | {
       type: 'error';
       code: ParserErrorCode;
       message: string;
       path?: string;
-      /** file_incomplete: the line that would have closed the block (its end marker, or ```). */
+      /** file_incomplete, edit_incomplete: the line that would have closed the block (its end marker, ```, =======, >>>>>>> REPLACE). */
       expected?: string;
-      /** placeholder: the offending line (trimmed) and its 1-based number in the file. */
+      /** placeholder: the offending line (trimmed) and its 1-based number in the file (in an edit: in its REPLACE part). */
       excerpt?: string;
       line?: number;
     };
@@ -72,8 +103,11 @@ const SHELL_LANGS = new Set([
 const NEVER_FILE_LANGS = new Set(['diff', 'patch']);
 const SHELL_EXT = /\.(sh|bash|zsh|fish|ps1|cmd|bat)$/;
 
-const COMMAND_WORD = /^(?:npm|pnpm|yarn|bun|npx|pnpx|bunx|cd|mkdir|touch|git|node)(?:\s|$)/;
+const COMMAND_WORD = /^(?:npm|pnpm|yarn|bun|npx|pnpx|bunx|cd|mkdir|touch|git|node|rm|mv)(?:\s|$)/;
 const INSTALL = /^(?:npm|pnpm|yarn|bun)\s+(?:install|i|add)(?:\s+(?<args>.*))?$/;
+const FILE_COMMAND = /^(?:git\s+)?(?<cmd>rm|mv)\s+(?<args>.*)$/;
+/** A path argument of rm or mv: a file with an extension, or a directory with a slash in it. */
+const PATH_ARG_CHARS = /^[\w@$.()[\]+~/-]+$/;
 /** English words that follow "npm install" in prose; none is a package a generated app needs. */
 const STOPWORDS = new Set(
   (
@@ -245,7 +279,8 @@ function headerStart(s: string, i: number): boolean {
 
 // ---- Install commands ----------------------------------------------------------------------
 
-type InstallLine = { packages: string[]; refused: { spec: string; message: string }[] };
+type FileOp = { type: 'delete'; path: string } | { type: 'rename'; from: string; to: string };
+type CommandLine = { packages: string[]; refused: { spec: string; message: string }[]; files: FileOp[] };
 
 /** Prose words cannot be package specs: capitals, sentence punctuation, quotes, English words. */
 function proseWord(arg: string): boolean {
@@ -253,21 +288,44 @@ function proseWord(arg: string): boolean {
   return STOPWORDS.has(name) || /[A-Z]/.test(name) || /[.,:;!?)"'`]$/.test(arg) || /["'`(]/.test(arg) || /[^\x21-\x7e]/.test(arg);
 }
 
+/** An argument of rm or mv that names a path, never a word of a sentence ("rm the old file"). */
+function pathArg(arg: string): boolean {
+  return PATH_ARG_CHARS.test(arg) && /[A-Za-z]/.test(arg) && !arg.endsWith('.') && (arg.includes('/') || pathLike(arg));
+}
+
+/** `rm a b`, `rm -rf dir/`, `mv a b`, `git mv a b`; null when an argument is prose or mv has not two paths. */
+function fileCommand(cmd: string, args: string): FileOp[] | null {
+  const paths = args.split(/\s+/).filter((a) => a !== '' && !a.startsWith('-'));
+  if (paths.length === 0 || !paths.every(pathArg)) return null;
+  if (cmd === 'rm') return paths.map((path) => ({ type: 'delete', path }));
+  const [from, to] = paths;
+  return paths.length === 2 && from !== undefined && to !== undefined ? [{ type: 'rename', from, to }] : null;
+}
+
 /**
- * An install only when the whole line is a command (`npm install a b`, `$ pnpm add a`,
- * `npm i a && npm run dev`), never a sentence that starts with one ("npm install will pick...").
+ * Installs, deletes and renames only when the whole line is a command (`npm install a b`,
+ * `$ pnpm add a`, `npm i a && npm run dev`, `rm -f src/old.tsx`), never a sentence that starts with
+ * one ("npm install will pick...", "rm the old file").
  */
-function installLine(text: string): InstallLine | null {
-  if (!/\b(?:npm|pnpm|yarn|bun)\s/.test(text)) return null;
+function shellCommand(text: string): CommandLine | null {
+  if (!/\b(?:npm|pnpm|yarn|bun|rm|mv)\s/.test(text)) return null;
   let s = text.trim();
   if (s.length > 1000) return null;
   if (/^`[^`]+`$/.test(s)) s = s.slice(1, -1).trim();
   s = s.replace(/^\$\s+/, '').replace(/\s+#.*$/, '');
   const segments = s.split(/\s*(?:&&|\|\||;|\|)\s*/).filter((x) => x !== '');
   if (segments.length === 0 || !segments.every((x) => COMMAND_WORD.test(x))) return null;
-  const result: InstallLine = { packages: [], refused: [] };
+  const result: CommandLine = { packages: [], refused: [], files: [] };
   let any = false;
   for (const segment of segments) {
+    const file = FILE_COMMAND.exec(segment);
+    if (file?.groups) {
+      const ops = fileCommand(file.groups.cmd ?? '', file.groups.args ?? '');
+      if (ops === null) return null;
+      result.files.push(...ops);
+      any = true;
+      continue;
+    }
     const m = INSTALL.exec(segment);
     if (!m) continue;
     any = true;
@@ -280,6 +338,18 @@ function installLine(text: string): InstallLine | null {
     }
   }
   return any ? result : null;
+}
+
+// ---- Edit blocks ---------------------------------------------------------------------------
+
+const EDIT_SEARCH = /^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*$/i;
+const EDIT_DIVIDER = /^[ \t]*={5,9}[ \t]*$/;
+const EDIT_REPLACE = /^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$/i;
+
+/** Could `text` be an edit marker line? (A first-character test before any regex: hot path.) */
+function markerStart(text: string, c: number): boolean {
+  const i = skipBlank(text, 0);
+  return text.charCodeAt(i) === c && text.charCodeAt(i + 4) === c;
 }
 
 // ---- The parser ----------------------------------------------------------------------------
@@ -327,7 +397,32 @@ type Mode =
   /** A fence just opened: its first line decides whether it is a file, a heredoc wrapper or an example. */
   | { kind: 'fence_head'; fence: FenceInfo; path: string | null; pathFromAbove: boolean }
   /** A fence that is not a file: shell commands (heredocs, installs) or example code. */
-  | { kind: 'fence'; fence: FenceInfo; commands: boolean };
+  | FenceMode
+  /** Inside a SEARCH/REPLACE block: its lines are collected until >>>>>>> REPLACE. */
+  | { kind: 'edit'; edit: OpenEdit };
+
+type FenceMode = { kind: 'fence'; fence: FenceInfo; commands: boolean };
+
+interface OpenEdit {
+  /** The checked path, or the raw one when refused. */
+  path: string;
+  /** False for a refused or missing path: the block is consumed and discarded. */
+  keep: boolean;
+  /** The ======= line has come: lines now go to `replace`. */
+  divided: boolean;
+  search: string[];
+  replace: string[];
+  /** Leading spaces removed from each line (the indentation of the fence around it). */
+  strip: number;
+  /** Where the answer goes on after the block: prose, or the code fence that holds it. */
+  back: { kind: 'prose' } | FenceMode;
+  /** The last non-blank line: if it names a path alone, the file of a next block when this one lost its end. */
+  lastLine: string;
+  /** Fences opened inside the block: their closing lines are content too. */
+  depth: number;
+  /** Later lines that looked like file headers (the answer swallowed by a block left open). */
+  swallowed: number;
+}
 
 const THINK_OPEN = /^\s*<(think|thinking)>/;
 const THINK_CLOSE = /<\/(?:think|thinking)>/;
@@ -341,6 +436,8 @@ export function createHeredocParser(): HeredocParser {
   let pathAbove: string | null = null;
   // Whether the line handled by outsideLine ended with a newline (false only for the last, from end()).
   let rawHadNewline = true;
+  // The file the last edit block named: a next block without a path line edits it too.
+  let editPath: string | null = null;
 
   function openBlock(kind: OpenBlock['kind'], raw: string, shape: BlockShape, out: ParserItem[]): OpenBlock {
     const checked = checkProjectPath(raw);
@@ -371,7 +468,143 @@ export function createHeredocParser(): HeredocParser {
       depth: 0,
     };
     block = b;
+    editPath = null;
     return b;
+  }
+
+  /** A <<<<<<< SEARCH line: an edit of the file `named` just above it, else of the last edit's file. */
+  function openEdit(named: string | null, back: OpenEdit['back'], strip: number, out: ParserItem[]): void {
+    const raw = named ?? editPath;
+    pathAbove = null;
+    let path = raw ?? '';
+    let keep = false;
+    if (raw === null) {
+      out.push({
+        type: 'error',
+        code: 'edit_no_path',
+        message:
+          'A <<<<<<< SEARCH block was not applied: no file path came before it. Put the path of the file to edit alone on the line above <<<<<<< SEARCH.',
+      });
+    } else {
+      editPath = raw;
+      const checked = checkProjectPath(raw);
+      if (checked.ok) {
+        path = checked.path;
+        keep = true;
+      } else
+        out.push({
+          type: 'error',
+          code: 'unsafe_path',
+          message: `Refused to edit ${JSON.stringify(raw)}: ${checked.message}. Nothing was changed; use a path inside the project such as src/App.tsx.`,
+          path: raw,
+        });
+    }
+    const edit: OpenEdit = { path, keep, divided: false, search: [], replace: [], strip, back, lastLine: '', depth: 0, swallowed: 0 };
+    mode = { kind: 'edit', edit };
+  }
+
+  function editIncomplete(e: OpenEdit, until: string): ParserItem {
+    const missing = e.divided ? 'no >>>>>>> REPLACE line came after its new lines' : 'no ======= line came after its SEARCH lines';
+    const lost =
+      e.swallowed > 0
+        ? `; the rest of the answer was read as part of it, so ${e.swallowed} later file${e.swallowed === 1 ? ' was' : 's were'} lost with it`
+        : '';
+    return {
+      type: 'error',
+      code: 'edit_incomplete',
+      message: `The edit to "${e.path}" was not applied: ${missing} before ${until}${lost}. Send the edit again, whole: the path alone on a line, <<<<<<< SEARCH, the exact old lines, =======, the new lines, >>>>>>> REPLACE.`,
+      path: e.path,
+      expected: e.divided ? '>>>>>>> REPLACE' : '=======',
+    };
+  }
+
+  function closeEdit(e: OpenEdit, out: ParserItem[]): void {
+    mode = e.back;
+    pathAbove = null;
+    if (!e.keep) return;
+    if (!PROSE_FILE.test(e.path)) {
+      // A placeholder in the new lines would be written into the file as is (unless the old lines hold it too).
+      for (let n = 0; n < e.replace.length; n++) {
+        const line = (e.replace[n] ?? '').replace(/\r?\n$/, '');
+        if (!isPlaceholder(line) || e.search.some((l) => l.trim() === line.trim())) continue;
+        const excerpt = line.trim().slice(0, 120);
+        out.push({
+          type: 'error',
+          code: 'placeholder',
+          message: `The edit to "${e.path}" was not applied: line ${n + 1} of its new lines is a placeholder (\`${excerpt}\`) instead of code. Send the edit again with every new line written out, or the complete file.`,
+          path: e.path,
+          excerpt,
+          line: n + 1,
+        });
+        return;
+      }
+    }
+    out.push({ type: 'edit', path: e.path, search: e.search.join(''), replace: e.replace.join('') });
+  }
+
+  /** A line inside a SEARCH/REPLACE block. */
+  function editLine(e: OpenEdit, raw: string, text: string, out: ParserItem[]): void {
+    const i = skipBlank(text, 0);
+    const c = text.charCodeAt(i);
+    if (c === 62 && EDIT_REPLACE.test(text)) {
+      if (e.divided) closeEdit(e, out);
+      else {
+        if (e.keep) out.push(editIncomplete(e, 'its >>>>>>> REPLACE line'));
+        mode = e.back;
+        pathAbove = null;
+      }
+      return;
+    }
+    if (c === 61 && !e.divided && EDIT_DIVIDER.test(text)) {
+      e.divided = true;
+      return;
+    }
+    if (c === 60 && EDIT_SEARCH.test(text)) {
+      // The model lost this block's end; the next block edits the path named just above it, if any.
+      if (e.keep) out.push(editIncomplete(e, 'the next edit block began'));
+      openEdit(pathAlone(e.lastLine), e.back, e.strip, out);
+      return;
+    }
+    if (c === 96 && e.back.kind === 'fence') {
+      if (isClosingFence(text, e.back.fence.ticks)) {
+        if (e.depth > 0) e.depth--;
+        else {
+          if (e.keep) out.push(editIncomplete(e, 'the code block around it closed'));
+          mode = { kind: 'prose' };
+          pathAbove = null;
+          return;
+        }
+      } else if (parseFence(text)?.lang || parseFence(text)?.path) e.depth++;
+    }
+    if (i < text.length) {
+      e.lastLine = text;
+      if (headerStart(text, i) && (HEADER.test(text) || HEADER_REVERSED.test(text) || parseFence(text)?.path)) e.swallowed++;
+    }
+    let k = 0;
+    while (k < e.strip && raw.charCodeAt(k) === 32) k++;
+    const line = (k === 0 ? raw : raw.slice(k)) + (rawHadNewline ? '\n' : '');
+    (e.divided ? e.replace : e.search).push(line);
+  }
+
+  function fileOp(op: FileOp, out: ParserItem[]): void {
+    const raws = op.type === 'delete' ? [op.path] : [op.from, op.to];
+    const checked = raws.map(checkProjectPath);
+    const bad = checked.findIndex((c) => !c.ok);
+    if (bad === -1) {
+      const [a, b] = checked.map((c) => (c.ok ? c.path : ''));
+      out.push(op.type === 'delete' ? { type: 'delete', path: a ?? '' } : { type: 'rename', from: a ?? '', to: b ?? '' });
+      return;
+    }
+    const c = checked[bad];
+    const raw = raws[bad] ?? '';
+    const what =
+      op.type === 'delete' ? `delete ${JSON.stringify(op.path)}` : `rename ${JSON.stringify(op.from)} to ${JSON.stringify(op.to)}`;
+    out.push({
+      type: 'error',
+      code: 'unsafe_path',
+      message: `Refused to ${what}: ${c && !c.ok ? c.message : 'bad path'}. Nothing was ${op.type === 'delete' ? 'deleted' : 'moved'}; use paths inside the project such as src/App.tsx.`,
+      path: raw,
+    });
   }
 
   function openHeredoc(header: Record<string, string | undefined>, fence: FenceInfo | null, out: ParserItem[]): void {
@@ -379,7 +612,7 @@ export function createHeredocParser(): HeredocParser {
     openBlock('heredoc', unquote(header.path ?? ''), shape, out);
   }
 
-  /** A heredoc header or an install command; true when the line was one. */
+  /** A heredoc header or an install, delete or rename command; true when the line was one. */
   function commandLine(text: string, out: ParserItem[], installs: boolean, fence: FenceInfo | null): boolean {
     const header = HEADER.exec(text) ?? HEADER_REVERSED.exec(text);
     if (header?.groups) {
@@ -387,11 +620,12 @@ export function createHeredocParser(): HeredocParser {
       return true;
     }
     if (!installs) return false;
-    const install = installLine(text);
-    if (!install) return false;
-    for (const r of install.refused)
+    const command = shellCommand(text);
+    if (!command) return false;
+    for (const r of command.refused)
       out.push({ type: 'error', code: 'unsafe_package', message: `Refused to install ${JSON.stringify(r.spec)}: ${r.message}.` });
-    if (install.packages.length > 0) out.push({ type: 'install', packages: install.packages });
+    if (command.packages.length > 0) out.push({ type: 'install', packages: command.packages });
+    for (const op of command.files) fileOp(op, out);
     return true;
   }
 
@@ -411,9 +645,16 @@ export function createHeredocParser(): HeredocParser {
       case 'fence_head':
         fenceHead(m, raw, text, out);
         return;
+      case 'edit':
+        editLine(m.edit, raw, text, out);
+        return;
       case 'fence':
-        if (isClosingFence(text, m.fence.ticks)) mode = { kind: 'prose' };
-        else commandLine(text, out, m.commands, m.fence);
+        if (isClosingFence(text, m.fence.ticks)) {
+          mode = { kind: 'prose' };
+          pathAbove = null;
+        } else if (markerStart(text, 60) && EDIT_SEARCH.test(text)) openEdit(pathAbove, m, m.fence.indent, out);
+        else if (commandLine(text, out, m.commands, m.fence)) pathAbove = null;
+        else if (text.trim() !== '') pathAbove = pathAlone(text); // a path line inside the fence, above an edit block
         return;
       case 'prose': {
         const think = THINK_OPEN.exec(text);
@@ -421,6 +662,10 @@ export function createHeredocParser(): HeredocParser {
           const close = THINK_CLOSE.exec(text);
           if (!close) mode = { kind: 'think' };
           else if (text.slice(close.index + close[0].length).trim() !== '') outsideLine(text.slice(close.index + close[0].length), out);
+          return;
+        }
+        if (markerStart(text, 60) && EDIT_SEARCH.test(text)) {
+          openEdit(pathAbove, { kind: 'prose' }, 0, out);
           return;
         }
         const fence = parseFence(text);
@@ -450,6 +695,11 @@ export function createHeredocParser(): HeredocParser {
     const shell = SHELL_LANGS.has(fence.lang);
     const commands = shell || fence.lang === '';
     mode = { kind: 'fence', fence, commands };
+    // A fence that opens with <<<<<<< SEARCH holds edits of the file it names, not a file.
+    if (markerStart(text, 60) && EDIT_SEARCH.test(text)) {
+      openEdit(m.path, mode, fence.indent, out);
+      return;
+    }
     // A heredoc wrapped in a fence stays a heredoc, whatever path the fence seemed to name.
     if (commandLine(text, out, false, fence)) return;
     let path = m.path;
@@ -458,7 +708,7 @@ export function createHeredocParser(): HeredocParser {
     if (path !== null && m.pathFromAbove && shell && !SHELL_EXT.test(path)) path = null;
     if (path === null && !shell && !NEVER_FILE_LANGS.has(fence.lang)) path = pathComment(text);
     if (path === null) {
-      commandLine(text, out, commands, fence);
+      if (!commandLine(text, out, commands, fence) && text.trim() !== '') pathAbove = pathAlone(text);
       return;
     }
     mode = { kind: 'prose' };
@@ -695,6 +945,8 @@ export function createHeredocParser(): HeredocParser {
         if (b.keep) out.push(incomplete(b.path, b.kind, b.kind === 'heredoc' ? b.delim : '`'.repeat(b.ticks), b.swallowed));
         block = null;
       }
+    } else if (mode.kind === 'edit') {
+      if (mode.edit.keep) out.push(editIncomplete(mode.edit, 'the answer ended'));
     } else if (mode.kind === 'fence_head' && mode.path !== null) {
       // A fence that named a file and ended before its first line.
       const path = checkProjectPath(mode.path);

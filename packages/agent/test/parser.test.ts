@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/offline/apps';
 import { createHeredocParser, type ParserItem, parseHeredoc } from '../src/parser';
-import { MODEL_ANSWERS } from './fixtures/model-answers';
+import { EDIT_ANSWERS, MODEL_ANSWERS } from './fixtures/model-answers';
 
 interface Parsed {
   files: Map<string, string>;
@@ -471,23 +471,203 @@ describe('answers as real models write them', () => {
   });
 });
 
+/** Every item but file_start and file_chunk. */
+const itemsOf = (text: string) => parseHeredoc(text).filter((i) => i.type !== 'file_start' && i.type !== 'file_chunk');
+
+describe('edits, deletes and renames as real models write them', () => {
+  it.each(EDIT_ANSWERS.map((a) => [a.name, a] as const))('%s', (_, answer) => {
+    expect(itemsOf(answer.text)).toMatchObject(answer.items);
+  });
+
+  it('an error names what the model must send again', () => {
+    const [unclosed] = itemsOf(EDIT_ANSWERS.find((a) => a.name.includes('never closes'))?.text ?? '');
+    expect(unclosed).toMatchObject({ code: 'edit_incomplete' });
+    expect(unclosed?.type === 'error' && unclosed.message).toMatch(
+      /"src\/App\.tsx" was not applied: no >>>>>>> REPLACE line came after its new lines before the answer ended\. Send the edit again/,
+    );
+  });
+});
+
+describe('edit blocks', () => {
+  const edit = (path: string, search: string, replace: string) => ({ type: 'edit', path, search, replace });
+
+  it.each([
+    ['five-character markers', '<<<<< SEARCH', '=====', '>>>>> REPLACE'],
+    ['nine-character markers', '<<<<<<<<< SEARCH', '=========', '>>>>>>>>> REPLACE'],
+    ['lower case and spaces', '<<<<<<<  search', '=======', '>>>>>>>  replace'],
+    ['trailing whitespace and CR', '<<<<<<< SEARCH \r', '======= \t', '>>>>>>> REPLACE  \r'],
+    ['indentation', '  <<<<<<< SEARCH', '\t=======', '  >>>>>>> REPLACE'],
+  ])('accepts %s', (_, open, divider, close) => {
+    expect(itemsOf(`src/a.ts\n${open}\na\n${divider}\nb\n${close}\n`)).toEqual([edit('src/a.ts', 'a\n', 'b\n')]);
+  });
+
+  it.each([
+    ['ten < characters', '<<<<<<<<<< SEARCH'],
+    ['four < characters', '<<<< SEARCH'],
+    ['another word', '<<<<<<< HEAD'],
+    ['a sentence', 'Use <<<<<<< SEARCH blocks'],
+  ])('a line with %s opens nothing', (_, line) => {
+    expect(itemsOf(`src/a.ts\n${line}\na\n=======\nb\n>>>>>>> REPLACE\n`)).toEqual([]);
+  });
+
+  it('an empty search or replace is reported as it is, and a second ======= is a new line', () => {
+    expect(
+      itemsOf(
+        '**src/a.ts**\n<<<<<<< SEARCH\n=======\nx\n=======\n>>>>>>> REPLACE\nsrc/b.ts\n<<<<<<< SEARCH\ny\n=======\n>>>>>>> REPLACE\n',
+      ),
+    ).toEqual([edit('src/a.ts', '', 'x\n=======\n'), edit('src/b.ts', 'y\n', '')]);
+  });
+
+  it.each([['`src/App.tsx`'], ['### src/App.tsx'], ['File: src/App.tsx'], ['// src/App.tsx'], ['- **src/App.tsx**']])(
+    'the path line above may be %s, with a blank line between',
+    (above) => {
+      expect(itemsOf(`${above}\n\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n`)).toEqual([edit('src/App.tsx', 'a\n', 'b\n')]);
+    },
+  );
+
+  it('a block with no path before it (nor an earlier edit) is refused, and the next path line starts over', () => {
+    const out = itemsOf(
+      'Change this:\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\nsrc/a.ts\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n',
+    );
+    expect(out).toMatchObject([{ type: 'error', code: 'edit_no_path' }, edit('src/a.ts', 'c\n', 'd\n')]);
+    expect(out[0]?.type === 'error' && out[0].message).toMatch(/alone on the line above <<<<<<< SEARCH/);
+  });
+
+  it('a file written in between ends the last edit’s claim on blocks without a path', () => {
+    const out = itemsOf(
+      "src/a.ts\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\ncat > src/b.ts << 'EOF'\nb\nEOF\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n",
+    );
+    expect(out.map((i) => (i.type === 'error' ? i.code : i.type))).toEqual(['edit', 'file_end', 'edit_no_path']);
+  });
+
+  it.each([['../x.ts'], ['/etc/passwd.conf'], ['node_modules/a/index.js']])('refuses to edit %s and carries on', (path) => {
+    const out = itemsOf(
+      `${path}\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\nsrc/ok.ts\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n`,
+    );
+    expect(out).toMatchObject([{ type: 'error', code: 'unsafe_path', path }, edit('src/ok.ts', 'c\n', 'd\n')]);
+  });
+
+  it('markers inside a written file are its content', () => {
+    const body = '<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n';
+    expect(itemsOf(`cat > notes.txt << 'EOF'\n${body}EOF\n\`\`\`txt other.txt\nx\n${body}\`\`\`\n`)).toEqual([
+      { type: 'file_end', path: 'notes.txt', content: body },
+      { type: 'file_end', path: 'other.txt', content: `x\n${body}` },
+    ]);
+  });
+
+  it('markers inside <think> are skipped', () => {
+    expect(itemsOf('<think>\nsrc/a.ts\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n</think>\n')).toEqual([]);
+  });
+
+  it('fences inside an edit are its content; only the fence around it ends it', () => {
+    const md = '# App\n```bash\nnpm run dev\n```\n';
+    expect(itemsOf(`\`\`\`\`md README.md\n<<<<<<< SEARCH\n${md}=======\n${md}\n\`\`\`\n>>>>>>> REPLACE\n\`\`\`\`\n`)).toEqual([
+      edit('README.md', md, `${md}\n\`\`\`\n`),
+    ]);
+  });
+
+  it('a block that lost its end gives way to the next block, which edits the path named above it', () => {
+    const out = itemsOf('src/a.ts\n<<<<<<< SEARCH\na\n=======\nb\n\nsrc/b.ts\n<<<<<<< SEARCH\nc\n=======\nd\n>>>>>>> REPLACE\n');
+    expect(out).toMatchObject([{ type: 'error', code: 'edit_incomplete', path: 'src/a.ts' }, edit('src/b.ts', 'c\n', 'd\n')]);
+    expect(out[0]?.type === 'error' && out[0].message).toMatch(/before the next edit block began/);
+  });
+
+  it('a block closed without its ======= line is reported', () => {
+    expect(itemsOf('src/a.ts\n<<<<<<< SEARCH\na\n>>>>>>> REPLACE\n')).toMatchObject([
+      { type: 'error', code: 'edit_incomplete', path: 'src/a.ts', expected: '=======' },
+    ]);
+  });
+
+  it('an unclosed block counts the files it swallowed', () => {
+    const [error] = itemsOf("src/a.ts\n<<<<<<< SEARCH\na\ncat > src/b.ts << 'EOF'\nb\nEOF\n```ts src/c.ts\nc\n```\n");
+    expect(error?.type === 'error' && error.message).toMatch(
+      /no ======= line came after its SEARCH lines before the answer ended; .* 2 later files were lost/,
+    );
+  });
+
+  it('a placeholder in the new lines is refused; one kept from the old lines is code', () => {
+    const out = itemsOf(
+      'src/a.tsx\n<<<<<<< SEARCH\nconst a = 1;\n=======\nconst a = 2;\n// ... rest of the code unchanged\n>>>>>>> REPLACE\n' +
+        'src/b.tsx\n<<<<<<< SEARCH\n  {/* ... */}\n=======\n  {/* ... */}\n  <p />\n>>>>>>> REPLACE\n',
+    );
+    expect(out).toMatchObject([
+      { type: 'error', code: 'placeholder', path: 'src/a.tsx', line: 2, excerpt: '// ... rest of the code unchanged' },
+      edit('src/b.tsx', '  {/* ... */}\n', '  {/* ... */}\n  <p />\n'),
+    ]);
+    expect(out[0]?.type === 'error' && out[0].message).toMatch(
+      /The edit to "src\/a\.tsx" was not applied: line 2 of its new lines is a placeholder/,
+    );
+  });
+});
+
+describe('delete and rename commands', () => {
+  it.each([
+    ['rm src/old.tsx', [{ type: 'delete', path: 'src/old.tsx' }]],
+    ['rm -f src/old.tsx', [{ type: 'delete', path: 'src/old.tsx' }]],
+    ['$ rm -rf src/components/old', [{ type: 'delete', path: 'src/components/old' }]],
+    ['rm ./README.md', [{ type: 'delete', path: 'README.md' }]],
+    ['git rm src/a.ts', [{ type: 'delete', path: 'src/a.ts' }]],
+    ['mv src/a.tsx src/b.tsx', [{ type: 'rename', from: 'src/a.tsx', to: 'src/b.tsx' }]],
+    ['mv -f src/a.tsx src/lib/', [{ type: 'rename', from: 'src/a.tsx', to: 'src/lib' }]],
+    ['mkdir -p src/lib && mv src/a.ts src/lib/a.ts', [{ type: 'rename', from: 'src/a.ts', to: 'src/lib/a.ts' }]],
+    ['`rm src/old.tsx`', [{ type: 'delete', path: 'src/old.tsx' }]],
+  ])('%s alone on a line', (line, items) => {
+    expect(itemsOf(`${line}\n`)).toEqual(items);
+    expect(itemsOf(`\`\`\`bash\n${line}\n\`\`\`\n`)).toEqual(items);
+  });
+
+  it.each([
+    'rm the old file',
+    'mv it somewhere',
+    'rm src/old.tsx.',
+    'rm src/old.tsx, then restart',
+    'Then rm src/old.tsx',
+    'You can mv src/a.ts src/b.ts later',
+    'mv src/a.ts',
+    'mv src/a.ts src/b.ts src/lib/',
+    'rm -rf',
+    'rm -rf /',
+    'rm src/*.tsx',
+    'rm -rf node_modules',
+  ])('%j is not a command', (line) => {
+    expect(itemsOf(`${line}\n`)).toEqual([]);
+  });
+
+  it('is not a command inside a code example or a written file', () => {
+    expect(itemsOf("```tsx\nrm src/a.ts\n```\ncat > src/s.sh << 'EOF'\nrm src/a.ts\nEOF\n")).toEqual([
+      { type: 'file_end', path: 'src/s.sh', content: 'rm src/a.ts\n' },
+    ]);
+  });
+
+  it.each([
+    ['rm /etc/passwd', '/etc/passwd', /Refused to delete "\/etc\/passwd": path must be relative/],
+    ['rm -rf ~/x', '~/x', /Refused to delete/],
+    ['mv src/a.ts ../a.ts', '../a.ts', /Refused to rename "src\/a\.ts" to "\.\.\/a\.ts".*Nothing was moved/],
+    ['mv .git/config src/a.ts', '.git/config', /Refused to rename/],
+  ])('refuses %s', (line, path, message) => {
+    const out = itemsOf(`${line}\n`);
+    expect(out).toMatchObject([{ type: 'error', code: 'unsafe_path', path }]);
+    expect(out[0]?.type === 'error' && out[0].message).toMatch(message);
+  });
+});
+
 describe('heredoc parser: properties', () => {
   const cutsOf = (text: string) => fc.array(fc.integer({ min: 0, max: text.length }), { maxLength: 40 });
 
-  it.each<[string, string]>([['the adversarial transcript', TRANSCRIPT], ...MODEL_ANSWERS.map((a): [string, string] => [a.name, a.text])])(
-    'any split of %s yields the same items and streamed bytes',
-    (_, text) => {
-      const whole = parse(text);
-      fc.assert(
-        fc.property(cutsOf(text), (cuts) => {
-          const split = parseSplit(text, cuts);
-          expect(split.items).toEqual(whole.items);
-          expect(split.streamed).toEqual(whole.streamed);
-        }),
-        { numRuns: 200 },
-      );
-    },
-  );
+  it.each<[string, string]>([
+    ['the adversarial transcript', TRANSCRIPT],
+    ...[...MODEL_ANSWERS, ...EDIT_ANSWERS].map((a): [string, string] => [a.name, a.text]),
+  ])('any split of %s yields the same items and streamed bytes', (_, text) => {
+    const whole = parse(text);
+    fc.assert(
+      fc.property(cutsOf(text), (cuts) => {
+        const split = parseSplit(text, cuts);
+        expect(split.items).toEqual(whole.items);
+        expect(split.streamed).toEqual(whole.streamed);
+      }),
+      { numRuns: 200 },
+    );
+  });
 
   // Content lines from characters that exercise every held-back or watched line start (end
   // markers, fences, comments, headers), but that cannot spell a placeholder or a header.
@@ -536,6 +716,10 @@ describe('heredoc parser: properties', () => {
     'fence-title',
     'path-above',
     'list-fence',
+    'edit-prose',
+    'edit-fence-path',
+    'edit-path-above-fence',
+    'edit-list-fence',
   ] as const;
   const file = fc.record({
     name: fc.stringMatching(/^[a-z]{1,8}$/),
@@ -565,6 +749,20 @@ describe('heredoc parser: properties', () => {
           .split(/(?<=\n)/)
           .map((l) => (l === '' ? l : `   ${l}`))
           .join('')}   \`\`\`\n`;
+      // An edit's old lines are the content, its new lines the content and one more.
+      case 'edit-prose':
+        return `Change ${f.name}:\n\n${path}\n<<<<<<< SEARCH\n${f.content}=======\n${f.content}x\n>>>>>>> REPLACE\n`;
+      case 'edit-fence-path':
+        return `\`\`\`ts ${path}\n<<<<<<< SEARCH\n${f.content}=======\n${f.content}x\n>>>>>>> REPLACE\n\`\`\`\n`;
+      case 'edit-path-above-fence':
+        return `\`${path}\`\n\`\`\`ts\n<<<<<<< SEARCH\n${f.content}=======\n${f.content}x\n>>>>>>> REPLACE\n\`\`\`\n`;
+      case 'edit-list-fence': {
+        const body = `<<<<<<< SEARCH\n${f.content}=======\n${f.content}x\n>>>>>>> REPLACE\n`;
+        return `1. Edit:\n   \`\`\`ts ${path}\n${body
+          .split(/(?<=\n)/)
+          .map((l) => `   ${l}`)
+          .join('')}   \`\`\`\n`;
+      }
     }
   }
 
@@ -578,8 +776,13 @@ describe('heredoc parser: properties', () => {
           const cuts = rawCuts.map((c) => (text.length === 0 ? 0 : c % text.length));
           const out = parseSplit(text, cuts);
           // An empty fence saves nothing (it would only blank a file); an empty heredoc is an empty file.
-          const saved = files.filter((f) => f.content !== '' || f.form.includes('heredoc'));
+          const saved = files.filter((f) => !f.form.startsWith('edit') && (f.content !== '' || f.form.includes('heredoc')));
           expect(out.files).toEqual(new Map(saved.map((f) => [`src/${f.name}.ts`, f.content])));
+          expect(out.items.filter((i) => i.type === 'edit')).toEqual(
+            files
+              .filter((f) => f.form.startsWith('edit'))
+              .map((f) => ({ type: 'edit', path: `src/${f.name}.ts`, search: f.content, replace: `${f.content}x\n` })),
+          );
           for (const f of saved) expect(out.streamed.get(`src/${f.name}.ts`)).toBe(f.content);
           expect(out.errors).toEqual([]);
           expect(out.items).toEqual(parse(text).items);
@@ -617,6 +820,17 @@ describe('heredoc parser: properties', () => {
     '<p>Loading...</p>',
     'npm install zustand',
     'npm install will pick these up',
+    '<<<<<<< SEARCH',
+    '<<<<< search',
+    '=======',
+    '>>>>>>> REPLACE',
+    '>>>>>>>>> replace',
+    'src/App.tsx',
+    '`src/i.css`',
+    'rm -f src/old.ts',
+    '$ mv src/a.ts src/b.ts',
+    'rm the old file',
+    'mv ../x.ts src/x.ts',
     '$ pnpm add clsx && npm run dev',
     '<think>',
     '</think>',
