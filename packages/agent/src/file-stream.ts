@@ -45,12 +45,7 @@ export interface FileStreamPort {
 }
 
 /** The parser's operations on existing files. */
-export type FileOperation =
-  | { type: 'edit'; path: string; search: string; replace: string }
-  | { type: 'delete'; path: string }
-  | { type: 'rename'; from: string; to: string };
-
-type StreamItem = ParserItem | FileOperation;
+export type FileOperation = Extract<ParserItem, { type: 'edit' | 'delete' | 'rename' }>;
 
 export class FileStream {
   constructor(private readonly port: FileStreamPort) {}
@@ -75,7 +70,7 @@ export class FileStream {
     let failure: unknown = null;
     const applied = new Set<string>();
 
-    const handle = async (items: StreamItem[]): Promise<void> => {
+    const handle = async (items: ParserItem[]): Promise<void> => {
       for (const item of items) {
         if (signal.aborted || this.port.isDisposed()) return;
         switch (item.type) {
@@ -154,7 +149,7 @@ export class FileStream {
         }
       }
     };
-    const enqueue = (items: StreamItem[]) => {
+    const enqueue = (items: ParserItem[]) => {
       if (items.length === 0) return;
       pending = pending
         .then(() => (failure === null ? handle(items) : undefined))
@@ -215,8 +210,13 @@ export class FileStream {
       return { ok: true, paths: [item.path] };
     }
     if (item.type === 'delete') {
-      const gone = await this.removeFile(item.path, phaseIndex);
-      return gone ? { ok: true, paths: [item.path] } : { ok: false, path: item.path, reason: 'there is no such file', code: 'edit_failed' };
+      if (await this.removeFile(item.path, phaseIndex)) return { ok: true, paths: [item.path] };
+      // `rm -rf dir`: every stored file under it.
+      const under = (await this.port.store.listPaths(this.port.projectId)).filter((p) => p.startsWith(`${item.path}/`));
+      for (const path of under) await this.removeFile(path, phaseIndex);
+      return under.length > 0
+        ? { ok: true, paths: under }
+        : { ok: false, path: item.path, reason: 'there is no such file', code: 'edit_failed' };
     }
     const content = await read(item.from);
     if (content === null) return { ok: false, path: item.from, reason: 'there is no such file to rename', code: 'edit_failed' };

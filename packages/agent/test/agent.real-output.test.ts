@@ -395,4 +395,95 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
     expect(followUp).toMatch(/Built so far:\nRound 1 \("a counter with a step"\):\n- Counter: .*\n- Stepper:/);
     expect(String(implementers().at(-1)?.messages.at(-1)?.content)).toContain('My Counter</h1>');
   });
+
+  it('a follow-up edits with search/replace, recovers a failed edit by a whole-file rewrite, deletes and renames', async () => {
+    const extra = 'export const extra = 2;\n';
+    const round1 = `${FENCED_HEREDOCS}\n${heredoc('src/Old.tsx', 'export const old = 1;\n')}${heredoc('src/Extra.ts', extra)}`;
+    const plan1 = { ...PLAN, files: [...PLAN.files, { path: 'src/Old.tsx', purpose: 'x' }, { path: 'src/Extra.ts', purpose: 'y' }] };
+    const edits = [
+      "I'll make the changes.",
+      '',
+      'src/App.tsx',
+      '<<<<<<< SEARCH',
+      '          Add {state.step}',
+      '=======',
+      '          Plus {state.step}',
+      '>>>>>>> REPLACE',
+      '',
+      'src/types.ts',
+      '<<<<<<< SEARCH',
+      'export const initialState: CounterState = { count: 0, step: 2 };',
+      '=======',
+      'export const initialState: CounterState = { count: 0, step: 5 };',
+      '>>>>>>> REPLACE',
+      '',
+      '```bash',
+      'rm src/Old.tsx',
+      'mv src/Extra.ts src/lib/extra.ts',
+      '```',
+      '',
+    ].join('\n');
+    const types5 = TYPES.replace('step: 1 }', 'step: 5 }');
+    const model = await startScriptedModel({
+      script: [
+        { role: 'designer', kind: 'reply', content: JSON.stringify(plan1) },
+        { role: 'implementer', kind: 'reply', content: round1 },
+        {
+          role: 'designer',
+          kind: 'reply',
+          content: JSON.stringify({
+            name: 'Tweaks',
+            description: 'd',
+            files: [
+              { path: 'src/App.tsx', purpose: 'label' },
+              { path: 'src/types.ts', purpose: 'step' },
+            ],
+          }),
+        },
+        { role: 'implementer', kind: 'reply', content: edits },
+        { role: 'implementer', kind: 'reply', content: heredoc('src/types.ts', types5) },
+      ],
+    });
+    const p = await createProject(h, model.url, { policy: FAST_RETRIES, fixRounds: 0 });
+    open.push({
+      model,
+      close: async () => {
+        await p.destroy();
+        await model.close();
+      },
+    });
+    await p.agent.generate('a counter with a step');
+    await p.agent.whenIdle();
+    await p.agent.message('call the button Plus, start with step 5, drop Old, move Extra to lib');
+    await p.agent.whenIdle();
+    expect(p.agent.getState().lastError).toBeNull();
+    expect(p.agent.getState().state).toBe('COMPLETE');
+    const files = await storedFiles(h, p.projectId);
+    expect(files.get('src/App.tsx')).toBe(APP.replace('Add {state.step}', 'Plus {state.step}'));
+    expect(files.get('src/types.ts')).toBe(types5);
+    expect(files.has('src/Old.tsx')).toBe(false);
+    expect(files.has('src/Extra.ts')).toBe(false);
+    expect(files.get('src/lib/extra.ts')).toBe(extra);
+    // The sandbox follows the database.
+    expect(await p.sandbox.readFile('src/App.tsx')).toContain('Plus {state.step}');
+    expect(await p.sandbox.readFile('src/lib/extra.ts')).toBe(extra);
+    await expect(p.sandbox.readFile('src/Old.tsx')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(p.sandbox.readFile('src/Extra.ts')).rejects.toMatchObject({ code: 'not_found' });
+    // The IDE is told: deleted, renamed, and the failed edit as an error the model was re-asked about.
+    expect(p.events.some((e) => e.type === 'file_deleted' && e.payload.path === 'src/Old.tsx')).toBe(true);
+    expect(
+      p.events.some((e) => e.type === 'file_renamed' && e.payload.from === 'src/Extra.ts' && e.payload.to === 'src/lib/extra.ts'),
+    ).toBe(true);
+    expect(p.events.some((e) => e.type === 'error' && e.payload.code === 'edit_failed' && e.payload.message.includes('src/types.ts'))).toBe(
+      true,
+    );
+    const reask = String(
+      model.requests
+        .filter((r) => r.role === 'implementer')
+        .at(-1)
+        ?.messages.at(-1)?.content,
+    );
+    expect(reask).toMatch(/src\/types\.ts: .*SEARCH text was not found/);
+    expect(lastReview(p.events)?.errors).toEqual([]);
+  });
 });
