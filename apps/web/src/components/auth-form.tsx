@@ -43,7 +43,7 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
       />
       <div className="relative w-full max-w-sm">
         <div className="mb-8 flex flex-col items-center gap-3 text-center">
-          <span className="grid size-11 place-items-center rounded-xl bg-accent text-accent-fg shadow-lg shadow-accent/30">
+          <span className="grid size-11 place-items-center rounded-xl bg-accent-solid text-accent-fg shadow-lg shadow-accent/30">
             <IconLogo width={22} height={22} />
           </span>
           <h1 className="text-2xl font-semibold tracking-tight">{mode === 'login' ? 'Welcome back' : 'Create your account'}</h1>
@@ -80,7 +80,7 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
           <button
             type="submit"
             disabled={busy}
-            className="w-full rounded-lg bg-accent px-3 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-60"
+            className="w-full rounded-lg bg-accent-solid px-3 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-60"
           >
             {busy ? 'One moment…' : mode === 'login' ? 'Sign in' : 'Create account'}
           </button>
