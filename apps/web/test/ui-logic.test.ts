@@ -70,10 +70,13 @@ describe('announcement', () => {
     });
     expect(text).toBe('Phase 2, Polish: Writing code…');
     expect(text).not.toContain('App.tsx');
+    expect(
+      announcement({ agentState: 'DESIGNING_PHASE', phases: [phase('designing', true)], lastAssistantMessage: null, error: null }),
+    ).toBe('Planning the next phase…');
   });
   it('gives the result when the agent stops', () => {
     const base = { phases: [phase('done', true)], lastAssistantMessage: 'Done in 2 phases.', error: null };
-    expect(announcement({ ...base, agentState: 'COMPLETE' })).toBe('Done. Done in 2 phases.');
+    expect(announcement({ ...base, agentState: 'COMPLETE' })).toBe('Build finished. Done in 2 phases.');
     expect(announcement({ ...base, agentState: 'ERROR', error: { code: 'llm_failed', message: 'The model is unreachable' } })).toBe(
       'The build failed: The model is unreachable',
     );

@@ -5,7 +5,7 @@ import { stateText } from './chat-panel';
 interface AnnouncementInput {
   agentState: AgentStateName;
   phases: readonly PhaseView[];
-  /** The assistant's latest message, which sums up a finished round. */
+  /** The assistant's reply to the latest request, which sums up a finished round. */
   lastAssistantMessage: string | null;
   error: ErrorInfo | null;
 }
@@ -20,15 +20,17 @@ export function announcement({ agentState, phases, lastAssistantMessage, error }
     case 'IDLE':
       return '';
     case 'COMPLETE':
-      return lastAssistantMessage ? `Done. ${lastAssistantMessage}` : 'Done.';
+      return lastAssistantMessage ? `Build finished. ${lastAssistantMessage}` : 'Build finished.';
     case 'ERROR':
       return error ? `The build failed: ${error.message}` : 'The build failed.';
     case 'CANCELLED':
       return 'Stopped.';
+    case 'DESIGNING_PHASE':
+      return `${stateText(agentState)}…`;
     default: {
+      // Phases are planned one at a time, so there is no total to announce.
       const current = phases.find((p) => p.current);
       const step = `${stateText(agentState)}…`;
-      // Phases are planned one at a time, so there is no total to announce.
       return current ? `Phase ${current.index + 1}, ${current.name}: ${step}` : step;
     }
   }

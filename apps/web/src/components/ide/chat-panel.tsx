@@ -131,6 +131,12 @@ export function ChatPanel({ items, phases, agentState, error, onSend, onStop, st
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
   const scroller = useRef<HTMLElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  // Arriving from the project list, the focused prompt box is gone and the focus would be lost
+  // somewhere in the page: it starts in the chat box instead, next to the Stop button and the plan.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) input.current?.focus();
+  }, []);
   const busy = isActiveState(agentState);
 
   // Stick to the bottom as the conversation and the plan grow, unless the user scrolled up.
@@ -210,6 +216,7 @@ export function ChatPanel({ items, phases, agentState, error, onSend, onStop, st
             Ask for a change
           </label>
           <textarea
+            ref={input}
             id="follow-up"
             value={text}
             onChange={(e) => setText(e.target.value)}

@@ -136,6 +136,8 @@ export default function CodeEditor({ path, value, external, readOnly, onChange, 
       }}
       options={{
         readOnly,
+        // Tab indents inside the editor; say how to leave it by keyboard (Monaco's tab focus mode).
+        ariaLabel: `${path}, code editor. Press Ctrl+M to make Tab move the focus`,
         readOnlyMessage: { value: 'Lathe is writing this file. You can edit it when it is done.' },
         fontSize: 13,
         fontFamily: 'JetBrains Mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',

@@ -207,7 +207,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
       ? announcement({
           agentState,
           phases,
-          lastAssistantMessage: chat.findLast((m) => m.role === 'assistant')?.content ?? null,
+          // Only a reply after the latest request sums up this round, not the previous one's.
+          lastAssistantMessage:
+            chat.slice(chat.findLastIndex((m) => m.role === 'user') + 1).findLast((m) => m.role === 'assistant')?.content ?? null,
           error,
         })
       : '';
