@@ -348,7 +348,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
       await writeFile(join(ARTIFACTS, 'failed-keyboard.html'), await page.content());
     });
     const errors = watchErrors(page, api.origin);
-    const walk = await keyboardWalk(page, api.origin, 'kim', PASSWORD);
+    const walk = await keyboardWalk(page, api.origin, 'kim', PASSWORD, (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }));
 
     expect(walk.savedContent).toContain(KEYBOARD_EDIT);
     expect(walk.previewTitle).toBe('Todo List');

@@ -91,7 +91,13 @@ export interface WalkResult {
  * built, open a file from the tree, edit and save it, open the preview in a new tab, sign out.
  * Every control is reached with Tab and must show where the focus is.
  */
-export async function keyboardWalk(page: Page, origin: string, name: string, password: string): Promise<WalkResult> {
+export async function keyboardWalk(
+  page: Page,
+  origin: string,
+  name: string,
+  password: string,
+  shot: (name: string) => Promise<unknown> = async () => undefined,
+): Promise<WalkResult> {
   const context = page.context();
   await page.addInitScript(recordAnnouncements);
   const type = (text: string) => page.keyboard.type(text);
@@ -142,6 +148,7 @@ export async function keyboardWalk(page: Page, origin: string, name: string, pas
   const onFile = await focused(page);
   if (onFile?.path !== editedPath) throw new Error(`ArrowDown never reached ${editedPath}`);
   if (!onFile.visibleIndicator) throw new Error('the focused tree item shows no focus indicator');
+  await shot('kb-01-tree-focus');
   await page.keyboard.press('Enter');
   await page.locator(`[role=tab][aria-selected=true][title="${editedPath}"]`).waitFor();
 
@@ -151,6 +158,7 @@ export async function keyboardWalk(page: Page, origin: string, name: string, pas
   await type(`\n${KEYBOARD_EDIT}\n`);
   await page.keyboard.press('Control+S');
   await page.locator('[data-testid=save-state][data-state=saved]').waitFor();
+  await shot('kb-02-edited-and-saved');
   // Monaco keeps Tab for indentation until Ctrl+M hands it back to focus navigation.
   await page.keyboard.press('Control+M');
 
@@ -158,6 +166,7 @@ export async function keyboardWalk(page: Page, origin: string, name: string, pas
     context.waitForEvent('page'),
     (async () => {
       await tabTo(page, named('Open preview in a new tab'), 'the open-in-new-tab button');
+      await shot('kb-03-preview-button-focus');
       await page.keyboard.press('Enter');
     })(),
   ]);
