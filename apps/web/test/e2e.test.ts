@@ -337,6 +337,17 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     // A host that is not a project's token serves nothing.
     const guessed = await page2.goto(previewUrl.replace(/^http:\/\/[a-z0-9]+/, 'http://aaaaaaaaaaaaaaaaaaaaaaaa'));
     expect(guessed?.status()).toBe(404);
+
+    // A round the user stops: the IDE in its stopped state passes the audit too.
+    await page2.goto(`${api.origin}/`);
+    await page2.getByLabel('What do you want to build?').fill('a counter');
+    await page2.getByRole('button', { name: 'Build it' }).click();
+    await page2.getByRole('button', { name: 'Stop' }).click();
+    const stopped = page2.locator('[data-testid=agent-state][data-state=CANCELLED]');
+    await stopped.waitFor();
+    await page2.getByTestId('announcer').filter({ hasText: 'Stopped.' }).waitFor();
+    expect((await auditThemes(page2, 'IDE stopped', stopped)).join('\n')).toBe('');
+    await page2.screenshot({ path: join(ARTIFACTS, '10-stopped.png') });
     await other.close();
   }, 300_000);
 

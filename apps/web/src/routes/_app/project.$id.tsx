@@ -238,7 +238,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           {busy ? (
             <Spinner className="size-3" />
           ) : (
-            <span className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : 'bg-ok')} />
+            <span
+              className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' ? 'bg-warn' : 'bg-ok')}
+            />
           )}
           {stateText(agentState)}
         </span>
