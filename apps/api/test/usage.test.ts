@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
+import { heredoc, phaseJson, SAFE_APP, type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import type { EventOf } from '@lathe/protocol';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const MODEL = 'scripted/priced';
 // USD per million tokens for MODEL (the price table prices calls the provider reports no cost for).
 const PRICE = { input: 2, output: 10, cached: 1 };
 const DESIGNER_COST = 0.0125;
-const BUDGET = 1000;
+const BUDGET = 500;
 
 type Usage = EventOf<'llm_usage'>['payload'];
 
@@ -25,8 +25,12 @@ describe('tokens, cost and the monthly token budget (scripted model reporting us
     pricesFile = join(await mkdtemp(join(tmpdir(), 'lathe-prices-')), 'prices.json');
     await writeFile(pricesFile, JSON.stringify({ [MODEL]: PRICE }));
     // Like OpenRouter, the designer's answers carry a cost; the others report cached tokens only.
+    // A real model (not the offline one) gets no structured input: its answers are scripted.
     model = await startScriptedModel({
-      script: [],
+      script: [
+        { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx'], 'Counter') },
+        { role: 'implementer', kind: 'reply', content: `Here is the app:\n\n${heredoc('src/App.tsx', SAFE_APP)}` },
+      ],
       usage: ({ role }) => (role === 'designer' ? { cached: 5, cost: DESIGNER_COST } : { cached: 3 }),
     });
     api = await ApiProcess.start({
@@ -131,7 +135,7 @@ describe('tokens, cost and the monthly token budget (scripted model reporting us
       body: { text: 'Add a reset button' },
     });
     expect(followUp.response.status).toBe(429);
-    expect(followUp.error).toEqual({ error: { code: 'token_budget_exceeded', message: expect.stringContaining(`of your 1,000 tokens`) } });
+    expect(followUp.error).toEqual({ error: { code: 'token_budget_exceeded', message: expect.stringContaining(`of your 500 tokens`) } });
     expect(Number(followUp.response.headers.get('retry-after'))).toBeGreaterThan(0);
     const again = await http.POST('/api/projects/{id}/generate', {
       params: { path: { id: project.id } },

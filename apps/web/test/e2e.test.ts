@@ -1,8 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
-import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { auditPage, formatFindings } from './axe';
+import { KEYBOARD_EDIT, keyboardWalk } from './keyboard';
 import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
@@ -73,6 +75,49 @@ const editorText = (page: Page) =>
     .textContent()
     .then((t) => (t ?? '').replaceAll('\u00a0', ' '));
 
+type Theme = 'dark' | 'light';
+
+/** Switches the theme as a user would: the header's toggle, or (signed out) the stored choice. */
+async function setTheme(page: Page, theme: Theme, ready: Locator): Promise<void> {
+  const dark = theme === 'dark';
+  if ((await page.evaluate(() => document.documentElement.classList.contains('dark'))) !== dark) {
+    const toggle = page.getByRole('button', { name: /^Switch to (light|dark) theme$/ });
+    if (await toggle.count()) await toggle.click();
+    else {
+      await page.evaluate((t) => localStorage.setItem('lathe-theme', t), theme);
+      await page.reload();
+    }
+  }
+  await ready.waitFor();
+  // Monaco re-themes once its highlighter is loaded; the audit must see the new colours.
+  await page.waitForFunction((d) => {
+    const editor = document.querySelector('.monaco-editor');
+    return document.documentElement.classList.contains('dark') === d && (!editor || editor.classList.contains(d ? 'vs-dark' : 'vs'));
+  }, dark);
+}
+
+/**
+ * Runs the axe audit (WCAG 2.1 A/AA) in the light and the dark theme and returns the serious and
+ * critical findings as text; `prepare` brings the page into the state to audit (e.g. opens a dialog)
+ * and `undo` takes it back out. The page is left in the dark theme.
+ */
+async function auditThemes(
+  page: Page,
+  state: string,
+  ready: Locator,
+  steps: { prepare?: () => Promise<void>; undo?: () => Promise<void> } = {},
+): Promise<string[]> {
+  const report: string[] = [];
+  for (const theme of ['light', 'dark'] as const) {
+    await setTheme(page, theme, ready);
+    await steps.prepare?.();
+    const findings = await auditPage(page);
+    if (findings.length > 0) report.push(formatFindings(`${state} (${theme})`, findings));
+    await steps.undo?.();
+  }
+  return report;
+}
+
 describe('the IDE against the real API (offline model, local sandbox)', () => {
   let context: BrowserContext;
   let page: Page;
@@ -96,10 +141,30 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.goto(`${api.origin}/`);
     await page.waitForURL(/\/login\?redirect=/);
     await shot('01-login');
+    // Accessibility (WCAG 2.1 A/AA, axe-core) of every page and IDE state, in both themes; the
+    // findings are collected and checked at the end so one run reports all of them.
+    const a11y: string[] = [];
+    a11y.push(...(await auditThemes(page, 'sign-in', page.getByRole('button', { name: 'Sign in' }))));
+    await page.goto(`${api.origin}/register`);
+    a11y.push(...(await auditThemes(page, 'register', page.getByRole('button', { name: 'Create account' }))));
 
     await register(page, 'ada');
-    await page.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
+    const listHeading = page.getByRole('heading', { name: 'What do you want to build?' });
+    await listHeading.waitFor();
     await shot('02-project-list');
+    a11y.push(...(await auditThemes(page, 'project list (empty)', listHeading)));
+    a11y.push(
+      ...(await auditThemes(page, 'settings dialog', listHeading, {
+        prepare: async () => {
+          await page.getByRole('button', { name: 'Settings' }).click();
+          await page.getByRole('button', { name: 'Save models' }).waitFor();
+        },
+        undo: async () => {
+          await page.keyboard.press('Escape');
+          await page.locator('dialog[open]').waitFor({ state: 'detached' });
+        },
+      })),
+    );
 
     await page.getByLabel('What do you want to build?').fill('a todo app');
     await page.getByRole('button', { name: 'Build it' }).click();
@@ -120,6 +185,8 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     if (!midStream) throw new Error('unreachable: waitForFunction resolves with a truthy value');
     expect(midStream.text.length).toBeGreaterThan(0);
     await shot('03-streaming');
+    const ideReady = page.locator('[data-testid=agent-state]');
+    a11y.push(...(await auditThemes(page, 'IDE generating', ideReady)));
 
     // The round completes with every phase done, and the preview serves the generated app.
     await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
@@ -186,6 +253,10 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
       .first()
       .waitFor();
     await shot('05b-mobile-width-and-logs');
+    a11y.push(...(await auditThemes(page, 'IDE done, preview shown, logs open', ideReady)));
+    await page.getByRole('button', { name: 'Logs' }).click();
+    a11y.push(...(await auditThemes(page, 'IDE done, logs closed', ideReady)));
+    await page.getByRole('button', { name: 'Logs' }).click();
     await page.getByRole('button', { name: 'Desktop (full width)' }).click();
 
     // The ZIP holds the project, with the edit.
@@ -222,7 +293,12 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.locator('[data-testid=preview-frame]').waitFor();
     await shot('06-after-reload');
 
+    await page.getByRole('link', { name: 'All projects' }).click();
+    await page.getByRole('link', { name: /a todo app/ }).waitFor();
+    a11y.push(...(await auditThemes(page, 'project list', listHeading)));
+
     expect(errors).toEqual([]);
+    expect(a11y.join('\n')).toBe('');
 
     // Signing out locks the project away again.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -245,8 +321,10 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page2.getByText('No projects yet').waitFor();
 
     await page2.goto(projectUrl);
-    await page2.getByRole('heading', { name: 'Project not found' }).waitFor();
+    const notFound = page2.getByRole('heading', { name: 'Project not found' });
+    await notFound.waitFor();
     expect(await page2.locator('[data-testid=preview-frame]').count()).toBe(0);
+    expect((await auditThemes(page2, 'project not found', notFound)).join('\n')).toBe('');
     await page2.screenshot({ path: join(ARTIFACTS, '08-other-user.png') });
 
     // The API answers as if the project did not exist, so its preview host is never revealed.
@@ -266,6 +344,38 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     // A host that is not a project's token serves nothing.
     const guessed = await page2.goto(previewUrl.replace(/^http:\/\/[a-z0-9]+/, 'http://aaaaaaaaaaaaaaaaaaaaaaaa'));
     expect(guessed?.status()).toBe(404);
+
+    // A round the user stops: the IDE in its stopped state passes the audit too.
+    await page2.goto(`${api.origin}/`);
+    await page2.getByLabel('What do you want to build?').fill('a counter');
+    await page2.getByRole('button', { name: 'Build it' }).click();
+    await page2.getByRole('button', { name: 'Stop' }).click();
+    const stopped = page2.locator('[data-testid=agent-state][data-state=CANCELLED]');
+    await stopped.waitFor();
+    await page2.getByTestId('announcer').filter({ hasText: 'Stopped.' }).waitFor();
+    expect((await auditThemes(page2, 'IDE stopped', stopped)).join('\n')).toBe('');
+    await page2.screenshot({ path: join(ARTIFACTS, '10-stopped.png') });
     await other.close();
   }, 300_000);
+
+  it('can be used with the keyboard alone, with visible focus and spoken progress', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    onTestFailed(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'failed-keyboard.png') });
+      await writeFile(join(ARTIFACTS, 'failed-keyboard.html'), await page.content());
+    });
+    const errors = watchErrors(page, api.origin);
+    const walk = await keyboardWalk(page, api.origin, 'kim', PASSWORD, (name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }));
+
+    expect(walk.savedContent).toContain(KEYBOARD_EDIT);
+    expect(walk.previewTitle).toBe('Todo List');
+    // The live region spoke each step and the result, never the files as they streamed.
+    expect(walk.announcements).toContainEqual(expect.stringMatching(/^Phase 1, .+: Writing code…$/));
+    expect(walk.announcements.at(-1)).toMatch(/^Build finished\. Done in \d+ phases?/);
+    expect(walk.announcements.filter((a) => a.includes('.tsx'))).toEqual([]);
+    expect(walk.announcements.length).toBeLessThan(20);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 600_000);
 });

@@ -1,8 +1,10 @@
 import type { Message } from '@lathe/protocol';
 import { describe, expect, it } from 'vitest';
+import { announcement } from '../src/components/ide/announcer';
 import { mergeMessages } from '../src/components/ide/chat-panel';
-import { buildTree } from '../src/components/ide/file-tree';
+import { buildTree, visibleRows } from '../src/components/ide/file-tree';
 import { safeRedirect } from '../src/lib/redirect';
+import type { PhaseView } from '../src/lib/reducer';
 import { roundUsage, sumUsage, usageLine } from '../src/lib/usage';
 
 describe('safeRedirect', () => {
@@ -70,5 +72,54 @@ describe('usage lines', () => {
     expect(usageLine(sumUsage([call('x', 1, 1, 0.5), call('y', 1, 1, null)]))).toBe('4 tokens · $0.50+');
     expect(usageLine(sumUsage([call('x', 1_500_000, 0, 0)]))).toBe('1.5M tokens · $0');
     expect(usageLine(sumUsage([call('x', 50_000, 0, 0.004)]))).toBe('50k tokens · <$0.01');
+  });
+});
+
+describe('visibleRows', () => {
+  const tree = buildTree(['src/components/TodoApp.tsx', 'src/App.tsx', 'index.html']);
+  it('lists what the tree shows, with level, position and parent for the ARIA tree', () => {
+    expect(visibleRows(tree, new Set()).map((r) => [r.key, r.level, r.posinset, r.setsize, r.parent])).toEqual([
+      ['d:src', 1, 1, 2, null],
+      ['d:src/components', 2, 1, 2, 'd:src'],
+      ['f:src/components/TodoApp.tsx', 3, 1, 1, 'd:src/components'],
+      ['f:src/App.tsx', 2, 2, 2, 'd:src'],
+      ['f:index.html', 1, 2, 2, null],
+    ]);
+  });
+  it('hides the contents of collapsed folders', () => {
+    expect(visibleRows(tree, new Set(['src'])).map((r) => r.key)).toEqual(['d:src', 'f:index.html']);
+  });
+});
+
+describe('announcement', () => {
+  const phase = (status: PhaseView['status'], current: boolean): PhaseView => ({
+    index: 1,
+    name: 'Polish',
+    description: '',
+    files: [{ path: 'src/App.tsx', done: false }],
+    status,
+    current,
+  });
+  it('names the step and phase while the agent works, not the files', () => {
+    const text = announcement({
+      agentState: 'IMPLEMENTING_PHASE',
+      phases: [phase('implementing', true)],
+      lastAssistantMessage: null,
+      error: null,
+    });
+    expect(text).toBe('Phase 2, Polish: Writing code…');
+    expect(text).not.toContain('App.tsx');
+    expect(
+      announcement({ agentState: 'DESIGNING_PHASE', phases: [phase('designing', true)], lastAssistantMessage: null, error: null }),
+    ).toBe('Planning the next phase…');
+  });
+  it('gives the result when the agent stops', () => {
+    const base = { phases: [phase('done', true)], lastAssistantMessage: 'Done in 2 phases.', error: null };
+    expect(announcement({ ...base, agentState: 'COMPLETE' })).toBe('Build finished. Done in 2 phases.');
+    expect(announcement({ ...base, agentState: 'ERROR', error: { code: 'llm_failed', message: 'The model is unreachable' } })).toBe(
+      'The build failed: The model is unreachable',
+    );
+    expect(announcement({ ...base, agentState: 'CANCELLED' })).toBe('Stopped.');
+    expect(announcement({ ...base, agentState: 'IDLE' })).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, api } from '../lib/api';
 import { sessionQuery } from '../lib/queries';
 import { safeRedirect } from '../lib/redirect';
@@ -14,6 +14,10 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The page is server-rendered: until React takes over, a submit would be the browser's own GET,
+  // credentials in the URL. A disabled submit button also blocks Enter's implicit submission.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -43,13 +47,13 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
       />
       <div className="relative w-full max-w-sm">
         <div className="mb-8 flex flex-col items-center gap-3 text-center">
-          <span className="grid size-11 place-items-center rounded-xl bg-accent text-accent-fg shadow-lg shadow-accent/30">
+          <span className="grid size-11 place-items-center rounded-xl bg-accent-solid text-accent-fg shadow-lg shadow-accent/30">
             <IconLogo width={22} height={22} />
           </span>
           <h1 className="text-2xl font-semibold tracking-tight">{mode === 'login' ? 'Welcome back' : 'Create your account'}</h1>
           <p className="text-sm text-muted">{mode === 'login' ? 'Sign in to keep building.' : 'Describe an app. Watch Lathe build it.'}</p>
         </div>
-        <form onSubmit={submit} className="space-y-4 rounded-2xl border border-line bg-surface p-6 shadow-xl shadow-black/10">
+        <form method="post" onSubmit={submit} className="space-y-4 rounded-2xl border border-line bg-surface p-6 shadow-xl shadow-black/10">
           {mode === 'register' && (
             <label className="block space-y-1.5">
               <span className="text-xs font-medium text-muted">Name</span>
@@ -79,8 +83,8 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
           )}
           <button
             type="submit"
-            disabled={busy}
-            className="w-full rounded-lg bg-accent px-3 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-60"
+            disabled={busy || !hydrated}
+            className="w-full rounded-lg bg-accent-solid px-3 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-60"
           >
             {busy ? 'One moment…' : mode === 'login' ? 'Sign in' : 'Create account'}
           </button>

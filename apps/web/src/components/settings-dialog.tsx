@@ -128,7 +128,7 @@ function SettingsBody({ onClose }: { onClose: () => void }) {
             <button
               type="submit"
               disabled={add.isPending || !chosenProvider}
-              className="rounded-lg bg-accent px-3 text-sm font-medium text-accent-fg hover:brightness-110 disabled:opacity-50"
+              className="rounded-lg bg-accent-solid px-3 text-sm font-medium text-accent-fg hover:brightness-110 disabled:opacity-50"
             >
               Add key
             </button>
@@ -214,7 +214,7 @@ function ModelsForm({ models }: { models: Models }) {
         <button
           type="submit"
           disabled={save.isPending}
-          className="rounded-lg bg-accent px-3 py-1.5 text-sm font-medium text-accent-fg hover:brightness-110 disabled:opacity-50"
+          className="rounded-lg bg-accent-solid px-3 py-1.5 text-sm font-medium text-accent-fg hover:brightness-110 disabled:opacity-50"
         >
           Save models
         </button>

@@ -77,7 +77,7 @@ export function Split({ direction, initial, min, minRest, label, first, second, 
         onPointerDown={onPointerDown}
         onKeyDown={onKeyDown}
         className={cx(
-          'group relative z-10 shrink-0 bg-line transition-colors hover:bg-accent focus-visible:bg-accent focus-visible:outline-none',
+          'group relative z-10 shrink-0 bg-line transition-colors hover:bg-accent focus-visible:bg-accent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-accent',
           row ? 'w-px cursor-col-resize' : 'h-px cursor-row-resize',
         )}
       >

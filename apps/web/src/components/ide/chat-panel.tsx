@@ -173,7 +173,13 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  // Arriving from the project list, the focused prompt box is gone and the focus would be lost
+  // somewhere in the page: it starts in the chat box instead, next to the Stop button and the plan.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) input.current?.focus();
+  }, []);
   const busy = isActiveState(agentState);
 
   // Stick to the bottom as the conversation and the plan grow, unless the user scrolled up.
@@ -205,14 +211,18 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
 
   return (
     <div className="flex h-full min-h-0 flex-col bg-surface">
-      <div
+      <section
         ref={scroller}
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
-        className="min-h-0 flex-1 space-y-3 overflow-y-auto p-4"
-        aria-live="polite"
+        className="min-h-0 flex-1 space-y-3 overflow-y-auto p-4 outline-offset-[-2px]"
+        // Not a live region: progress is announced by the Announcer, where a live log would read
+        // out every file of the plan as it lands.
+        aria-label="Conversation"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+        tabIndex={0}
         data-testid="chat-log"
       >
         {blueprint && <BlueprintCard blueprint={blueprint} />}
@@ -223,7 +233,7 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
               <div
                 className={cx(
                   'max-w-[88%] whitespace-pre-wrap break-words rounded-2xl px-3.5 py-2 text-sm leading-relaxed',
-                  m.role === 'user' && 'rounded-br-md bg-accent text-accent-fg',
+                  m.role === 'user' && 'rounded-br-md bg-accent-solid text-accent-fg',
                   m.role === 'assistant' && 'rounded-bl-md border border-line bg-raised',
                   m.role === 'system' && 'w-full max-w-full rounded-md bg-transparent px-0 text-xs text-faint',
                 )}
@@ -251,13 +261,14 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
             <p className="mt-2 text-xs text-faint">Describe what to change below and Lathe will try again.</p>
           </div>
         )}
-      </div>
+      </section>
       <form onSubmit={submit} className="border-t border-line p-3">
         <div className="rounded-xl border border-line bg-canvas transition focus-within:border-accent focus-within:ring-2 focus-within:ring-accent/20">
           <label htmlFor="follow-up" className="sr-only">
             Ask for a change
           </label>
           <textarea
+            ref={input}
             id="follow-up"
             value={text}
             onChange={(e) => setText(e.target.value)}
@@ -282,7 +293,7 @@ export function ChatPanel({ items, usage, phases, agentState, error, onSend, onS
                 type="submit"
                 aria-label="Send"
                 disabled={!text.trim() || sending}
-                className="inline-flex items-center gap-1.5 rounded-lg bg-accent px-3 py-1.5 text-xs font-medium text-accent-fg hover:brightness-110 disabled:opacity-40"
+                className="inline-flex items-center gap-1.5 rounded-lg bg-accent-solid px-3 py-1.5 text-xs font-medium text-accent-fg hover:brightness-110 disabled:opacity-40"
               >
                 {sending ? <Spinner /> : <IconSend width={14} height={14} />} Send
               </button>

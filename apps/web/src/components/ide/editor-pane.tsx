@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { fileQuery } from '../../lib/queries';
 import { type FileStream, isFileDone } from '../../lib/reducer';
@@ -110,15 +110,47 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
 
   // The active tab is kept in view when following the agent opens files past the edge.
   const tabList = useRef<HTMLDivElement>(null);
+  const ids = useId();
+  // Set when the keyboard moved or closed the focused tab: focus follows the newly selected tab.
+  const refocus = useRef(false);
   useEffect(() => {
-    if (active) tabList.current?.querySelector('[aria-selected=true]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const tab = active ? tabList.current?.querySelector<HTMLElement>('[aria-selected=true]') : null;
+    tab?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    if (refocus.current) tab?.focus();
+    refocus.current = false;
   }, [active]);
+
+  function onTabKey(e: KeyboardEvent<HTMLButtonElement>, index: number) {
+    const target =
+      e.key === 'ArrowRight'
+        ? (index + 1) % tabs.length
+        : e.key === 'ArrowLeft'
+          ? (index - 1 + tabs.length) % tabs.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? tabs.length - 1
+              : null;
+    const path = tabs[index];
+    if (target !== null) {
+      const next = tabs[target];
+      if (next) {
+        e.preventDefault();
+        refocus.current = true;
+        onActivate(next);
+      }
+    } else if (e.key === 'Delete' && path) {
+      e.preventDefault();
+      refocus.current = true;
+      onClose(path);
+    }
+  }
 
   return (
     <div className="flex h-full min-h-0 flex-col bg-surface">
       <div className="flex h-9 shrink-0 items-stretch border-b border-line">
         <div ref={tabList} role="tablist" aria-label="Open files" className="flex min-w-0 flex-1 overflow-x-auto">
-          {tabs.map((path) => {
+          {tabs.map((path, i) => {
             const selected = path === active;
             const dirty = saves[path]?.kind === 'dirty' || saves[path]?.kind === 'saving';
             return (
@@ -132,11 +164,17 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
                 <button
                   type="button"
                   role="tab"
+                  id={`${ids}-tab-${i}`}
                   aria-selected={selected}
+                  aria-controls={`${ids}-panel`}
+                  aria-keyshortcuts="Delete"
+                  // One tab stop for the strip; arrow keys move between tabs (ARIA tabs pattern).
+                  tabIndex={selected ? 0 : -1}
                   title={path}
                   onClick={() => onActivate(path)}
+                  onKeyDown={(e) => onTabKey(e, i)}
                   onAuxClick={(e) => e.button === 1 && onClose(path)}
-                  className="flex items-center gap-1.5 py-2 pl-3 pr-1 font-mono"
+                  className="flex items-center gap-1.5 py-2 pl-3 pr-1 font-mono outline-offset-[-2px]"
                 >
                   {writingPaths.includes(path) && <span className="size-1.5 animate-pulse rounded-full bg-accent" />}
                   {path.split('/').pop()}
@@ -147,11 +185,14 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
                     </>
                   )}
                 </button>
+                {/* For the mouse; keyboard users close the focused tab with Delete. */}
                 <button
                   type="button"
-                  aria-label={`Close ${path}`}
+                  aria-hidden="true"
+                  tabIndex={-1}
+                  title={`Close ${path}`}
                   onClick={() => onClose(path)}
-                  className="mr-1 grid size-5 place-items-center rounded opacity-0 transition group-hover:opacity-100 hover:bg-line focus-visible:opacity-100"
+                  className="mr-1 grid size-5 place-items-center rounded opacity-0 transition group-hover:opacity-100 hover:bg-line"
                 >
                   <IconX width={11} height={11} />
                 </button>
@@ -187,7 +228,12 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
           </div>
         )}
       </div>
-      <div className="relative min-h-0 flex-1 bg-canvas">
+      <div
+        className="relative min-h-0 flex-1 bg-canvas"
+        role="tabpanel"
+        id={`${ids}-panel`}
+        aria-labelledby={active ? `${ids}-tab-${tabs.indexOf(active)}` : undefined}
+      >
         {!active ? (
           <div className="grid h-full place-items-center text-sm text-faint">Pick a file to view or edit it.</div>
         ) : value === undefined ? (

@@ -1,10 +1,10 @@
-import { useState } from 'react';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { IconChevron, IconFile } from '../icons';
 import { cx } from '../ui';
 
 export type FileMark = 'new' | 'changed' | 'writing' | null;
 
-interface TreeNode {
+export interface TreeNode {
   name: string;
   path: string;
   children: TreeNode[] | null;
@@ -48,76 +48,166 @@ interface FileTreeProps {
   onOpen: (path: string) => void;
 }
 
+/** One row of the tree as shown: a node with its place among its siblings. */
+export interface VisibleRow {
+  key: string;
+  node: TreeNode;
+  level: number;
+  posinset: number;
+  setsize: number;
+  /** Key of the folder this row sits in, if any. */
+  parent: string | null;
+}
+
+const keyOf = (node: TreeNode) => `${node.children ? 'd' : 'f'}:${node.path}`;
+
+/** The rows a user sees, depth first, skipping the contents of collapsed folders. */
+export function visibleRows(
+  nodes: readonly TreeNode[],
+  collapsed: ReadonlySet<string>,
+  level = 1,
+  parent: string | null = null,
+): VisibleRow[] {
+  return nodes.flatMap((node, i) => {
+    const row: VisibleRow = { key: keyOf(node), node, level, posinset: i + 1, setsize: nodes.length, parent };
+    return node.children && !collapsed.has(node.path) ? [row, ...visibleRows(node.children, collapsed, level + 1, row.key)] : [row];
+  });
+}
+
+/**
+ * The project's files as an ARIA tree: one tab stop, arrow keys move and open or close folders,
+ * Enter opens a file, Home and End jump (WAI-ARIA APG tree view pattern).
+ */
 export function FileTree({ paths, marks, active, onOpen }: FileTreeProps) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
-  const toggle = (path: string) =>
+  const [focusKey, setFocusKey] = useState<string | null>(null);
+  const tree = useRef<HTMLDivElement>(null);
+  // Set by a key press: the row to focus once the render that shows it is done.
+  const pendingFocus = useRef<string | null>(null);
+  const rows = useMemo(() => visibleRows(buildTree(paths), collapsed), [paths, collapsed]);
+
+  const setOpen = (path: string, open: boolean) =>
     setCollapsed((s) => {
+      if (s.has(path) !== open) return s;
       const next = new Set(s);
-      if (next.has(path)) next.delete(path);
+      if (open) next.delete(path);
       else next.add(path);
       return next;
     });
 
-  function render(nodes: TreeNode[], depth: number) {
-    return nodes.map((node) => {
-      const pad = { paddingLeft: 8 + depth * 12 };
-      if (node.children) {
-        const open = !collapsed.has(node.path);
+  // The tab stop: the row last focused, else the open file, else the first row.
+  const tabStop = rows.find((r) => r.key === focusKey)?.key ?? rows.find((r) => r.key === `f:${active}`)?.key ?? rows[0]?.key ?? null;
+
+  useEffect(() => {
+    const key = pendingFocus.current;
+    if (key === null) return;
+    pendingFocus.current = null;
+    tree.current?.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  });
+
+  function moveTo(key: string | undefined) {
+    if (!key) return;
+    pendingFocus.current = key;
+    setFocusKey(key);
+  }
+
+  function activate(row: VisibleRow) {
+    setFocusKey(row.key);
+    if (row.node.children) setOpen(row.node.path, collapsed.has(row.node.path));
+    else onOpen(row.node.path);
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>, index: number) {
+    const row = rows[index];
+    if (!row) return;
+    const folderOpen = !!row.node.children && !collapsed.has(row.node.path);
+    switch (e.key) {
+      case 'ArrowDown':
+        moveTo(rows[index + 1]?.key);
+        break;
+      case 'ArrowUp':
+        moveTo(rows[index - 1]?.key);
+        break;
+      case 'Home':
+        moveTo(rows[0]?.key);
+        break;
+      case 'End':
+        moveTo(rows.at(-1)?.key);
+        break;
+      case 'ArrowRight':
+        if (row.node.children && !folderOpen) setOpen(row.node.path, true);
+        else if (folderOpen) moveTo(rows[index + 1]?.key);
+        break;
+      case 'ArrowLeft':
+        if (folderOpen) setOpen(row.node.path, false);
+        else moveTo(row.parent ?? undefined);
+        break;
+      case 'Enter':
+      case ' ':
+        activate(row);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+
+  if (paths.length === 0)
+    return (
+      <div className="min-h-0 flex-1 py-1">
+        <p className="px-3 py-2 text-xs text-faint">Files appear here as Lathe writes them.</p>
+      </div>
+    );
+
+  return (
+    <div ref={tree} role="tree" aria-label="Files" className="min-h-0 flex-1 overflow-y-auto py-1">
+      {rows.map((row, index) => {
+        const { node } = row;
+        const folder = node.children !== null;
+        const open = folder && !collapsed.has(node.path);
+        const mark = folder ? null : (marks[node.path] ?? null);
+        const selected = !folder && node.path === active;
         return (
-          <li key={`d:${node.path}`}>
-            <button
-              type="button"
-              aria-expanded={open}
-              onClick={() => toggle(node.path)}
-              style={pad}
-              className="flex w-full items-center gap-1 py-1 pr-2 text-left text-sm text-muted hover:bg-raised hover:text-fg"
-            >
-              <IconChevron width={12} height={12} className={cx('shrink-0 transition-transform', open && 'rotate-90')} />
-              <span className="truncate">{node.name}</span>
-            </button>
-            {open && <ul>{render(node.children, depth + 1)}</ul>}
-          </li>
-        );
-      }
-      const mark = marks[node.path] ?? null;
-      const selected = node.path === active;
-      return (
-        <li key={`f:${node.path}`}>
-          <button
-            type="button"
-            onClick={() => onOpen(node.path)}
-            style={pad}
-            aria-current={selected ? 'true' : undefined}
-            data-path={node.path}
+          <div
+            key={row.key}
+            role="treeitem"
+            aria-level={row.level}
+            aria-posinset={row.posinset}
+            aria-setsize={row.setsize}
+            aria-expanded={folder ? open : undefined}
+            aria-selected={folder ? undefined : selected}
+            tabIndex={row.key === tabStop ? 0 : -1}
+            data-key={row.key}
+            data-path={folder ? undefined : node.path}
             data-mark={mark ?? undefined}
+            style={{ paddingLeft: 8 + (row.level - 1) * 12 }}
+            onClick={() => activate(row)}
+            onKeyDown={(e) => onKeyDown(e, index)}
+            onFocus={() => setFocusKey(row.key)}
             className={cx(
-              'flex w-full items-center gap-1.5 py-1 pr-2 text-left text-sm',
+              'flex w-full cursor-pointer items-center py-1 pr-2 text-left text-sm outline-offset-[-2px]',
+              folder ? 'gap-1' : 'gap-1.5',
               selected ? 'bg-accent-soft text-fg' : 'text-muted hover:bg-raised hover:text-fg',
             )}
           >
-            <IconFile width={13} height={13} className="ml-3 shrink-0 opacity-60" />
+            {folder ? (
+              <IconChevron width={12} height={12} className={cx('shrink-0 transition-transform', open && 'rotate-90')} />
+            ) : (
+              <IconFile width={13} height={13} className="ml-3 shrink-0 opacity-60" />
+            )}
             <span className="min-w-0 flex-1 truncate">{node.name}</span>
             {mark && (
               <span
                 title={mark === 'writing' ? 'Being written' : mark === 'new' ? 'New' : 'Changed'}
                 className={cx('font-mono text-[10px] font-bold', MARK_STYLE[mark].className)}
               >
-                {MARK_STYLE[mark].label}
+                <span aria-hidden="true">{MARK_STYLE[mark].label}</span>
+                <span className="sr-only">{mark === 'writing' ? '(being written)' : mark === 'new' ? '(new)' : '(changed)'}</span>
               </span>
             )}
-          </button>
-        </li>
-      );
-    });
-  }
-
-  return (
-    <nav aria-label="Files" className="min-h-0 flex-1 overflow-y-auto py-1">
-      {paths.length === 0 ? (
-        <p className="px-3 py-2 text-xs text-faint">Files appear here as Lathe writes them.</p>
-      ) : (
-        <ul>{render(buildTree(paths), 0)}</ul>
-      )}
-    </nav>
+          </div>
+        );
+      })}
+    </div>
   );
 }

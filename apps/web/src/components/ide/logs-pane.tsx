@@ -15,7 +15,7 @@ interface LogsPaneProps {
 
 export function LogsPane({ logs, reviews, open, onToggle }: LogsPaneProps) {
   const [filter, setFilter] = useState<Filter>('all');
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
   const diagnostics = reviews.at(-1)?.errors ?? [];
   const errorCount = logs.filter((l) => l.stream === 'stderr').length + diagnostics.length;
   const shown = logs.filter((l) => (filter === 'all' ? true : filter === 'errors' ? l.stream === 'stderr' : l.source === filter));
@@ -40,7 +40,8 @@ export function LogsPane({ logs, reviews, open, onToggle }: LogsPaneProps) {
           {errorCount > 0 && <span className="rounded-full bg-bad/15 px-1.5 text-[10px] text-bad">{errorCount}</span>}
         </button>
         {open && (
-          <div className="ml-2 flex gap-1">
+          <fieldset className="ml-2 flex gap-1">
+            <legend className="sr-only">Show</legend>
             {FILTERS.map((f) => (
               <button
                 key={f}
@@ -55,11 +56,18 @@ export function LogsPane({ logs, reviews, open, onToggle }: LogsPaneProps) {
                 {f}
               </button>
             ))}
-          </div>
+          </fieldset>
         )}
       </div>
       {open && (
-        <div ref={scroller} className="min-h-0 flex-1 overflow-auto bg-canvas px-3 py-2 font-mono text-xs leading-5" data-testid="logs">
+        <section
+          ref={scroller}
+          aria-label="Log output"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1)
+          tabIndex={0}
+          className="min-h-0 flex-1 overflow-auto bg-canvas px-3 py-2 font-mono text-xs leading-5 outline-offset-[-2px]"
+          data-testid="logs"
+        >
           {diagnostics.length > 0 && (filter === 'all' || filter === 'errors') && (
             <div className="mb-2 rounded border border-bad/30 bg-bad/5 p-2">
               {diagnostics.map((d) => (
@@ -83,7 +91,7 @@ export function LogsPane({ logs, reviews, open, onToggle }: LogsPaneProps) {
               </div>
             ))
           )}
-        </div>
+        </section>
       )}
     </section>
   );

@@ -1,5 +1,7 @@
 import { Editor, loader, type OnMount } from '@monaco-editor/react';
 import { shikiToMonaco } from '@shikijs/monaco';
+import githubDark from '@shikijs/themes/github-dark-default';
+import githubLight from '@shikijs/themes/github-light-default';
 import * as monaco from 'monaco-editor';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import CssWorker from 'monaco-editor/language/css/css.worker?worker';
@@ -7,7 +9,7 @@ import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import { useEffect, useRef } from 'react';
-import { createHighlighterCore } from 'shiki/core';
+import { createHighlighterCore, type ThemeRegistration } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
 import { useTheme } from '../../lib/theme';
 
@@ -29,9 +31,17 @@ monaco.typescript.typescriptDefaults.setCompilerOptions({ jsx: monaco.typescript
 
 const THEMES = { dark: 'github-dark-default', light: 'github-light-default' } as const;
 
+/** GitHub's line numbers are too faint to read (under WCAG AA's 4.5:1); ours keep the contrast. */
+function readableLineNumbers(theme: ThemeRegistration, color: string): ThemeRegistration {
+  return {
+    ...theme,
+    colors: { ...theme.colors, 'editorLineNumber.foreground': color, 'editorLineNumber.dimmedForeground': color },
+  };
+}
+
 // Monaco's own TS tokenizer leaves JSX uncoloured; shiki's TextMate grammars colour TSX properly.
 const highlighting = createHighlighterCore({
-  themes: [import('@shikijs/themes/github-dark-default'), import('@shikijs/themes/github-light-default')],
+  themes: [readableLineNumbers(githubDark, '#8b949e'), readableLineNumbers(githubLight, '#656d76')],
   langs: [
     import('@shikijs/langs/tsx'),
     import('@shikijs/langs/typescript'),
@@ -126,6 +136,8 @@ export default function CodeEditor({ path, value, external, readOnly, onChange, 
       }}
       options={{
         readOnly,
+        // Tab indents inside the editor; say how to leave it by keyboard (Monaco's tab focus mode).
+        ariaLabel: `${path}, code editor. Press Ctrl+M to make Tab move the focus`,
         readOnlyMessage: { value: 'Lathe is writing this file. You can edit it when it is done.' },
         fontSize: 13,
         fontFamily: 'JetBrains Mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',

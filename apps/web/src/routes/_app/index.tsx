@@ -43,7 +43,7 @@ function ProjectsPage() {
     <div className="min-h-screen bg-canvas">
       <header className="sticky top-0 z-10 border-b border-line bg-canvas/80 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-6">
-          <span className="grid size-7 place-items-center rounded-lg bg-accent text-accent-fg">
+          <span className="grid size-7 place-items-center rounded-lg bg-accent-solid text-accent-fg">
             <IconLogo width={15} height={15} />
           </span>
           <span className="font-semibold tracking-tight">Lathe</span>
@@ -80,7 +80,7 @@ function ProjectsPage() {
                 <button
                   type="submit"
                   disabled={!prompt.trim() || create.isPending}
-                  className="inline-flex items-center gap-2 rounded-lg bg-accent px-3.5 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-50"
+                  className="inline-flex items-center gap-2 rounded-lg bg-accent-solid px-3.5 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-50"
                 >
                   {create.isPending ? <Spinner /> : <IconSparkle />}
                   Build it

@@ -4,6 +4,7 @@ import { createFileRoute, Link } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { AccountControls } from '../../components/account-controls';
 import { IconDownload, IconLogo } from '../../components/icons';
+import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
@@ -50,7 +51,7 @@ function ProjectGate({ id }: { id: string }) {
         <div role="alert" className="max-w-sm text-center">
           <h1 className="text-lg font-semibold">{missing ? 'Project not found' : 'Could not open this project'}</h1>
           <p className="mt-2 text-sm text-muted">{missing ? 'It does not exist, or it belongs to someone else.' : project.error.message}</p>
-          <Link to="/" className="mt-5 inline-block rounded-lg bg-accent px-3 py-2 text-sm font-medium text-accent-fg">
+          <Link to="/" className="mt-5 inline-block rounded-lg bg-accent-solid px-3 py-2 text-sm font-medium text-accent-fg">
             Back to your projects
           </Link>
         </div>
@@ -216,10 +217,24 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
 
   const [logsOpen, setLogsOpen] = useState(true);
 
+  // Only what happens while the user is here is announced, not the replay of a finished round.
+  const announced =
+    caughtUp && (busy || state.lastSeq > (baselineSeq ?? 0))
+      ? announcement({
+          agentState,
+          phases,
+          // Only a reply after the latest request sums up this round, not the previous one's.
+          lastAssistantMessage:
+            chat.slice(chat.findLastIndex((m) => m.role === 'user') + 1).findLast((m) => m.role === 'assistant')?.content ?? null,
+          error,
+        })
+      : '';
+
   return (
     <div className="flex h-screen min-w-[1024px] flex-col bg-canvas text-fg">
+      <Announcer text={announced} />
       <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-surface px-3">
-        <Link to="/" aria-label="All projects" className="grid size-7 place-items-center rounded-lg bg-accent text-accent-fg">
+        <Link to="/" aria-label="All projects" className="grid size-7 place-items-center rounded-lg bg-accent-solid text-accent-fg">
           <IconLogo width={15} height={15} />
         </Link>
         <span className="text-faint">/</span>
@@ -239,7 +254,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           {busy ? (
             <Spinner className="size-3" />
           ) : (
-            <span className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : 'bg-ok')} />
+            <span
+              className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' ? 'bg-warn' : 'bg-ok')}
+            />
           )}
           {stateText(agentState)}
         </span>
