@@ -293,6 +293,24 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.locator('[data-testid=preview-frame]').waitFor();
     await shot('06-after-reload');
 
+    // The blueprint the first design made is a collapsible plan above the chat.
+    const plan = page.getByTestId('blueprint');
+    await plan.locator('summary').click();
+    expect(await plan.textContent()).toMatch(/^Plan: Todo List.*Core/s);
+    // A follow-up answered with a search/replace edit block streams into the open file and the preview.
+    const FOLLOW_TITLE = 'Groceries';
+    await page.getByPlaceholder('Ask for a change…').fill(`change the title to ${FOLLOW_TITLE}`);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForFunction(
+      (title) => document.querySelector('.monaco-editor .view-lines')?.textContent?.replaceAll('\u00a0', ' ').includes(`${title}</h1>`),
+      FOLLOW_TITLE,
+      { timeout: 170_000 },
+    );
+    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 170_000 });
+    frame = await previewFrame(page);
+    await frame.waitForFunction((title) => document.querySelector('h1')?.textContent === title, FOLLOW_TITLE);
+    await shot('06b-blueprint-and-edit-follow-up');
+
     await page.getByRole('link', { name: 'All projects' }).click();
     await page.getByRole('link', { name: /a todo app/ }).waitFor();
     a11y.push(...(await auditThemes(page, 'project list', listHeading)));

@@ -90,7 +90,7 @@ function implement(ctx: ImplementerContext, prompt: string): string {
   if (ctx.kind === 'message' && current.has('src/App.tsx')) {
     for (const path of ctx.filesToWrite) {
       const existing = current.get(path);
-      if (path === 'src/App.tsx' && existing !== undefined) out.push(block(path, applyFollowUp(existing, ctx.request)));
+      if (path === 'src/App.tsx' && existing !== undefined) out.push(editOrBlock(path, existing, applyFollowUp(existing, ctx.request)));
     }
     return out.join('\n');
   }
@@ -101,6 +101,25 @@ function implement(ctx: ImplementerContext, prompt: string): string {
     out.push(file ? block(path, file.content) : block(path, 'export {};\n'));
   }
   return out.join('\n');
+}
+
+/**
+ * A small change as one search/replace edit block (as real models send them), a large one as the
+ * whole file: the changed lines plus one line of context on each side.
+ */
+function editOrBlock(path: string, before: string, after: string): string {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const from = Math.max(0, start - 1);
+  const oldLines = a.slice(from, a.length - Math.max(0, end - 1));
+  const newLines = b.slice(from, b.length - Math.max(0, end - 1));
+  const search = `${oldLines.join('\n')}\n`;
+  if (before === after || oldLines.length * 2 > a.length || before.split(search).length !== 2) return block(path, after);
+  return `${path}\n<<<<<<< SEARCH\n${search}=======\n${newLines.join('\n')}\n>>>>>>> REPLACE\n`;
 }
 
 function parseDesignerContext(v: unknown): DesignerContext | null {

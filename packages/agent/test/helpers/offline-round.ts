@@ -1,6 +1,7 @@
 import type { PhaseSpec } from '@lathe/protocol';
 import { offlineAnswer } from '../../src/offline/respond';
 import { designerPrompt, parsePhaseSpec } from '../../src/operations/design';
+import { applyEdit } from '../../src/operations/edits';
 import { implementerPrompt } from '../../src/operations/implement';
 import type { RoundRequest } from '../../src/operations/shared';
 import { parseHeredoc } from '../../src/parser';
@@ -37,7 +38,14 @@ export function offlineRound(files: Map<string, string>, request: RoundRequest, 
       budgetTokens: 1_000_000,
     });
     const answer = offlineAnswer(implementer.messages, implementer.offlineContext);
-    for (const item of parseHeredoc(answer)) if (item.type === 'file_end') files.set(item.path, item.content);
+    for (const item of parseHeredoc(answer)) {
+      if (item.type === 'file_end') files.set(item.path, item.content);
+      if (item.type === 'edit') {
+        const edited = applyEdit(item.path, files.get(item.path) ?? null, item.search, item.replace);
+        if (!edited.ok) throw new Error(edited.reason);
+        files.set(item.path, edited.content);
+      }
+    }
     if (spec.lastPhase) break;
   }
   return phases;
