@@ -216,7 +216,10 @@ export class LocalProvider implements SandboxProvider {
    */
   jailBinds(root: string, scratch: string, env: Record<string, string>): JailBind[] {
     const ro = (path: string): JailBind => ({ from: path, to: path, writable: false });
-    const binds = [dirname(dirname(realpathSync(this.node))), dirname(dirname(this.npmCli)), dirname(DEV_RUNNER)].map(ro);
+    // Node's directory as PATH names it (under Bun, often a bin/ of links) and its real install
+    // prefix; npm's package; the dev-server runner.
+    const nodeDirs = [dirname(this.node), dirname(dirname(realpathSync(this.node)))];
+    const binds = [...nodeDirs, dirname(dirname(this.npmCli)), dirname(DEV_RUNNER)].map(ro);
     for (const name of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'npm_config_cafile']) {
       const file = env[name];
       if (file?.startsWith('/')) binds.push(ro(file));
