@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,20 @@ export default defineConfig({
     const confinement = await probeLocalConfinement();
     const uid = confinement.confined && confinement.jail.userNamespace ? '1000' : '0';
     expect((await mine.exec({ shell: 'echo ok > note.txt && cat note.txt && id -u' })).stdout).toBe(`ok\n${uid}\n`);
+    // The jail's own user names, not the host's accounts.
+    const passwd = (await mine.exec({ shell: 'cat /etc/passwd; whoami' })).stdout;
+    expect(passwd).not.toMatch(/^(postgres|_apt|daemon):/m);
+    expect(passwd.trim().split('\n').pop()).toBe(uid === '0' ? 'root' : 'lathe');
+  });
+
+  it("keeps each project's npm cache to itself, and removes it with the project", async () => {
+    const scratch = (id: string) => join(dataDir, 'scratch', id);
+    const cache = (await mine.exec({ shell: 'echo $npm_config_cache' })).stdout.trim();
+    expect(cache).toBe(join(scratch(`mine-${run}`), 'npm'));
+    expect((await theirs.exec({ shell: `ls ${cache}` })).exitCode).not.toBe(0);
+    expect(existsSync(scratch(`theirs-${run}`))).toBe(true);
+    await provider.destroy(`theirs-${run}`);
+    expect(existsSync(scratch(`theirs-${run}`))).toBe(false);
   });
 
   it('gives commands no network (only installs and the dev server share the host network)', async () => {

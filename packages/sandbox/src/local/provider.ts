@@ -27,6 +27,10 @@ const TEMPLATE_INSTALL_TIMEOUT_MS = 10 * 60_000;
  * folder over it, so it must exist in the store as a mount point.
  */
 const VITE_TEMP = 'node_modules/.vite-temp';
+/** Names for the jail's users (git, `whoami` and os.userInfo() need one), none of the host's. */
+const JAIL_PASSWD =
+  'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
+const JAIL_GROUP = 'root:x:0:\nlathe:x:1000:\nnogroup:x:65534:\n';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -52,6 +56,7 @@ export class LocalProvider implements SandboxProvider {
   private npmSettings: Promise<NpmSettings> | null = null;
   private store: Promise<string> | null = null;
   private jail: Promise<JailProbe> | null = null;
+  private etc: Promise<string> | null = null;
   readonly projectsDir: string;
   readonly templatesDir: string;
   readonly npmCacheDir: string;
@@ -214,7 +219,7 @@ export class LocalProvider implements SandboxProvider {
    * files: Node, npm and the dev runner read-only, the template store its node_modules links to
    * read-only, the project and its own scratch folder read-write. Nothing else of the data dir.
    */
-  jailBinds(root: string, scratch: string, env: Record<string, string>): JailBind[] {
+  async jailBinds(root: string, scratch: string, env: Record<string, string>): Promise<JailBind[]> {
     const ro = (path: string): JailBind => ({ from: path, to: path, writable: false });
     // Node's directory as PATH names it (under Bun, often a bin/ of links) and its real install
     // prefix; npm's package; the dev-server runner.
@@ -224,12 +229,31 @@ export class LocalProvider implements SandboxProvider {
       const file = env[name];
       if (file?.startsWith('/')) binds.push(ro(file));
     }
+    const etc = await this.jailEtc();
+    binds.push(
+      { from: join(etc, 'passwd'), to: '/etc/passwd', writable: false },
+      { from: join(etc, 'group'), to: '/etc/group', writable: false },
+    );
     binds.push({ from: root, to: root, writable: true }, { from: join(scratch, 'npm'), to: join(scratch, 'npm'), writable: true });
     const store = this.storeLinkedFrom(root);
     if (store) {
       binds.push(ro(store), { from: join(scratch, 'vite-temp'), to: join(dirname(store), VITE_TEMP), writable: true });
     }
     return binds;
+  }
+
+  private jailEtc(): Promise<string> {
+    this.etc ??= (async () => {
+      const dir = join(this.opts.dataDir, 'jail-etc');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'passwd'), JAIL_PASSWD);
+      await writeFile(join(dir, 'group'), JAIL_GROUP);
+      return dir;
+    })().catch((e) => {
+      this.etc = null;
+      throw e;
+    });
+    return this.etc;
   }
 
   /**
@@ -300,7 +324,11 @@ class LocalBackend implements Backend {
       await mkdir(npmCache, { recursive: true });
       await mkdir(join(this.scratch, 'vite-temp'), { recursive: true });
       env = { ...(await this.provider.processEnv(this.root, npmCache)), ...req.env };
-      jail = jailArgv(probe.jail, { binds: this.provider.jailBinds(this.root, this.scratch, env), cwd, network: req.network === true });
+      jail = jailArgv(probe.jail, {
+        binds: await this.provider.jailBinds(this.root, this.scratch, env),
+        cwd,
+        network: req.network === true,
+      });
     } else {
       env = { ...(await this.provider.processEnv(this.root)), ...req.env };
     }
