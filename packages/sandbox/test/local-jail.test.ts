@@ -97,6 +97,13 @@ export default defineConfig({
     expect(await probe(`find ${dataDir} -name secrets.json | grep .`)).not.toBe(0);
     expect(await probe(`ls ${join(REPO, 'package.json')}`)).not.toBe(0);
     expect(await probe('ls -A /root | grep .')).not.toBe(0);
+    // The CA variables name files the jail shows: a command's own values must not choose them.
+    const named = await mine.exec(
+      { shell: `cat ${dataDir}/secrets.json` },
+      { env: { NODE_EXTRA_CA_CERTS: join(dataDir, 'secrets.json'), SSL_CERT_FILE: join(dataDir, 'secrets.json') } },
+    );
+    expect(named.exitCode).not.toBe(0);
+    expect(named.stdout).not.toContain(SECRET_MARK);
     // Its own project is there and writable; where the kernel allows a user namespace, not as root.
     const confinement = await probeLocalConfinement();
     const uid = confinement.confined && confinement.jail.userNamespace ? '1000' : '0';

@@ -323,9 +323,11 @@ class LocalBackend implements Backend {
       const npmCache = join(this.scratch, 'npm');
       await mkdir(npmCache, { recursive: true });
       await mkdir(join(this.scratch, 'vite-temp'), { recursive: true });
-      env = { ...(await this.provider.processEnv(this.root, npmCache)), ...req.env };
+      const base = await this.provider.processEnv(this.root, npmCache);
+      env = { ...base, ...req.env };
       jail = jailArgv(probe.jail, {
-        binds: await this.provider.jailBinds(this.root, this.scratch, env),
+        // From the operator's environment only: a command's own variables never choose what is bound.
+        binds: await this.provider.jailBinds(this.root, this.scratch, base),
         cwd,
         network: req.network === true,
       });
