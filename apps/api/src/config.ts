@@ -23,6 +23,8 @@ export interface ApiConfig {
   /** The port browsers use for preview hosts (differs from `port` behind a reverse proxy). */
   publicPreviewPort: number;
   sandbox: SandboxKind;
+  /** LATHE_UNSAFE_LOCAL_SANDBOX=1: serve beyond loopback with unconfined local sandboxes anyway. */
+  unsafeLocalSandbox: boolean;
   generationsPerHour: number;
   maxActiveGenerations: number;
   /** Prompt + completion tokens a user may spend per calendar month (UTC); null = unlimited. */
@@ -94,6 +96,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
   if (sandboxRaw !== 'local' && sandboxRaw !== 'docker') {
     throw new LatheError('bad_config', `LATHE_SANDBOX must be "local" or "docker" (got "${sandboxRaw}")`);
   }
+  const unsafeRaw = stringVar(env, 'LATHE_UNSAFE_LOCAL_SANDBOX') ?? '0';
+  if (unsafeRaw !== '0' && unsafeRaw !== '1') {
+    throw new LatheError('bad_config', `LATHE_UNSAFE_LOCAL_SANDBOX must be 0 or 1 (got "${unsafeRaw}")`);
+  }
   const webDistRaw = stringVar(env, 'LATHE_WEB_DIST');
   const webDistDir = webDistRaw ? resolve(cwd, webDistRaw) : resolve(import.meta.dirname, '../../web/dist');
   const webUrlRaw = stringVar(env, 'LATHE_WEB_URL');
@@ -116,6 +122,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     previewUrlTemplate,
     publicPreviewPort: intVar(env, 'PUBLIC_PREVIEW_PORT', port, 0, 65_535),
     sandbox: sandboxRaw,
+    unsafeLocalSandbox: unsafeRaw === '1',
     generationsPerHour: intVar(env, 'LATHE_GENERATIONS_PER_HOUR', 30, 1, 1_000_000),
     maxActiveGenerations: intVar(env, 'LATHE_MAX_ACTIVE_GENERATIONS', 2, 1, 10_000),
     monthlyTokenBudget: stringVar(env, 'LATHE_MONTHLY_TOKEN_BUDGET')
@@ -134,6 +141,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
     env,
   };
+}
+
+/** Whether listening on `host` keeps the server to this machine (loopback addresses and localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 /** The public URL of a project's preview. */

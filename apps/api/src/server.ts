@@ -14,6 +14,7 @@ import { startRound } from './context';
 import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
+import { checkLocalSandbox } from './local-sandbox';
 import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
@@ -61,6 +62,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => log(`shutdown step failed: ${(e as Error).message}`));
   };
   try {
+    await checkLocalSandbox(config, log);
     const prices = await loadPriceTable(config.env, process.cwd());
     const secrets = await loadSecrets(config.env, config.dataDir);
     const db: Database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });

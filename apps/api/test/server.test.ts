@@ -292,6 +292,30 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     const badProxy = await failingStart({ LATHE_TRUSTED_PROXY: '10.0.0.2, proxy.internal' });
     expect(badProxy.code).toBe(1);
     expect(badProxy.out).toBe('lathe: cannot start: LATHE_TRUSTED_PROXY must list IP addresses separated by commas (got "proxy.internal")');
+
+    // A PATH without bwrap: the local sandbox cannot be confined, so it is not opened to the network.
+    const noBwrap = await mkdtemp(join(tmpdir(), 'lathe-no-bwrap-'));
+    try {
+      const exposed = await failingStart({ HOST: '0.0.0.0', PORT: String(await freePort()), PATH: noBwrap });
+      expect(exposed.code).toBe(1);
+      expect(exposed.out).toBe(
+        "lathe: cannot start: HOST=0.0.0.0 opens the server to other machines, but local sandboxes cannot be confined here (bubblewrap (bwrap) is not installed), so generated code could read the server's secrets and every project: install bubblewrap, use LATHE_SANDBOX=docker, or set LATHE_UNSAFE_LOCAL_SANDBOX=1 to accept the risk",
+      );
+      // Accepted risk: start-up goes past that check (and here stops later, with no Node on PATH).
+      const accepted = await failingStart({
+        HOST: '0.0.0.0',
+        PORT: String(await freePort()),
+        PATH: noBwrap,
+        LATHE_UNSAFE_LOCAL_SANDBOX: '1',
+      });
+      expect(accepted.code).toBe(1);
+      expect(accepted.out).toMatch(/^lathe: local sandboxes are not confined \(bubblewrap \(bwrap\) is not installed\)/);
+      expect(accepted.out).toMatch(/\nlathe: cannot start: the local sandbox needs Node\.js \(>= 22\) on PATH$/);
+    } finally {
+      await rm(noBwrap, { recursive: true, force: true });
+    }
+    const badUnsafe = await failingStart({ LATHE_UNSAFE_LOCAL_SANDBOX: 'yes' });
+    expect(badUnsafe.out).toBe('lathe: cannot start: LATHE_UNSAFE_LOCAL_SANDBOX must be 0 or 1 (got "yes")');
   });
 
   it('SIGTERM: exits 0 and leaves no process behind', async () => {

@@ -15,6 +15,11 @@ export interface SpawnRequest {
   env: Record<string, string>;
   /** CPU-time limit (local provider; Docker relies on its cgroup limits). */
   cpuSeconds?: number;
+  /**
+   * Whether the process needs the network: installs (the registry) and the dev server (the host
+   * reaches its port). A jailed local process without it gets a network namespace of its own.
+   */
+  network?: boolean;
   onStdout(chunk: string): void;
   onStderr(chunk: string): void;
 }

@@ -186,6 +186,7 @@ export class SandboxCore implements Sandbox {
       cwd,
       env,
       cpuSeconds: Math.ceil(timeoutMs / 1000) + 5,
+      network: source === 'install',
       onStdout: (c) => {
         stdout = capped(stdout + c);
         outLog(c);
@@ -290,6 +291,7 @@ export class SandboxCore implements Sandbox {
       argv: [this.backend.node, this.backend.devRunner, root],
       cwd: '',
       env: { LATHE_DEV_PORT: String(port), LATHE_DEV_HOST: host, LATHE_DEV_NONCE: nonce, NODE_ENV: 'development' },
+      network: true,
       onStdout: outLog,
       onStderr: errLog,
     });

@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
-import { connectHmr, errorCode, getWithHost, processesIn, startProxy, upgradeWithHost, waitFor } from './helpers';
+import { connectHmr, errorCode, getWithHost, processesIn, processesRunning, startProxy, upgradeWithHost, waitFor } from './helpers';
 
 // Secrets the server process holds: no sandboxed process may see them.
 const SECRETS = {
@@ -17,6 +18,7 @@ const SECRETS = {
 Object.assign(process.env, SECRETS);
 
 const SECRET_MARK = 'data-dir-secret-5e2b';
+const DEV_RUNNER = fileURLToPath(new URL('../runtime/dev-server.mjs', import.meta.url));
 
 const IMAGE = process.env.LATHE_SANDBOX_IMAGE ?? 'lathe/sandbox:local';
 const docker = new Docker();
@@ -169,14 +171,20 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
 
   it('times out and cancels commands, killing the whole process group', async () => {
     // Generous, so a loaded machine still prints the pid before the deadline.
-    const timed = await sb.exec({ shell: 'sleep 300 & echo $!; wait' }, { timeoutMs: 4000 });
+    const nap = `300.${process.pid}`;
+    const timed = await sb.exec({ shell: `sleep ${nap} & echo $!; wait` }, { timeoutMs: 4000 });
     expect(timed.timedOut).toBe(true);
     expect(timed.exitCode).toBeNull();
     const child = timed.stdout.trim();
     expect(child).toMatch(/^\d+$/);
-    // Gone, or a zombie waiting for its new parent to reap it.
-    const state = await sb.exec({ shell: `cut -d' ' -f3 /proc/${child}/stat 2>/dev/null || echo gone` });
-    expect(['gone', 'Z']).toContain(state.stdout.trim());
+    if (kind === 'local') {
+      // Each local command has a pid namespace of its own: look for the child from the host.
+      expect(processesRunning(['sleep', nap])).toEqual([]);
+    } else {
+      // Gone, or a zombie waiting for its new parent to reap it.
+      const state = await sb.exec({ shell: `cut -d' ' -f3 /proc/${child}/stat 2>/dev/null || echo gone` });
+      expect(['gone', 'Z']).toContain(state.stdout.trim());
+    }
 
     const ac = new AbortController();
     const started = sb.exec(
@@ -327,17 +335,17 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     const { url } = await sb.startDevServer();
     const loopback = `127.0.0.1:${new URL(url).port}`;
     expect((await getWithHost(url, `/@fs${root}/src/App.tsx`, loopback)).status).toBe(200);
-    // Files outside the project that exist where the dev server runs: refused, not just missing.
-    const existing =
-      kind === 'local'
-        ? [`${dataDir}/secrets.json`, `${dataDir}/package.json`, '/etc/passwd']
-        : ['/etc/passwd', '/opt/lathe/dev-server.mjs'];
-    for (const path of [...existing, `${root}/../secrets.json`, `${root}/../../secrets.json`]) {
+    // Files outside the project that exist where the dev server runs (inside a local jail too):
+    // refused, not just missing. The data dir's files must not leak either way.
+    const existing = kind === 'local' ? [DEV_RUNNER, '/usr/lib/os-release'] : ['/etc/passwd', '/opt/lathe/dev-server.mjs'];
+    const dataFiles = [`${dataDir}/secrets.json`, `${dataDir}/package.json`, `${root}/../secrets.json`, `${root}/../../secrets.json`];
+    for (const path of [...existing, ...dataFiles]) {
       for (const query of ['', '?import&raw']) {
         const answer = await getWithHost(url, `/@fs${path}${query}`, loopback);
         expect(answer.body, path + query).not.toContain(SECRET_MARK);
         expect(answer.body).not.toContain('root:x:0');
         expect(answer.body).not.toContain('lathe-confine');
+        expect(answer.body).not.toContain('VERSION_ID=');
         if (existing.includes(path)) expect(answer.status, path + query).toBe(403);
       }
     }
@@ -350,11 +358,18 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
 
   it('restarts a dev server that was killed', async () => {
     const { url } = await sb.startDevServer();
-    // No pkill in the minimal image: find the dev server by its command line (the pattern does not match this shell).
-    const killed = await sb.exec({
-      shell: `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dev-server.mj[s] ${root}'; then kill -9 \${p##*/}; fi; done; echo killed`,
-    });
-    expect(killed.stdout).toContain('killed');
+    if (kind === 'local') {
+      // A local command sees only its own pid namespace: kill the dev server (and its jail) from the host.
+      const pids = processesRunning([process.execPath, DEV_RUNNER, root], { suffix: true });
+      expect(pids.length).toBeGreaterThan(0);
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+    } else {
+      // No pkill in the minimal image: find the dev server by its command line (the pattern does not match this shell).
+      const killed = await sb.exec({
+        shell: `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q 'dev-server.mj[s] ${root}'; then kill -9 \${p##*/}; fi; done; echo killed`,
+      });
+      expect(killed.stdout).toContain('killed');
+    }
     await waitFor('the restart', () => (sb.status().restarts >= 1 && sb.status().state === 'running' ? true : undefined), 90_000);
     expect(sb.status().url).toBe(url);
     expect(await (await fetch(url)).text()).toContain('<div id="root"></div>');

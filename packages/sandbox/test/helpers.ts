@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { isLatheError } from '@lathe/protocol';
@@ -126,6 +126,24 @@ export function processesIn(dir: string): number[] {
       if (cwd === dir || cwd.startsWith(`${dir}/`)) pids.push(Number(name));
     } catch {
       // Gone, or not ours to inspect.
+    }
+  }
+  return pids;
+}
+
+/** Live (not zombie) processes on this host whose argv is `argv` (or, with `suffix`, ends with it). */
+export function processesRunning(argv: string[], opts: { suffix?: boolean } = {}): number[] {
+  const pids: number[] = [];
+  const want = `${argv.join('\0')}\0`;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      if (opts.suffix ? !cmdline.endsWith(`\0${want}`) && cmdline !== want : cmdline !== want) continue;
+      if (readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) continue;
+      pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
     }
   }
   return pids;

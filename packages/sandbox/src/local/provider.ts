@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { LatheError } from '@lathe/protocol';
 import type { Backend, Proc, SpawnRequest } from '../backend';
 import type { CreateOptions, FileInfo, Sandbox, SandboxLimits, SandboxProvider } from '../contract';
@@ -13,6 +13,7 @@ import { SandboxCore } from '../sandbox-core';
 import { Slots } from '../slots';
 import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
 import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, writeProjectFiles } from './files';
+import { type JailBind, type JailProbe, jailArgv, probeJail } from './jail';
 import { reapOrphans, runToEnd, spawnGroup } from './process';
 
 /** RLIMIT_NPROC counts every process of the user, not just the sandbox's, so it only stops runaway forks. */
@@ -20,6 +21,16 @@ const LOCAL_NPROC = 4096;
 const LOCAL_NOFILE = 4096;
 const LOCAL_NICE = 10;
 const TEMPLATE_INSTALL_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Where Vite writes a project's bundled vite.config, next to the nearest node_modules: in the
+ * read-only store when the project still links to it. Jails mount the project's own scratch
+ * folder over it, so it must exist in the store as a mount point.
+ */
+const VITE_TEMP = 'node_modules/.vite-temp';
+/** Names for the jail's users (git, `whoami` and os.userInfo() need one), none of the host's. */
+const JAIL_PASSWD =
+  'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
+const JAIL_GROUP = 'root:x:0:\nlathe:x:1000:\nnogroup:x:65534:\n';
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -44,9 +55,16 @@ export class LocalProvider implements SandboxProvider {
   private readonly npmCli = findNpmCli();
   private npmSettings: Promise<NpmSettings> | null = null;
   private store: Promise<string> | null = null;
+  private jail: Promise<JailProbe> | null = null;
+  private etc: Promise<string> | null = null;
   readonly projectsDir: string;
   readonly templatesDir: string;
   readonly npmCacheDir: string;
+  /**
+   * What jailed projects write outside their directory, one folder each: their own npm cache (a
+   * shared one would let one project poison another's installs) and Vite's config scratch.
+   */
+  readonly scratchDir: string;
 
   constructor(private readonly opts: LocalProviderOptions) {
     this.ports = new PortPool(opts.portRange);
@@ -54,6 +72,13 @@ export class LocalProvider implements SandboxProvider {
     this.projectsDir = join(opts.dataDir, 'projects');
     this.templatesDir = join(opts.dataDir, 'templates');
     this.npmCacheDir = join(opts.dataDir, 'npm-cache');
+    this.scratchDir = join(opts.dataDir, 'scratch');
+  }
+
+  /** Whether this provider's processes run inside bubblewrap (probed once). */
+  confinement(): Promise<JailProbe> {
+    this.jail ??= probeJail();
+    return this.jail;
   }
 
   async create(projectId: string, _opts: CreateOptions = {}): Promise<Sandbox> {
@@ -112,7 +137,10 @@ export class LocalProvider implements SandboxProvider {
     checkProjectId(projectId);
     const live = this.sandboxes.get(projectId);
     if (live) await live.destroy();
-    else await rm(join(this.projectsDir, projectId), { recursive: true, force: true });
+    else {
+      await rm(join(this.projectsDir, projectId), { recursive: true, force: true });
+      await rm(join(this.scratchDir, projectId), { recursive: true, force: true });
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -133,7 +161,10 @@ export class LocalProvider implements SandboxProvider {
 
   private async installStore(): Promise<string> {
     const dir = join(this.templatesDir, `react-vite-${templateKey()}`);
-    if (await exists(join(dir, '.ready'))) return dir;
+    if (await exists(join(dir, '.ready'))) {
+      await mkdir(join(dir, VITE_TEMP), { recursive: true });
+      return dir;
+    }
     const tmp = join(this.templatesDir, `.tmp-${randomUUID()}`);
     await mkdir(tmp, { recursive: true });
     try {
@@ -146,6 +177,7 @@ export class LocalProvider implements SandboxProvider {
         await this.env(tmp),
         TEMPLATE_INSTALL_TIMEOUT_MS,
       );
+      await mkdir(join(tmp, VITE_TEMP), { recursive: true });
       await writeFile(join(tmp, '.ready'), new Date().toISOString());
       await rename(tmp, dir);
     } catch (e) {
@@ -157,10 +189,10 @@ export class LocalProvider implements SandboxProvider {
     return dir;
   }
 
-  private async env(home: string): Promise<Record<string, string>> {
+  private async env(home: string, npmCache = this.npmCacheDir): Promise<Record<string, string>> {
     this.npmSettings ??= readNpmSettings(this.node, this.npmCli);
     const path = [dirname(this.node), ...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)].join(delimiter);
-    return sandboxEnv(process.env, { PATH: path, HOME: home, npm_config_cache: this.npmCacheDir }, await this.npmSettings);
+    return sandboxEnv(process.env, { PATH: path, HOME: home, npm_config_cache: npmCache }, await this.npmSettings);
   }
 
   private attach(projectId: string): SandboxCore {
@@ -178,8 +210,65 @@ export class LocalProvider implements SandboxProvider {
   }
 
   /** For the backend: the scrubbed environment, node and npm. */
-  processEnv(home: string): Promise<Record<string, string>> {
-    return this.env(home);
+  processEnv(home: string, npmCache?: string): Promise<Record<string, string>> {
+    return this.env(home, npmCache);
+  }
+
+  /**
+   * For the backend: what a jailed process of the project at `root` may see besides the system's
+   * files: Node, npm and the dev runner read-only, the template store its node_modules links to
+   * read-only, the project and its own scratch folder read-write. Nothing else of the data dir.
+   */
+  async jailBinds(root: string, scratch: string, env: Record<string, string>): Promise<JailBind[]> {
+    const ro = (path: string): JailBind => ({ from: path, to: path, writable: false });
+    // Node's directory as PATH names it (under Bun, often a bin/ of links) and its real install
+    // prefix; npm's package; the dev-server runner.
+    const nodeDirs = [dirname(this.node), dirname(dirname(realpathSync(this.node)))];
+    const binds = [...nodeDirs, dirname(dirname(this.npmCli)), dirname(DEV_RUNNER)].map(ro);
+    for (const name of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'npm_config_cafile']) {
+      const file = env[name];
+      if (file?.startsWith('/')) binds.push(ro(file));
+    }
+    const etc = await this.jailEtc();
+    binds.push(
+      { from: join(etc, 'passwd'), to: '/etc/passwd', writable: false },
+      { from: join(etc, 'group'), to: '/etc/group', writable: false },
+    );
+    binds.push({ from: root, to: root, writable: true }, { from: join(scratch, 'npm'), to: join(scratch, 'npm'), writable: true });
+    const store = this.storeLinkedFrom(root);
+    if (store) {
+      binds.push(ro(store), { from: join(scratch, 'vite-temp'), to: join(dirname(store), VITE_TEMP), writable: true });
+    }
+    return binds;
+  }
+
+  private jailEtc(): Promise<string> {
+    this.etc ??= (async () => {
+      const dir = join(this.opts.dataDir, 'jail-etc');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'passwd'), JAIL_PASSWD);
+      await writeFile(join(dir, 'group'), JAIL_GROUP);
+      return dir;
+    })().catch((e) => {
+      this.etc = null;
+      throw e;
+    });
+    return this.etc;
+  }
+
+  /**
+   * The store directory a project's node_modules link names, only when it is one of ours: the link
+   * is writable by the project's own commands, and must never bind an arbitrary host path.
+   */
+  private storeLinkedFrom(root: string): string | null {
+    let target: string;
+    try {
+      target = readlinkSync(join(root, 'node_modules'));
+    } catch {
+      return null;
+    }
+    const rest = target.startsWith(this.templatesDir + sep) ? target.slice(this.templatesDir.length + 1) : '';
+    return /^react-vite-[0-9a-f]{12}\/node_modules$/.test(rest) ? target : null;
   }
   get nodePath(): string {
     return this.node;
@@ -195,6 +284,8 @@ class LocalBackend implements Backend {
   readonly npm: string[];
   readonly devRunner = DEV_RUNNER;
   private port: number | null = null;
+  /** The project's own writable folder outside its directory (used when jailed). */
+  private readonly scratch: string;
 
   constructor(
     readonly projectId: string,
@@ -205,6 +296,7 @@ class LocalBackend implements Backend {
   ) {
     this.node = provider.nodePath;
     this.npm = provider.npmArgv;
+    this.scratch = join(provider.scratchDir, projectId);
   }
 
   writeFiles(files: { path: string; content: Buffer }[], maxFiles: number): Promise<void> {
@@ -224,10 +316,28 @@ class LocalBackend implements Backend {
     const cwd = await checkProjectDir(this.root, req.cwd);
     const limits = [`--as=${this.opts.addressSpaceBytes}`, `--nofile=${LOCAL_NOFILE}`, `--nproc=${LOCAL_NPROC}`];
     if (req.cpuSeconds) limits.push(`--cpu=${req.cpuSeconds}`);
-    const env = { ...(await this.provider.processEnv(this.root)), ...req.env };
+    const probe = await this.provider.confinement();
+    let jail: string[] = [];
+    let env: Record<string, string>;
+    if (probe.confined) {
+      const npmCache = join(this.scratch, 'npm');
+      await mkdir(npmCache, { recursive: true });
+      await mkdir(join(this.scratch, 'vite-temp'), { recursive: true });
+      const base = await this.provider.processEnv(this.root, npmCache);
+      env = { ...base, ...req.env };
+      jail = jailArgv(probe.jail, {
+        // From the operator's environment only: a command's own variables never choose what is bound.
+        binds: await this.provider.jailBinds(this.root, this.scratch, base),
+        cwd,
+        network: req.network === true,
+      });
+    } else {
+      env = { ...(await this.provider.processEnv(this.root)), ...req.env };
+    }
     // Lower priority: installs, tsc and Vite of generated apps must never starve the API's relay.
+    // The limits are set outside the jail and inherited by everything in it.
     return spawnGroup({
-      argv: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...req.argv],
+      argv: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...jail, ...req.argv],
       cwd,
       env,
       onStdout: req.onStdout,
@@ -262,6 +372,7 @@ class LocalBackend implements Backend {
   async remove(): Promise<void> {
     await this.release();
     await rm(this.root, { recursive: true, force: true });
+    await rm(this.scratch, { recursive: true, force: true });
   }
 
   async release(): Promise<void> {
