@@ -5,26 +5,23 @@ import {
   type ErrorInfo,
   initialSnapshot,
   isActiveState,
-  isLatheError,
   LatheError,
-  LIMITS,
   type NewEvent,
   type PhaseSpec,
   toErrorInfo,
 } from '@lathe/protocol';
-import { checkPackageSpec, checkProjectPath, planManifestMerge, type Sandbox, type SkippedPackage } from '@lathe/sandbox';
+import { checkPackageSpec, checkProjectPath, type Sandbox, type SkippedPackage } from '@lathe/sandbox';
 import type { AgentConfig, LlmRole } from './config';
 import { continueMessage, FileStream, retryMessage } from './file-stream';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { editDiffs, roundsSummary } from './operations/context';
 import { designPhase } from './operations/design';
-import { applyEdit } from './operations/edits';
 import { type FixAttempt, fixerPrompt } from './operations/fix';
 import { implementerPrompt, implementerRetryPrompt, type MissingFile, missingReason } from './operations/implement';
 import type { Prompt, RoundRequest } from './operations/shared';
 import { EventOutbox } from './outbox';
-import { createHeredocParser, type ParserItem } from './parser';
+import { createHeredocParser } from './parser';
 import { costOf, type PriceTable } from './pricing';
 import type { AgentStore, StoredFile } from './store';
 import { protectedFileReason } from './template-contract';
