@@ -1,7 +1,6 @@
 import {
   type AgentEvent,
   type AgentSnapshot,
-  type Diagnostic,
   type ErrorInfo,
   initialSnapshot,
   isActiveState,
@@ -10,21 +9,20 @@ import {
   type PhaseSpec,
   toErrorInfo,
 } from '@lathe/protocol';
-import { checkPackageSpec, checkProjectPath, type Sandbox, type SkippedPackage } from '@lathe/sandbox';
+import type { Sandbox } from '@lathe/sandbox';
 import type { AgentConfig, LlmRole } from './config';
 import { continueMessage, FileStream, retryMessage } from './file-stream';
+import { Installer, installsIn } from './installs';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { editDiffs, roundsSummary } from './operations/context';
-import { designPhase } from './operations/design';
-import { type FixAttempt, fixerPrompt } from './operations/fix';
-import { implementerPrompt, implementerRetryPrompt, type MissingFile, missingReason } from './operations/implement';
+import { designPhase, sanitizeSpec } from './operations/design';
+import { fixerPrompt, reviewAndFix } from './operations/fix';
+import { implementFiles } from './operations/implement';
 import type { Prompt, RoundRequest } from './operations/shared';
 import { EventOutbox } from './outbox';
-import { createHeredocParser } from './parser';
 import { costOf, type PriceTable } from './pricing';
 import type { AgentStore, StoredFile } from './store';
-import { protectedFileReason } from './template-contract';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
 export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'deleteFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
@@ -72,8 +70,7 @@ export class CodeGeneratorAgent {
   private readonly writing = new Set<string>();
   private readonly installs = new Map<number, string[]>();
   private request: RoundRequest | null = null;
-  /** Packages an install skipped this round: the fixer is told about them. */
-  private skippedPackages: SkippedPackage[] = [];
+  private readonly installer: Installer;
   private followingLogs = false;
 
   private readonly outbox: EventOutbox;
@@ -92,6 +89,12 @@ export class CodeGeneratorAgent {
       (events) => this.deliver(events),
       (e) => this.onFlushError(e),
     );
+    this.installer = new Installer({
+      projectId: options.projectId,
+      store: options.store,
+      sandbox: options.sandbox,
+      emit: (event) => this.emit(event),
+    });
     this.files = new FileStream({
       projectId: options.projectId,
       store: options.store,
@@ -104,7 +107,7 @@ export class CodeGeneratorAgent {
         if (this.snapshot.state === 'IMPLEMENTING_PHASE') await this.feed({ type: 'file_completed', path }, signal);
       },
       recordUsage: (role, model, usage, signal) => this.recordUsage(role, model, usage, signal),
-      reportSkipped: (skipped) => this.reportSkipped(skipped),
+      reportSkipped: (skipped) => this.installer.reportSkipped(skipped),
       isDisposed: () => this.disposed,
     });
     this.contextTokens = options.config.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
@@ -244,12 +247,12 @@ export class CodeGeneratorAgent {
       case 'record_request': {
         const { id } = await this.store.appendMessage(this.projectId, 'user', effect.text);
         this.request = null;
-        this.skippedPackages = [];
+        this.installer.newRound();
         await this.emit({ type: 'message', payload: { id, role: 'user', content: effect.text } });
         return;
       }
       case 'sync_sandbox':
-        return this.syncSandbox(signal);
+        return this.installer.sync(signal);
       case 'design_phase':
         return this.designPhase(effect.phaseIndex, signal);
       case 'implement_phase':
@@ -283,30 +286,6 @@ export class CodeGeneratorAgent {
       case 'rejected':
         return;
     }
-  }
-
-  /**
-   * The DB is the source of truth and the sandbox may be fresh: install the stored manifest's
-   * dependencies the sandbox lacks, then write every stored file.
-   */
-  private async syncSandbox(signal: AbortSignal): Promise<void> {
-    const files = await this.store.readFiles(this.projectId);
-    const manifest = files.find((f) => f.path === 'package.json');
-    if (manifest) {
-      const current = await this.sandbox.readFile('package.json').catch(() => '{}');
-      const missing = missingDependencies(manifest.content, current);
-      if (missing.length > 0) {
-        const result = await this.sandbox.install(missing, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
-        if (signal.aborted) return;
-        await this.emit({ type: 'deps_installed', payload: { packages: result.installed, ok: result.skipped.length === 0 } });
-        await this.reportSkipped(result.skipped);
-      }
-    }
-    if (files.length > 0) await this.sandbox.writeFiles(files);
-  }
-
-  private installLog(stream: 'stdout' | 'stderr', text: string): Promise<void> {
-    return this.emit({ type: 'log', payload: { source: 'install', stream, text } });
   }
 
   /** Forwards the dev server's output as `log` events, once per agent, until it is disposed. */
@@ -371,7 +350,9 @@ export class CodeGeneratorAgent {
       await this.emit({ type: 'blueprint_updated', payload: { blueprint: design.blueprint } });
       await this.feed({ type: 'blueprint_made', blueprint: design.blueprint }, signal);
     }
-    const spec = await this.sanitizeSpec(design.spec);
+    const { spec, unsafe, leftOut } = sanitizeSpec(design.spec);
+    for (const message of unsafe) await this.emit({ type: 'error', payload: { code: 'unsafe_path', message } });
+    for (const note of leftOut) await this.log(note);
     await this.emit({ type: 'phase_designed', payload: { phaseIndex, phase: spec } });
     await this.feed({ type: 'phase_designed', spec }, signal);
   }
@@ -387,28 +368,6 @@ export class CodeGeneratorAgent {
       earlierRounds: roundsSummary(this.snapshot.phases, request.history, this.snapshot.round),
       userEdits: before ? editDiffs(before, files) : null,
     };
-  }
-
-  /** Drops unsafe or duplicate file paths from a design, with an error event each. */
-  private async sanitizeSpec(spec: PhaseSpec): Promise<PhaseSpec> {
-    const files: PhaseSpec['files'] = [];
-    for (const f of spec.files) {
-      const checked = checkProjectPath(f.path);
-      if (!checked.ok) {
-        await this.emit({
-          type: 'error',
-          payload: { code: 'unsafe_path', message: `Refused to write ${JSON.stringify(f.path)}: ${checked.message}.` },
-        });
-        continue;
-      }
-      const refused = checked.path === 'package.json' ? 'dependencies come from install lines' : protectedFileReason(checked.path);
-      if (refused !== null) {
-        await this.log(`The plan's ${checked.path} is left out: ${refused}.`);
-        continue;
-      }
-      if (!files.some((x) => x.path === checked.path)) files.push({ path: checked.path, purpose: f.purpose });
-    }
-    return { ...spec, files };
   }
 
   private async ask(role: 'designer', prompt: Prompt, signal: AbortSignal): Promise<string> {
@@ -432,35 +391,23 @@ export class CodeGeneratorAgent {
     if (!record || !spec) throw new LatheError('internal_error', `Phase ${phaseIndex} has no design.`);
     const request = await this.currentRequest();
     const phaseInRound = this.roundPhases().filter((p) => p.index < phaseIndex).length;
-    const installs = [...spec.installCommands.flatMap((c) => this.installsIn(c))];
-    let remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
+    const installs = [...spec.installCommands.flatMap(installsIn)];
+    const remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
     const files = await this.store.readFiles(this.projectId);
     const { userEdits } = await this.followUpContext(request, files);
     const blueprint = this.snapshot.blueprint ?? null;
-    let prompt = implementerPrompt({
-      request,
-      phaseInRound,
-      spec,
-      filesToWrite: remaining,
-      files,
-      blueprint,
-      userEdits,
-      budgetTokens: this.contextTokens,
-    });
-    // One more request for files the model left out, cut off or got refused, saying which and why.
-    for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
-      const outcome = await this.files.run('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal);
-      installs.push(...outcome.installs);
-      if (signal.aborted) return;
-      const completed = this.completedIn(phaseIndex);
-      remaining = remaining.filter((p) => !completed.includes(p));
-      if (remaining.length === 0) break;
-      const missing: MissingFile[] = remaining.map((path) => ({ path, reason: outcome.failed.get(path) ?? missingReason(path, outcome) }));
-      await this.log(
-        `Not saved: ${missing.map((m) => `${m.path} (${m.reason})`).join('; ')}${pass === 0 ? '. Asking the model for exactly these files again.' : '.'}`,
-      );
-      prompt = implementerRetryPrompt(prompt, outcome.text, missing);
-    }
+    const input = { request, phaseInRound, spec, filesToWrite: remaining, files, blueprint, userEdits, budgetTokens: this.contextTokens };
+    const done = await implementFiles(
+      input,
+      {
+        stream: (prompt) => this.files.run('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal),
+        completed: () => this.completedIn(phaseIndex),
+        log: (text) => this.log(text),
+      },
+      signal,
+    );
+    installs.push(...done.installs);
+    if (signal.aborted) return;
     const written = this.completedIn(phaseIndex);
     if (spec.files.length > 0 && written.length === 0) {
       throw new LatheError(
@@ -477,100 +424,42 @@ export class CodeGeneratorAgent {
     return this.snapshot.phases.find((p) => p.index === phaseIndex)?.completedFiles ?? [];
   }
 
-  /** Packages of a designed install command: "npm install a b@1", or just "a b@1". */
-  private installsIn(command: string): string[] {
-    const line = /^\s*(npm|pnpm|yarn|bun)\s/.test(command) ? command : `npm install ${command}`;
-    const items = createHeredocParser().push(`${line}\n`);
-    return items.flatMap((i) => (i.type === 'install' ? i.packages : []));
-  }
-
   private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
     const packages = [...new Set(this.installs.get(phaseIndex) ?? this.specInstalls(phaseIndex))];
-    await this.install(packages, phaseIndex, signal);
+    await this.installer.install(packages, phaseIndex, signal);
     if (signal.aborted) return;
     this.installs.delete(phaseIndex);
     await this.feed({ type: 'deps_installed' }, signal);
   }
 
-  /** Installs packages (none: nothing to do), stores the new manifest and emits deps_installed. */
-  /**
-   * Installs packages (none: nothing to do), stores the new manifest and emits deps_installed
-   * with what was installed. Packages the sandbox had to skip (unknown names, conflicts) are shown
-   * to the user and kept for the fixer; the rest install all the same.
-   */
-  private async install(packages: string[], phaseIndex: number, signal: AbortSignal): Promise<void> {
-    let installed: string[] = [];
-    let skipped: SkippedPackage[] = [];
-    if (packages.length > 0) {
-      const result = await this.sandbox.install(packages, { signal, onOutput: (stream, text) => void this.installLog(stream, text) });
-      if (signal.aborted) return;
-      installed = result.installed;
-      skipped = result.skipped;
-      if (installed.length > 0) {
-        // The DB is the source of truth: a fresh sandbox must get the new dependencies too.
-        const manifest = await this.sandbox.readFile('package.json');
-        await this.store.upsertFile(this.projectId, { path: 'package.json', content: manifest, phase: phaseIndex });
-      }
-    }
-    await this.emit({ type: 'deps_installed', payload: { packages: installed, ok: skipped.length === 0 } });
-    await this.reportSkipped(skipped);
-  }
-
-  private async reportSkipped(skipped: SkippedPackage[]): Promise<void> {
-    if (skipped.length === 0) return;
-    for (const s of skipped) if (!this.skippedPackages.some((x) => x.spec === s.spec)) this.skippedPackages.push(s);
-    const list = skipped.map((s) => `${s.spec} (${s.reason})`).join(', ');
-    await this.emit({
-      type: 'error',
-      payload: { code: 'package_skipped', message: `Not installed: ${list}. The other packages were installed; the fixer is told.` },
-    });
-  }
-
   private specInstalls(phaseIndex: number): string[] {
     const spec = this.snapshot.phases.find((p) => p.index === phaseIndex)?.spec;
-    return spec ? spec.installCommands.flatMap((c) => this.installsIn(c)) : [];
+    return spec ? spec.installCommands.flatMap(installsIn) : [];
   }
 
   private async review(signal: AbortSignal): Promise<void> {
     const phaseIndex = this.snapshot.currentPhase ?? 0;
-    let previousAttempt: FixAttempt | null = null;
-    for (let round = 0; ; round++) {
-      const errors = await this.sandbox.diagnostics({ signal });
-      if (signal.aborted) return;
-      const last = errors.length === 0 || round >= this.config.fixRounds;
-      await this.emit({ type: 'review_result', payload: { round, errors, fixed: errors.length === 0 && round > 0 } });
-      if (last) break;
-      previousAttempt = await this.fix(errors, previousAttempt, phaseIndex, signal);
-      if (signal.aborted) return;
-    }
-    await this.feed({ type: 'review_done' }, signal);
-  }
-
-  /** One fixer round; returns what it tried, for the next round's prompt. */
-  private async fix(
-    errors: Diagnostic[],
-    previousAttempt: FixAttempt | null,
-    phaseIndex: number,
-    signal: AbortSignal,
-  ): Promise<FixAttempt> {
-    const files = await this.store.readFiles(this.projectId);
-    const notes = this.skippedPackages.map(
-      (s) => `The package ${s.spec} could not be installed: ${s.reason}. Do not use it; use an alternative or plain code.`,
+    await reviewAndFix(
+      {
+        fixRounds: this.config.fixRounds,
+        diagnostics: () => this.sandbox.diagnostics({ signal }),
+        reported: (payload) => this.emit({ type: 'review_result', payload }),
+        prompt: async (errors, previousAttempt) =>
+          fixerPrompt({
+            diagnostics: errors,
+            files: await this.store.readFiles(this.projectId),
+            notes: this.installer.notes(),
+            previousAttempt,
+            blueprint: this.snapshot.blueprint ?? null,
+            budgetTokens: this.contextTokens,
+          }),
+        stream: (prompt) => this.files.run('fixer', prompt, phaseIndex, [], signal),
+        install: (packages) => this.installer.install(packages, phaseIndex, signal),
+        log: (text) => this.log(text),
+      },
+      signal,
     );
-    const prompt = fixerPrompt({
-      diagnostics: errors,
-      files,
-      notes,
-      previousAttempt,
-      blueprint: this.snapshot.blueprint ?? null,
-      budgetTokens: this.contextTokens,
-    });
-    const outcome = await this.files.run('fixer', prompt, phaseIndex, [], signal);
-    for (const [path, reason] of outcome.failed) await this.log(`Fixer's ${path} was not saved: ${reason}`);
-    await this.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
-    // A missing module is often fixed by installing it rather than by editing code.
-    if (outcome.installs.length > 0) await this.install([...new Set(outcome.installs)], phaseIndex, signal);
-    return { paths: outcome.completed, errors };
+    await this.feed({ type: 'review_done' }, signal);
   }
 
   private async completeRound(): Promise<void> {
@@ -645,27 +534,4 @@ export class CodeGeneratorAgent {
     await this.emit({ type: 'llm_usage', payload: { role, model, ...usage, costUsd } });
     await this.feed({ type: 'usage_recorded', usage: { ...usage, costUsd: costUsd ?? undefined } }, signal);
   }
-}
-
-/** `name@version` for each dependency in the stored manifest that the sandbox's manifest lacks. */
-function missingDependencies(stored: string, current: string): string[] {
-  const deps = (text: string): Record<string, string> => {
-    try {
-      const m: unknown = JSON.parse(text);
-      if (typeof m !== 'object' || m === null) return {};
-      const { dependencies, devDependencies } = m as { dependencies?: unknown; devDependencies?: unknown };
-      const pick = (d: unknown) => (typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : {});
-      return Object.fromEntries(
-        Object.entries({ ...pick(dependencies), ...pick(devDependencies) }).filter((e): e is [string, string] => typeof e[1] === 'string'),
-      );
-    } catch {
-      // A manifest broken by hand has nothing we can install; the review step reports it.
-      return {};
-    }
-  };
-  const have = deps(current);
-  return Object.entries(deps(stored))
-    .filter(([name, version]) => have[name] !== version)
-    .map(([name, version]) => `${name}@${version}`)
-    .filter((spec) => checkPackageSpec(spec).ok);
 }

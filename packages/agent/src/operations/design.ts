@@ -1,8 +1,10 @@
 import { type Blueprint, check, type PhaseSpec, PhaseSpecSchema } from '@lathe/protocol';
+import { checkProjectPath } from '@lathe/sandbox';
 import { jsonrepair } from 'jsonrepair';
 import type { ChatMessage } from '../llm';
 import type { StoredFile } from '../store';
 import { stripReasoning } from '../stream-text';
+import { protectedFileReason } from '../template-contract';
 import { BLUEPRINT_REQUEST, BLUEPRINT_REVISION, readBlueprint, renderBlueprint } from './blueprint';
 import { dependencyLine, fileTree } from './context';
 import { type Prompt, ROLE_INTRO, type RoundRequest, STACK } from './shared';
@@ -223,6 +225,30 @@ export function designerRetryPrompt(previous: Prompt, answer: string, error: str
     },
   ];
   return { messages: retry, offlineContext: previous.offlineContext };
+}
+
+/**
+ * The plan's files as the project may have them: unsafe paths refused (reported as errors),
+ * template files and package.json left out (noted), duplicates dropped.
+ */
+export function sanitizeSpec(spec: PhaseSpec): { spec: PhaseSpec; unsafe: string[]; leftOut: string[] } {
+  const files: PhaseSpec['files'] = [];
+  const unsafe: string[] = [];
+  const leftOut: string[] = [];
+  for (const f of spec.files) {
+    const checked = checkProjectPath(f.path);
+    if (!checked.ok) {
+      unsafe.push(`Refused to write ${JSON.stringify(f.path)}: ${checked.message}.`);
+      continue;
+    }
+    const refused = checked.path === 'package.json' ? 'dependencies come from install lines' : protectedFileReason(checked.path);
+    if (refused !== null) {
+      leftOut.push(`The plan's ${checked.path} is left out: ${refused}.`);
+      continue;
+    }
+    if (!files.some((x) => x.path === checked.path)) files.push({ path: checked.path, purpose: f.purpose });
+  }
+  return { spec: { ...spec, files }, unsafe, leftOut };
 }
 
 /** What the design operation needs from the runner: one model call (usage and retries are the runner's) and a log line. */

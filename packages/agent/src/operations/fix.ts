@@ -77,3 +77,38 @@ export function fixerPrompt(c: FixInput): Prompt {
     offlineContext: { role: 'fixer', diagnostics: c.diagnostics, files: selection.included.map((f) => f.path) },
   };
 }
+
+/** What the review loop needs from the agent. */
+export interface ReviewPort {
+  fixRounds: number;
+  diagnostics(): Promise<Diagnostic[]>;
+  reported(result: { round: number; errors: Diagnostic[]; fixed: boolean }): Promise<void>;
+  prompt(errors: Diagnostic[], previousAttempt: FixAttempt | null): Promise<Prompt>;
+  /** Streams the fixer's answer into saved files. */
+  stream(prompt: Prompt): Promise<{ completed: string[]; installs: string[]; failed: Map<string, string> }>;
+  install(packages: string[]): Promise<void>;
+  log(text: string): Promise<void>;
+}
+
+/**
+ * Review: check, and while errors remain and fix rounds are left, one fixer round that sees what
+ * the previous round tried. Every check is reported, the last one too.
+ */
+export async function reviewAndFix(port: ReviewPort, signal: AbortSignal): Promise<void> {
+  let previousAttempt: FixAttempt | null = null;
+  for (let round = 0; ; round++) {
+    const errors = await port.diagnostics();
+    if (signal.aborted) return;
+    const last = errors.length === 0 || round >= port.fixRounds;
+    await port.reported({ round, errors, fixed: errors.length === 0 && round > 0 });
+    if (last) return;
+    const outcome = await port.stream(await port.prompt(errors, previousAttempt));
+    if (signal.aborted) return;
+    for (const [path, reason] of outcome.failed) await port.log(`Fixer's ${path} was not saved: ${reason}`);
+    await port.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
+    // A missing module is often fixed by installing it rather than by editing code.
+    if (outcome.installs.length > 0) await port.install([...new Set(outcome.installs)]);
+    if (signal.aborted) return;
+    previousAttempt = { paths: outcome.completed, errors };
+  }
+}

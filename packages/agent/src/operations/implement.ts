@@ -106,3 +106,34 @@ export function missingReason(path: string, answer: { text: string; truncated: b
   if (answer.truncated) return 'the answer was cut off at the token limit before this file';
   return answer.text.includes(path) ? 'no file block for it was found (write it as a heredoc block)' : 'the answer did not include it';
 }
+
+/** What implementing needs from the agent: the file stream, and which of the phase's files are saved. */
+export interface ImplementPort {
+  stream(prompt: Prompt): Promise<{ installs: string[]; failed: Map<string, string>; text: string; truncated: boolean }>;
+  completed(): string[];
+  log(text: string): Promise<void>;
+}
+
+/**
+ * Streams the phase's files, then asks once more for exactly the files the answer left out, cut
+ * off or got refused, saying which and why. Returns the install lines the answers carried.
+ */
+export async function implementFiles(input: ImplementInput, port: ImplementPort, signal: AbortSignal): Promise<{ installs: string[] }> {
+  const installs: string[] = [];
+  let remaining = input.filesToWrite;
+  let prompt = implementerPrompt(input);
+  for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
+    const outcome = await port.stream(prompt);
+    installs.push(...outcome.installs);
+    if (signal.aborted) break;
+    const completed = port.completed();
+    remaining = remaining.filter((p) => !completed.includes(p));
+    if (remaining.length === 0) break;
+    const missing: MissingFile[] = remaining.map((path) => ({ path, reason: outcome.failed.get(path) ?? missingReason(path, outcome) }));
+    await port.log(
+      `Not saved: ${missing.map((m) => `${m.path} (${m.reason})`).join('; ')}${pass === 0 ? '. Asking the model for exactly these files again.' : '.'}`,
+    );
+    prompt = implementerRetryPrompt(prompt, outcome.text, missing);
+  }
+  return { installs };
+}
