@@ -6,6 +6,7 @@ import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
 import type { PreviewAccess } from './preview-access';
+import { checkSandboxQuota, checkStorageQuota } from './quotas';
 import type { GenerationLimiter } from './rate-limit';
 import { checkTokenBudget } from './usage';
 
@@ -67,6 +68,9 @@ export async function startRound(
     throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
   }
   await checkTokenBudget(ctx.repos.usage, userId, ctx.config.monthlyTokenBudget);
+  await checkStorageQuota(ctx, userId);
+  // A round ends by serving the app, which wakes the project's sandbox.
+  await checkSandboxQuota(ctx, userId, project.id);
   ctx.limiter.take(userId, ctx.agents.activeCountFor(userId));
   await ctx.agents.startRound(project, kind, text);
 }

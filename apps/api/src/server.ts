@@ -5,7 +5,7 @@ import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } fro
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
-import { createAuth, handleAuth, Sessions } from './auth';
+import { createAuth, handleAuth, SerialQueue, Sessions } from './auth';
 import { limitBody } from './body-limit';
 import { clientIp } from './client-ip';
 import { type ApiConfig, previewUrlFor } from './config';
@@ -18,6 +18,7 @@ import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
+import { checkSandboxQuota, QuotaError } from './quotas';
 import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { withIdeHeaders } from './security-headers';
@@ -92,10 +93,13 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       secret: secrets.authSecret,
       publicUrl: config.publicUrl,
       trustedOrigins: [...trustedOrigins],
+      signup: config.signup,
+      users: repos.users,
     });
+    const signUps = new SerialQueue();
 
     const signInLimiter = new SignInLimiter(config.signInLimits);
-    const models = createModelsResolver(repos, config.env, finalAgentConfig);
+    const models = createModelsResolver(repos, config.env, finalAgentConfig, config.allowedModels);
 
     // The hub and the manager refer to each other through these late-bound closures.
     let hub: ProjectHub | null = null;
@@ -110,6 +114,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         agentConfig: finalAgentConfig,
         prices,
         encryptionKey: secrets.encryptionKey,
+        allowedModels: config.allowedModels,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,
         log,
@@ -193,7 +198,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
       const buffered = limited.request;
-      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, buffered, ip);
+      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, signUps, buffered, ip);
       if (buffered.method !== 'GET' && buffered.method !== 'HEAD' && foreignOrigin(buffered)) {
         return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
       }
@@ -306,6 +311,12 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (!project) return previewError(request, 404, 'not_found', 'no preview here');
       const denied = await previewGate(request, token, project);
       if (denied) return denied;
+      try {
+        await checkSandboxQuota(ctx, project.ownerId, project.id);
+      } catch (e) {
+        if (e instanceof QuotaError) return previewError(request, 429, e.code, e.message);
+        throw e;
+      }
       const target = await agents.devServer(project).catch((e: unknown) => {
         log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
         return null;
