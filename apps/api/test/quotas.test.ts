@@ -1,5 +1,6 @@
+import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, previewLogin, requestWithHost, signUp, type TestUser } from './helpers';
+import { ApiProcess, client, FrameSocket, previewLogin, requestWithHost, signUp, socketUrl, type TestUser } from './helpers';
 
 type ErrorBody = { error: { code: string; message: string } };
 
@@ -117,5 +118,44 @@ describe('per-user quotas and the model allow-list (spawned server)', () => {
     const own = await call('PUT', '/api/models', user.cookie, { implementer: 'anthropic/claude-opus-4' });
     expect(own.status).toBe(200);
     expect(own.body).toMatchObject({ allowedModels: null, roles: { implementer: 'anthropic/claude-opus-4' } });
+  });
+});
+
+describe("the server's key pays only for allowed models (scripted model)", () => {
+  let model: ScriptedModel;
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    model = await startScriptedModel({ script: [] });
+    api = await ApiProcess.start({
+      LATHE_LLM_BASE_URL: model.url,
+      LATHE_LLM_API_KEY: 'server-key',
+      LATHE_MODEL: 'allowed/default',
+      LATHE_ALLOWED_MODELS: 'allowed/one',
+    });
+  });
+
+  afterAll(async () => {
+    await api?.dispose();
+    await model?.close();
+  });
+
+  it('a choice made with an own key, once the key is gone, falls back to the default instead of reaching the server key', async () => {
+    const user = await signUp(api, 'chooser');
+    const c = client(api, user.cookie);
+    const key = await c.POST('/api/keys', { body: { provider: 'openrouter', key: 'sk-or-v1-mine-0123456789' } });
+    expect(key.response.status).toBe(201);
+    expect((await c.PUT('/api/models', { body: { designer: 'fancy/model' } })).response.status).toBe(200);
+    expect((await c.DELETE('/api/keys/{keyId}', { params: { path: { keyId: key.data?.id ?? '' } } })).response.status).toBe(204);
+
+    const models = await c.GET('/api/models');
+    expect(models.data).toMatchObject({ allowedModels: ['allowed/one'], roles: { designer: 'allowed/default' } });
+    const created = await c.POST('/api/projects', { body: { prompt: 'A counter app' } });
+    expect(created.response.status).toBe(201);
+    const socket = new FrameSocket(socketUrl(api, created.data?.id ?? ''), { cookie: user.cookie, origin: api.origin });
+    await socket.next((f) => f.frame === 'event' && (f.event.type === 'error' || f.event.type === 'generation_complete'));
+    socket.close();
+    expect(model.requests.length).toBeGreaterThan(0);
+    expect(new Set(model.requests.map((r) => r.model))).toEqual(new Set(['allowed/default']));
   });
 });
