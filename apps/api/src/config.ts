@@ -46,6 +46,8 @@ export interface ApiConfig {
   webDistDir: string;
   /** A separately running web server to forward IDE pages to (wins over webDistDir). */
   webUrl: string | undefined;
+  /** A dev server nobody watches is stopped after this long; null = never. */
+  sandboxIdleMs: number | null;
   /** An agent with no sockets and no work is dropped from memory after this long. */
   agentIdleMs: number;
   /** Bytes a socket may have queued before it is closed with a resume hint. */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
       : null,
     webDistDir,
     webUrl,
+    sandboxIdleMs: ((ms) => (ms === 0 ? null : ms))(intVar(env, 'LATHE_SANDBOX_IDLE_MS', 15 * 60_000, 0, 7 * 24 * 3_600_000)),
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
     wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
     signInLimits: {

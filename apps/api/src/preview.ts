@@ -5,6 +5,7 @@ import { errorResponse } from './errors';
 /** Data of a browser socket proxied to a sandbox dev server (Vite HMR). */
 export interface PreviewSocketData {
   kind: 'preview';
+  projectId: string;
   /** The owner's sign-in session behind the preview cookie; the socket closes when it ends. */
   userId: string;
   sessionId: string;

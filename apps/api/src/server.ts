@@ -14,6 +14,7 @@ import { startRound } from './context';
 import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
+import { IdleSandboxes } from './idle-sandboxes';
 import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
@@ -265,6 +266,25 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     const sessionSweep = setInterval(() => void sweepSessions(), SESSION_CHECK_MS);
     cleanups.push(async () => clearInterval(sessionSweep));
 
+    // Dev servers nobody watches give their memory back; the next preview request starts them again.
+    const watched = (projectId: string): boolean =>
+      projectHub.viewerCount(projectId) > 0 ||
+      agents.isBusy(projectId) ||
+      [...previewSockets].some((ws) => ws.data.projectId === projectId);
+    const idleMs = config.sandboxIdleMs;
+    const idle = idleMs === null ? null : new IdleSandboxes({ sandboxes, idleMs, watched, log });
+    if (idle && idleMs !== null) {
+      let idleSweeping = false;
+      const sweepIdle = async (): Promise<void> => {
+        if (idleSweeping) return;
+        idleSweeping = true;
+        await idle.sweep().catch((e: unknown) => log(`stopping idle dev servers failed: ${(e as Error).message}`));
+        idleSweeping = false;
+      };
+      const idleSweep = setInterval(() => void sweepIdle(), Math.min(Math.max(idleMs / 4, 250), 60_000));
+      cleanups.push(async () => clearInterval(idleSweep));
+    }
+
     // Sessions a preview cookie hangs on, checked at most every few seconds (a page loads many modules).
     const sessionChecks = new Map<string, { ok: boolean; until: number }>();
     const sessionActive = async (grant: PreviewGrant): Promise<boolean> => {
@@ -311,6 +331,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (!project) return previewError(request, 404, 'not_found', 'no preview here');
       const denied = await previewGate(request, token, project);
       if (denied) return denied;
+      idle?.touch(project.id);
       try {
         await checkSandboxQuota(ctx, project.ownerId, project.id);
       } catch (e) {
@@ -321,6 +342,8 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
         return null;
       });
+      // A start can outlast the idle time: the clock restarts once the server answers.
+      idle?.touch(project.id);
       if (!target) {
         return previewError(
           request,
@@ -339,6 +362,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           return previewError(request, 401, 'preview_unauthorized', 'This preview is private. Open it from the project in Lathe.');
         const data: PreviewSocketData = {
           kind: 'preview',
+          projectId: project.id,
           userId: grant.userId,
           sessionId: grant.sessionId,
           target: upstreamSocketUrl(request, target),
