@@ -1,6 +1,10 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
 
 const PASSWORD = 'correct horse battery';
 
@@ -57,6 +61,8 @@ describe('sign-up by approval and the admin page (real API, Chromium)', () => {
     expect(await admin.page.locator(`tr[data-user="${adminEmail}"]`).textContent()).toContain('admin');
     expect(await admin.page.getByText('New accounts wait for an administrator to approve them.').isVisible()).toBe(true);
 
+    await mkdir(ARTIFACTS, { recursive: true });
+    await admin.page.screenshot({ path: join(ARTIFACTS, 'admin-users.png') });
     await row.getByRole('button', { name: `Approve: ${email}` }).click();
     await row.getByText('Active').waitFor();
     await fillAuth(user.page, '/login', email);

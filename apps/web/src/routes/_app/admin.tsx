@@ -100,10 +100,10 @@ function UserTable({ users, quotas, selfId }: { users: AdminUser[]; quotas: Quot
           <tr>
             <th className="px-4 py-3 font-medium">Account</th>
             <th className="px-4 py-3 font-medium">Status</th>
-            <th className="px-4 py-3 text-right font-medium">Projects</th>
-            <th className="px-4 py-3 text-right font-medium">Running apps</th>
-            <th className="px-4 py-3 text-right font-medium">Storage</th>
-            <th className="px-4 py-3 text-right font-medium">Tokens this month</th>
+            <th className="whitespace-nowrap px-4 py-3 text-right font-medium">Projects</th>
+            <th className="whitespace-nowrap px-4 py-3 text-right font-medium">Running apps</th>
+            <th className="whitespace-nowrap px-4 py-3 text-right font-medium">Storage</th>
+            <th className="whitespace-nowrap px-4 py-3 text-right font-medium">Tokens this month</th>
             <th className="px-4 py-3 font-medium">
               <span className="sr-only">Actions</span>
             </th>
@@ -154,12 +154,12 @@ function UserRow({ user, quotas, self }: { user: AdminUser; quotas: Quotas; self
         </div>
       </td>
       <td className={cx('px-4 py-3 text-xs font-medium', status.className)}>{status.label}</td>
-      <td className="px-4 py-3 text-right tabular-nums">{ofQuota(user.projects, quotas.projects)}</td>
-      <td className="px-4 py-3 text-right tabular-nums">{ofQuota(user.liveSandboxes, quotas.liveSandboxes)}</td>
-      <td className="px-4 py-3 text-right tabular-nums">
+      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">{ofQuota(user.projects, quotas.projects)}</td>
+      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">{ofQuota(user.liveSandboxes, quotas.liveSandboxes)}</td>
+      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
         {ofQuota(megabytes(user.storageBytes), quotas.storageBytes === null ? null : megabytes(quotas.storageBytes))}
       </td>
-      <td className="px-4 py-3 text-right tabular-nums">
+      <td className="whitespace-nowrap px-4 py-3 text-right tabular-nums">
         {ofQuota(user.tokensThisMonth.toLocaleString('en-US'), quotas.monthlyTokens?.toLocaleString('en-US') ?? null)}
         {user.costUsdThisMonth > 0 && <div className="text-xs text-muted">${user.costUsdThisMonth.toFixed(2)}</div>}
       </td>
