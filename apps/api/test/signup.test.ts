@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiProcess, signIn, signUp } from './helpers';
+import { ApiProcess, FrameSocket, isEvent, signIn, signUp, socketUrl } from './helpers';
 
 const PASSWORD = 'correct horse battery';
 
@@ -73,7 +73,8 @@ describe('who may use the server', () => {
   });
 
   it('approval (the default beyond loopback): a new account waits for an admin, who approves, disables and promotes', async () => {
-    const api = await start({ HOST: '0.0.0.0' });
+    // A slow offline model, so the user's round is still running when they are disabled.
+    const api = await start({ HOST: '0.0.0.0', LATHE_OFFLINE_TOKENS_PER_SECOND: '20' });
     const adminEmail = `admin-${Date.now()}@example.test`;
     const admin = await auth(api, 'sign-up', adminEmail);
     expect(admin.status).toBe(200);
@@ -115,10 +116,22 @@ describe('who may use the server', () => {
     expect((await get(api, '/api/admin/users', cookie)).status).toBe(200);
     expect((await patchUser(api, admin.cookie, id, { role: 'user' })).status).toBe(200);
 
-    // Disable: the session in hand stops working at once, and signing in is refused.
+    // Disable: the session in hand stops working at once, the running round is cancelled, and signing in is refused.
+    const created = await fetch(`${api.url}/api/projects`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: api.origin },
+      body: JSON.stringify({ prompt: 'A todo app' }),
+    });
+    expect(created.status).toBe(201);
+    const projectId = ((await created.json()) as { id: string }).id;
+    const socket = new FrameSocket(socketUrl(api, projectId), { cookie, origin: api.origin });
+    await socket.next(isEvent('file_chunk'));
     const disabled = await patchUser(api, admin.cookie, id, { status: 'disabled' });
     expect(disabled.status).toBe(200);
     expect((await get(api, '/api/projects', cookie)).status).toBe(401);
+    await socket.next((f) => f.frame === 'event' && f.event.type === 'state_change' && f.event.payload.to === 'CANCELLED');
+    // Its socket closes too, at the next session check.
+    expect((await socket.closed).reason).toContain('signed out');
     const refused = await auth(api, 'sign-in', email);
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ code: 'account_disabled', message: expect.any(String) });

@@ -68,7 +68,13 @@ export function adminRoutes(ctx: AppContext) {
         if (params.userId === admin.id) throw new LatheError('conflict', 'you cannot change your own account; ask another administrator');
         const updated = await ctx.repos.users.update(params.userId, body);
         if (!updated) throw new LatheError('not_found', 'user not found');
-        if (updated.status !== 'active') await ctx.repos.users.endSessions(updated.id);
+        if (updated.status !== 'active') {
+          await ctx.repos.users.endSessions(updated.id);
+          // Their rounds would go on spending the server's key: stop them too.
+          for (const project of await ctx.repos.projects.listByOwner(updated.id)) {
+            if (ctx.agents.isBusy(project.id)) await ctx.agents.cancel(project);
+          }
+        }
         const row = (await ctx.repos.users.listWithHoldings()).find((u) => u.id === updated.id);
         if (!row) throw new LatheError('not_found', 'user not found');
         const [user] = await withUse([row]);
@@ -80,7 +86,7 @@ export function adminRoutes(ctx: AppContext) {
         body: UpdateUserBodySchema,
         response: { 200: AdminUserSchema, 401: E[401], 403: E[403], 404: E[404], 409: E[409], 422: E[422] },
         detail: detail(
-          'Approve (status active), disable (status disabled: signed out everywhere, cannot sign in) or change the role of an account; not your own',
+          'Approve (status active), disable (status disabled: signed out everywhere, running rounds cancelled, cannot sign in) or change the role of an account; not your own',
         ),
       },
     );

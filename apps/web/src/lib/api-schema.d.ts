@@ -381,7 +381,7 @@ export interface paths {
     delete?: never;
     options?: never;
     head?: never;
-    /** Approve (status active), disable (status disabled: signed out everywhere, cannot sign in) or change the role of an account; not your own */
+    /** Approve (status active), disable (status disabled: signed out everywhere, running rounds cancelled, cannot sign in) or change the role of an account; not your own */
     patch: operations['patchApiAdminUsersByUserId'];
     trace?: never;
   };
