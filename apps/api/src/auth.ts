@@ -2,7 +2,7 @@ import { type Database, type Repositories, schema, type UserRole, type UserStatu
 import { LatheError } from '@lathe/protocol';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-import { APIError } from 'better-auth/api';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
 import type { SignupPolicy } from './config';
 import { errorResponse } from './errors';
 import type { SignInLimiter } from './rate-limit';
@@ -87,6 +87,15 @@ export function createAuth(opts: AuthOptions) {
     database: drizzleAdapter(opts.db.orm, { provider: 'pg', schema }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
     user: { additionalFields: userAdditionalFields },
+    hooks: {
+      // A closed server refuses before better-auth looks the email up, so the answer is the same
+      // whether the address has an account or not (and no password is hashed for nothing).
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path.startsWith('/sign-up/') && opts.signup === 'closed' && (await opts.users.count()) > 0) {
+          throw new APIError('FORBIDDEN', SIGNUP_CLOSED);
+        }
+      }),
+    },
     databaseHooks: {
       user: {
         create: {

@@ -149,12 +149,15 @@ describe('who may use the server', () => {
 
   it('closed: only the very first account, the admin, can be created', async () => {
     const api = await start({ LATHE_SIGNUP: 'closed' });
-    const admin = await auth(api, 'sign-up', `admin-${Date.now()}@example.test`);
+    const adminEmail = `admin-${Date.now()}@example.test`;
+    const admin = await auth(api, 'sign-up', adminEmail);
     expect(admin.status).toBe(200);
     expect(admin.body.user).toMatchObject({ role: 'admin', status: 'active' });
     const refused = await auth(api, 'sign-up', `late-${Date.now()}@example.test`);
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ code: 'signup_closed', message: expect.stringContaining('administrator') });
+    // The same answer for an address that has an account: sign-up tells nobody who is registered.
+    expect(await auth(api, 'sign-up', adminEmail)).toMatchObject({ status: 403, body: refused.body });
     expect((await users(api, admin.cookie)).users).toHaveLength(1);
   });
 });
