@@ -5,6 +5,7 @@ import type { AgentManager } from './agent-manager';
 import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
+import type { IdleSandboxes } from './idle-sandboxes';
 import type { PreviewAccess } from './preview-access';
 import { checkSandboxQuota, checkStorageQuota } from './quotas';
 import type { GenerationLimiter } from './rate-limit';
@@ -27,6 +28,8 @@ export interface AppContext {
   encryptionKey: Buffer;
   /** True when generations without a user key use the built-in offline model. */
   llmOffline: boolean;
+  /** Which dev servers are used; stops the unwatched ones to make room under a user's sandbox quota. */
+  sandboxActivity: IdleSandboxes;
   /** The models a user's generations use (their own key, if stored, wins). */
   models: (userId: string) => Promise<Models>;
   log: Log;

@@ -3,7 +3,7 @@ import type { Log } from './context';
 
 export interface IdleSandboxesOptions {
   sandboxes: Pick<SandboxProvider, 'live' | 'get'>;
-  /** A dev server nobody watched for this long is stopped. */
+  /** A dev server nobody watched for this long is stopped by sweep(). */
   idleMs: number;
   /** Whether someone watches the project now: an open IDE socket, a preview socket, a running round. */
   watched: (projectId: string) => boolean;
@@ -27,6 +27,26 @@ export class IdleSandboxes {
   /** The project was just used (a preview request). */
   touch(projectId: string): void {
     this.#lastSeen.set(projectId, this.#now());
+  }
+
+  /**
+   * Makes room under a quota: stops up to `count` of these projects' dev servers that nobody
+   * watches, the longest unused first. Returns how many it stopped.
+   */
+  async release(projectIds: readonly string[], count: number): Promise<number> {
+    const candidates = projectIds
+      .filter((id) => !this.opts.watched(id))
+      .sort((a, b) => (this.#lastSeen.get(a) ?? 0) - (this.#lastSeen.get(b) ?? 0))
+      .slice(0, count);
+    let stopped = 0;
+    for (const projectId of candidates) {
+      const sandbox = await this.opts.sandboxes.get(projectId);
+      if (!sandbox) continue;
+      await sandbox.stopDevServer();
+      this.#lastSeen.delete(projectId);
+      stopped++;
+    }
+    return stopped;
   }
 
   /** Stops every live dev server idle for longer than idleMs; returns the projects stopped. */

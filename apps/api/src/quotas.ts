@@ -46,8 +46,9 @@ export async function checkStorageQuota(ctx: AppContext, userId: string, growth?
 }
 
 /**
- * Refuses to wake one more sandbox (a preview, a generation) when the owner already has their
- * quota of live ones. A project whose sandbox is live already is always let through.
+ * Makes room for one more running sandbox (a preview, a generation) under the owner's quota by
+ * stopping their unwatched ones, and refuses when every one of them is in use. A project whose
+ * sandbox is live already is always let through.
  */
 export async function checkSandboxQuota(ctx: AppContext, ownerId: string, projectId: string | null): Promise<void> {
   const max = ctx.config.quotas.sandboxes;
@@ -57,9 +58,12 @@ export async function checkSandboxQuota(ctx: AppContext, ownerId: string, projec
   const own = new Set((await ctx.repos.projects.listByOwner(ownerId)).map((p) => p.id));
   const live = running.filter((id) => own.has(id));
   if (live.length < max) return;
+  // Apps nobody looks at make room first; only when all are in use is the answer 429.
+  const over = live.length - max + 1;
+  if ((await ctx.sandboxActivity.release(live, over)) >= over) return;
   throw new QuotaError(
     'sandbox_quota_exceeded',
-    `${live.length} of your projects are running their app already, the most this server allows per user (${max}); ` +
-      'delete one or wait until one stops before opening another preview',
+    `${live.length} of your projects are running their app and in use (open in the IDE, previewed or generating), ` +
+      `the most this server allows per user (${max}); close one of them and try again`,
   );
 }

@@ -128,6 +128,18 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     });
     cleanups.push(() => agents.shutdown());
 
+    // Late-bound like the hub: watched by an IDE socket, a preview socket, or a running round.
+    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
+    const activity = new IdleSandboxes({
+      sandboxes,
+      idleMs: config.sandboxIdleMs ?? Number.POSITIVE_INFINITY,
+      watched: (projectId) =>
+        (hub?.viewerCount(projectId) ?? 0) > 0 ||
+        agents.isBusy(projectId) ||
+        [...previewSockets].some((ws) => ws.data.projectId === projectId),
+      log,
+    });
+
     const ctx: AppContext = {
       config,
       version: VERSION,
@@ -142,6 +154,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       encryptionKey: secrets.encryptionKey,
       llmOffline: finalAgentConfig.offline,
       models,
+      sandboxActivity: activity,
       log,
     };
 
@@ -244,7 +257,6 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     };
 
     // Project and preview sockets live as long as their sign-in session: checked every few seconds.
-    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
     let sweeping = false;
     const sweepSessions = async (): Promise<void> => {
       if (sweeping) return;
@@ -267,18 +279,13 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     cleanups.push(async () => clearInterval(sessionSweep));
 
     // Dev servers nobody watches give their memory back; the next preview request starts them again.
-    const watched = (projectId: string): boolean =>
-      projectHub.viewerCount(projectId) > 0 ||
-      agents.isBusy(projectId) ||
-      [...previewSockets].some((ws) => ws.data.projectId === projectId);
     const idleMs = config.sandboxIdleMs;
-    const idle = idleMs === null ? null : new IdleSandboxes({ sandboxes, idleMs, watched, log });
-    if (idle && idleMs !== null) {
+    if (idleMs !== null) {
       let idleSweeping = false;
       const sweepIdle = async (): Promise<void> => {
         if (idleSweeping) return;
         idleSweeping = true;
-        await idle.sweep().catch((e: unknown) => log(`stopping idle dev servers failed: ${(e as Error).message}`));
+        await activity.sweep().catch((e: unknown) => log(`stopping idle dev servers failed: ${(e as Error).message}`));
         idleSweeping = false;
       };
       const idleSweep = setInterval(() => void sweepIdle(), Math.min(Math.max(idleMs / 4, 250), 60_000));
@@ -331,7 +338,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (!project) return previewError(request, 404, 'not_found', 'no preview here');
       const denied = await previewGate(request, token, project);
       if (denied) return denied;
-      idle?.touch(project.id);
+      activity.touch(project.id);
       try {
         await checkSandboxQuota(ctx, project.ownerId, project.id);
       } catch (e) {
@@ -343,7 +350,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         return null;
       });
       // A start can outlast the idle time: the clock restarts once the server answers.
-      idle?.touch(project.id);
+      activity.touch(project.id);
       if (!target) {
         return previewError(
           request,

@@ -55,17 +55,21 @@ describe('per-user quotas and the model allow-list (spawned server)', () => {
     expect((await newProject(user.cookie)).status).toBe(201);
   });
 
-  it('live sandboxes: a second running app is 429 sandbox_quota_exceeded, for previews and generations alike', async () => {
+  it('live sandboxes: an app nobody uses makes room; with every app in use, one more is 429 sandbox_quota_exceeded', async () => {
     const projects = (await call('GET', '/api/projects', user.cookie)).body as { id: string }[];
     const [a, b] = projects.map((p) => p.id);
     if (!a || !b) throw new Error('two projects expected');
     for (const id of [a, b]) expect((await writeFile(user.cookie, id, 'src/note.txt', 'hello\n')).status).toBe(200);
+    const liveCount = async () => {
+      const listed = (await call('GET', '/api/admin/users', admin.cookie)).body as { users: { id: string; liveSandboxes: number }[] };
+      return listed.users.find((u) => u.id === user.id)?.liveSandboxes;
+    };
 
-    const first = await preview(user.cookie, a);
-    expect(first.status).toBe(200);
-    const listed = (await call('GET', '/api/admin/users', admin.cookie)).body as { users: { id: string; liveSandboxes: number }[] };
-    expect(listed.users.find((u) => u.id === user.id)?.liveSandboxes).toBe(1);
-
+    // A is open in the IDE: in use.
+    const socket = new FrameSocket(socketUrl(api, a), { cookie: user.cookie, origin: api.origin });
+    await socket.opened;
+    expect(await preview(user.cookie, a)).toMatchObject({ status: 200 });
+    expect(await liveCount()).toBe(1);
     const second = await preview(user.cookie, b);
     expect(second.status).toBe(429);
     expect(JSON.parse(second.body)).toEqual({ error: { code: 'sandbox_quota_exceeded', message: expect.stringContaining('(1)') } });
@@ -75,9 +79,11 @@ describe('per-user quotas and the model allow-list (spawned server)', () => {
     // The running one keeps serving.
     expect((await preview(user.cookie, a)).status).toBe(200);
 
-    // Deleting the running project frees its place.
-    expect((await call('DELETE', `/api/projects/${a}`, user.cookie)).status).toBe(204);
+    // Closed in the IDE, A gives its place to B: A's app stops, B's starts, still one running.
+    socket.close();
+    await socket.closed;
     expect((await preview(user.cookie, b)).status).toBe(200);
+    expect(await liveCount()).toBe(1);
   });
 
   it('storage: at LATHE_QUOTA_STORAGE_MB of files, saving more or starting a round is 429 storage_quota_exceeded', async () => {
