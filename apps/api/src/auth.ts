@@ -208,7 +208,8 @@ export async function handleAuth(
     });
   }
   const response = await auth.handler(forwarded);
-  if (response.status < 400) attempt.succeeded();
+  // 403 comes after a right password (an account pending or disabled) or before any check (a foreign origin): no guess.
+  if (response.status < 400 || response.status === 403) attempt.succeeded();
   return response;
 }
 
