@@ -4,8 +4,10 @@
  */
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { userAdditionalFields } from './src/user-fields';
 
 export const auth = betterAuth({
   database: drizzleAdapter({}, { provider: 'pg' }),
   emailAndPassword: { enabled: true },
+  user: { additionalFields: userAdditionalFields },
 });

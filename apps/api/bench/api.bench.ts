@@ -93,6 +93,9 @@ async function relayRun(databaseUrl: string): Promise<{
       LATHE_OFFLINE_TOKENS_PER_SECOND: '0',
       LATHE_MAX_ACTIVE_GENERATIONS: String(GENERATIONS + 1),
       LATHE_GENERATIONS_PER_HOUR: String(GENERATIONS * 10),
+      // One user runs every generation at once: no per-user quotas.
+      LATHE_QUOTA_PROJECTS: '0',
+      LATHE_QUOTA_SANDBOXES: '0',
       LATHE_WEB_DIST: join(dataDir, 'none'),
     },
   );
@@ -212,6 +215,8 @@ async function idleAgentKb(): Promise<number> {
       LATHE_OFFLINE_TOKENS_PER_SECOND: '1',
       LATHE_MAX_ACTIVE_GENERATIONS: String(IDLE_AGENTS + 1),
       LATHE_GENERATIONS_PER_HOUR: String(IDLE_AGENTS * 2),
+      LATHE_QUOTA_PROJECTS: '0',
+      LATHE_QUOTA_SANDBOXES: '0',
       LATHE_WEB_DIST: join(dataDir, 'none'),
     }),
     { log: () => {} },

@@ -11,7 +11,7 @@ import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
 import type { Log } from './context';
 import { open } from './crypto';
-import { withModelChoices } from './models';
+import { allowedChoices, withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
 import { withUsageLedger } from './usage';
 
@@ -23,6 +23,8 @@ export interface AgentRuntimeOptions {
   /** Prices calls whose provider reports no cost. */
   prices: PriceTable;
   encryptionKey: Buffer;
+  /** Models the server's key may pay for (LATHE_ALLOWED_MODELS); null = any. */
+  allowedModels: ReadonlySet<string> | null;
   /** The browser-facing preview URL of a project. */
   previewUrl: (previewToken: string) => string;
   env: Record<string, string | undefined>;
@@ -40,7 +42,7 @@ async function configForOwner(opts: AgentRuntimeOptions, ownerId: string): Promi
     const row = await opts.repos.apiKeys.getForProvider(ownerId, provider.id);
     if (row) return withModelChoices(loadAgentConfig(userKeyEnv(opts.env, provider, open(row, opts.encryptionKey))), choices);
   }
-  return withModelChoices(opts.agentConfig, choices);
+  return withModelChoices(opts.agentConfig, allowedChoices(choices, opts.allowedModels));
 }
 
 /** Builds the real CodeGeneratorAgent for a project, on its sandbox and the database store. */

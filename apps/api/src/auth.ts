@@ -1,7 +1,9 @@
-import { type Database, schema } from '@lathe/db';
+import { type Database, type Repositories, schema, type UserRole, type UserStatus, userAdditionalFields } from '@lathe/db';
 import { LatheError } from '@lathe/protocol';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { APIError, createAuthMiddleware } from 'better-auth/api';
+import type { SignupPolicy } from './config';
 import { errorResponse } from './errors';
 import type { SignInLimiter } from './rate-limit';
 
@@ -19,6 +21,30 @@ export interface AuthOptions {
   publicUrl: string;
   /** Origins allowed to POST to /api/auth (the IDE origin, and its 127.0.0.1 twin). */
   trustedOrigins: string[];
+  signup: SignupPolicy;
+  users: Repositories['users'];
+}
+
+/** Why an account that is not active cannot sign in, as better-auth's error body `{ code, message }`. */
+export const ACCOUNT_REFUSALS = {
+  pending: {
+    code: 'account_pending',
+    message: 'Your account was created and is waiting for an administrator to approve it. Try signing in once they have.',
+  },
+  disabled: { code: 'account_disabled', message: 'This account has been disabled by an administrator.' },
+} as const;
+
+const SIGNUP_CLOSED = {
+  code: 'signup_closed',
+  message: 'This server does not accept new accounts. Ask its administrator for one.',
+} as const;
+
+/** The role and status a new account starts with; throws when the policy refuses it. */
+export function newAccount(policy: SignupPolicy, existingAccounts: number): { role: UserRole; status: UserStatus } {
+  // The very first account runs the server, whatever the policy.
+  if (existingAccounts === 0) return { role: 'admin', status: 'active' };
+  if (policy === 'closed') throw new APIError('FORBIDDEN', SIGNUP_CLOSED);
+  return { role: 'user', status: policy === 'approval' ? 'pending' : 'active' };
 }
 
 /** Whether browsers take Secure cookies from this origin: https, or loopback (a secure context on http too). */
@@ -60,6 +86,34 @@ export function createAuth(opts: AuthOptions) {
     trustedOrigins: opts.trustedOrigins,
     database: drizzleAdapter(opts.db.orm, { provider: 'pg', schema }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128 },
+    user: { additionalFields: userAdditionalFields },
+    hooks: {
+      // A closed server refuses before better-auth looks the email up, so the answer is the same
+      // whether the address has an account or not (and no password is hashed for nothing).
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path.startsWith('/sign-up/') && opts.signup === 'closed' && (await opts.users.count()) > 0) {
+          throw new APIError('FORBIDDEN', SIGNUP_CLOSED);
+        }
+      }),
+    },
+    databaseHooks: {
+      user: {
+        create: {
+          // Sign-ups are serialised by handleAuth(), so two first accounts cannot both become admin.
+          before: async (user) => ({ data: { ...user, ...newAccount(opts.signup, await opts.users.count()) } }),
+        },
+      },
+      session: {
+        create: {
+          // Every way into a session (sign-up, sign-in) passes here, after the password was checked.
+          before: async (session) => {
+            const account = await opts.users.get(session.userId);
+            if (account?.status === 'active') return;
+            throw new APIError('FORBIDDEN', ACCOUNT_REFUSALS[account?.status ?? 'disabled']);
+          },
+        },
+      },
+    },
     telemetry: { enabled: false },
   });
 }
@@ -72,6 +126,7 @@ export interface SessionUser {
   /** The better-auth session this request signed in with, and when it ends. */
   sessionId: string;
   sessionExpiresAt: Date;
+  role: UserRole;
 }
 
 /** Resolves the signed-in user from the request's session cookie. */
@@ -80,12 +135,14 @@ export class Sessions {
 
   async user(headers: Headers): Promise<SessionUser | null> {
     const session = await this.auth.api.getSession({ headers });
-    if (!session) return null;
+    // Disabling an account ends its sessions; the status check covers a sign-in racing that.
+    if (session?.user.status !== 'active') return null;
     return {
       id: session.user.id,
       email: session.user.email,
       sessionId: session.session.id,
       sessionExpiresAt: new Date(session.session.expiresAt),
+      role: session.user.role === 'admin' ? 'admin' : 'user',
     };
   }
 
@@ -94,6 +151,32 @@ export class Sessions {
     if (!user) throw new LatheError('unauthorized', 'sign in first');
     return user;
   }
+
+  /** The signed-in user if they are an admin; anyone else signed in gets 403. */
+  async requireAdmin(headers: Headers): Promise<SessionUser> {
+    const user = await this.require(headers);
+    if (user.role !== 'admin') throw new LatheError('forbidden', 'only an administrator may do this');
+    return user;
+  }
+}
+
+const SIGN_UP_ROUTE = /^\/api\/auth\/sign-up\/[a-z-]+$/;
+
+/** Runs tasks one after another (one queue per server instance). */
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const turn = this.#tail.then(task);
+    this.#tail = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+function withClientIp(request: Request, ip: string): Request {
+  const headers = new Headers(request.headers);
+  headers.set(CLIENT_IP_HEADER, ip);
+  return new Request(request, { headers });
 }
 
 /** Routes that check a password, so guesses there are counted. */
@@ -103,13 +186,20 @@ const PASSWORD_ROUTES = /^\/api\/auth\/(sign-in\/[a-z-]+|change-password)$/;
  * Hands a request (its body already read and size-checked) to better-auth with the client
  * address set; password checks pass the sign-in limiter first (429 + Retry-After beyond it).
  */
-export async function handleAuth(auth: Auth, limiter: SignInLimiter, request: Request, ip: string): Promise<Response> {
-  const checksPassword = request.method === 'POST' && PASSWORD_ROUTES.test(new URL(request.url).pathname);
+export async function handleAuth(
+  auth: Auth,
+  limiter: SignInLimiter,
+  signUps: SerialQueue,
+  request: Request,
+  ip: string,
+): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  // One sign-up at a time: the first-account rule counts accounts, then inserts.
+  if (request.method === 'POST' && SIGN_UP_ROUTE.test(path)) return signUps.run(() => auth.handler(withClientIp(request, ip)));
+  const checksPassword = request.method === 'POST' && PASSWORD_ROUTES.test(path);
   // Read before the body moves to the forwarded request.
   const email = checksPassword ? await emailOf(request) : '';
-  const headers = new Headers(request.headers);
-  headers.set(CLIENT_IP_HEADER, ip);
-  const forwarded = new Request(request, { headers });
+  const forwarded = withClientIp(request, ip);
   if (!checksPassword) return auth.handler(forwarded);
   const attempt = limiter.begin(ip, email);
   if (!attempt.ok) {
@@ -118,7 +208,8 @@ export async function handleAuth(auth: Auth, limiter: SignInLimiter, request: Re
     });
   }
   const response = await auth.handler(forwarded);
-  if (response.status < 400) attempt.succeeded();
+  // 403 comes after a right password (an account pending or disabled) or before any check (a foreign origin): no guess.
+  if (response.status < 400 || response.status === 403) attempt.succeeded();
   return response;
 }
 

@@ -4,6 +4,17 @@ import { normalizeIp } from './client-ip';
 import type { SignInLimits } from './rate-limit';
 
 export type SandboxKind = 'local' | 'docker';
+/** Who may create an account: anyone, anyone pending an admin's approval, or nobody (but the first, the admin). */
+export type SignupPolicy = 'open' | 'approval' | 'closed';
+
+/** Per-user limits, admins included; null = unlimited. */
+export interface Quotas {
+  projects: number | null;
+  /** Projects whose dev server runs at once. */
+  sandboxes: number | null;
+  /** Bytes of file content over all of a user's projects. */
+  storageBytes: number | null;
+}
 export type Env = Record<string, string | undefined>;
 
 /** Everything the server reads from the environment, validated once at startup. */
@@ -27,12 +38,18 @@ export interface ApiConfig {
   unsafeLocalSandbox: boolean;
   generationsPerHour: number;
   maxActiveGenerations: number;
+  signup: SignupPolicy;
+  quotas: Quotas;
+  /** Models users may choose when the server's key pays; null = any. */
+  allowedModels: ReadonlySet<string> | null;
   /** Prompt + completion tokens a user may spend per calendar month (UTC); null = unlimited. */
   monthlyTokenBudget: number | null;
   /** Directory holding the web app's production build (`client/` + `server/server.js`). */
   webDistDir: string;
   /** A separately running web server to forward IDE pages to (wins over webDistDir). */
   webUrl: string | undefined;
+  /** A dev server nobody watches is stopped after this long; null = never. */
+  sandboxIdleMs: number | null;
   /** An agent with no sockets and no work is dropped from memory after this long. */
   agentIdleMs: number;
   /** Bytes a socket may have queued before it is closed with a resume hint. */
@@ -73,6 +90,30 @@ function originOf(name: string, raw: string): string {
     throw new LatheError('bad_config', `${name} must be an http(s) URL (got "${raw}")`);
   }
   return url.origin;
+}
+
+/** A count where `0` and `unlimited` mean no limit. */
+function quotaVar(env: Env, name: string, fallback: number, max: number): number | null {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === 'unlimited') return null;
+  const n = intVar(env, name, fallback, 0, max);
+  return n === 0 ? null : n;
+}
+
+function signupVar(env: Env, host: string): SignupPolicy {
+  const raw = stringVar(env, 'LATHE_SIGNUP')?.toLowerCase();
+  // Beyond loopback anyone who reaches the server could spend the operator's key: ask for approval.
+  if (raw === undefined) return isLoopbackHost(host) ? 'open' : 'approval';
+  if (raw === 'open' || raw === 'approval' || raw === 'closed') return raw;
+  throw new LatheError('bad_config', `LATHE_SIGNUP must be "open", "approval" or "closed" (got "${raw}")`);
+}
+
+function allowedModelsVar(env: Env): ReadonlySet<string> | null {
+  const names = (stringVar(env, 'LATHE_ALLOWED_MODELS') ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  return names.length > 0 ? new Set(names) : null;
 }
 
 /** Reads and validates the configuration; throws LatheError `bad_config` with a one-line message. */
@@ -123,6 +164,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     publicPreviewPort: intVar(env, 'PUBLIC_PREVIEW_PORT', port, 0, 65_535),
     sandbox: sandboxRaw,
     unsafeLocalSandbox: unsafeRaw === '1',
+    signup: signupVar(env, host),
+    quotas: {
+      projects: quotaVar(env, 'LATHE_QUOTA_PROJECTS', 50, 1_000_000),
+      sandboxes: quotaVar(env, 'LATHE_QUOTA_SANDBOXES', 3, 10_000),
+      storageBytes: ((mb) => (mb === null ? null : mb * 1024 * 1024))(quotaVar(env, 'LATHE_QUOTA_STORAGE_MB', 500, 1_000_000_000)),
+    },
+    allowedModels: allowedModelsVar(env),
     generationsPerHour: intVar(env, 'LATHE_GENERATIONS_PER_HOUR', 30, 1, 1_000_000),
     maxActiveGenerations: intVar(env, 'LATHE_MAX_ACTIVE_GENERATIONS', 2, 1, 10_000),
     monthlyTokenBudget: stringVar(env, 'LATHE_MONTHLY_TOKEN_BUDGET')
@@ -130,6 +178,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
       : null,
     webDistDir,
     webUrl,
+    sandboxIdleMs: ((ms) => (ms === 0 ? null : ms))(intVar(env, 'LATHE_SANDBOX_IDLE_MS', 15 * 60_000, 0, 7 * 24 * 3_600_000)),
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
     wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
     signInLimits: {

@@ -5,7 +5,9 @@ import type { AgentManager } from './agent-manager';
 import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
+import type { IdleSandboxes } from './idle-sandboxes';
 import type { PreviewAccess } from './preview-access';
+import { checkSandboxQuota, checkStorageQuota } from './quotas';
 import type { GenerationLimiter } from './rate-limit';
 import { checkTokenBudget } from './usage';
 
@@ -26,6 +28,8 @@ export interface AppContext {
   encryptionKey: Buffer;
   /** True when generations without a user key use the built-in offline model. */
   llmOffline: boolean;
+  /** Which dev servers are used; stops the unwatched ones to make room under a user's sandbox quota. */
+  sandboxActivity: IdleSandboxes;
   /** The models a user's generations use (their own key, if stored, wins). */
   models: (userId: string) => Promise<Models>;
   log: Log;
@@ -67,6 +71,9 @@ export async function startRound(
     throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
   }
   await checkTokenBudget(ctx.repos.usage, userId, ctx.config.monthlyTokenBudget);
+  await checkStorageQuota(ctx, userId);
+  // A round ends by serving the app, which wakes the project's sandbox.
+  await checkSandboxQuota(ctx, userId, project.id);
   ctx.limiter.take(userId, ctx.agents.activeCountFor(userId));
   await ctx.agents.startRound(project, kind, text);
 }

@@ -33,6 +33,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   unknown_provider: 422,
   rate_limited: 429,
   token_budget_exceeded: 429,
+  project_quota_exceeded: 429,
+  sandbox_quota_exceeded: 429,
+  storage_quota_exceeded: 429,
+  model_not_allowed: 422,
   unavailable: 503,
   shutting_down: 503,
 };

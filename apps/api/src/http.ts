@@ -4,6 +4,7 @@ import { authCookieName } from './auth';
 import type { AppContext } from './context';
 import { docsRoutes } from './docs';
 import { errorResponse, toErrorResponse } from './errors';
+import { adminRoutes } from './routes/admin';
 import { agentRoutes } from './routes/agent';
 import { fileRoutes } from './routes/files';
 import { keyRoutes } from './routes/keys';
@@ -49,6 +50,7 @@ export function createHttpApp(ctx: AppContext) {
             { name: 'agent', description: 'The code generator agent of a project' },
             { name: 'keys', description: 'Your LLM API keys' },
             { name: 'system', description: 'Health and models' },
+            { name: 'admin', description: 'Accounts and their use (administrators only)' },
           ],
           components: {
             securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: authCookieName(ctx.config.publicUrl) } },
@@ -61,7 +63,8 @@ export function createHttpApp(ctx: AppContext) {
     .use(projectRoutes(ctx))
     .use(fileRoutes(ctx))
     .use(agentRoutes(ctx))
-    .use(keyRoutes(ctx));
+    .use(keyRoutes(ctx))
+    .use(adminRoutes(ctx));
 }
 
 type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>> };

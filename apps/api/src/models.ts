@@ -14,6 +14,20 @@ export function withModelChoices(config: AgentConfig, choices: ModelChoices): Ag
 }
 
 /**
+ * The choices the server's key may pay for: a model off the operator's allow-list (stored before
+ * the list changed, say) falls back to the server's default for that role.
+ */
+export function allowedChoices(choices: ModelChoices, allowed: ReadonlySet<string> | null): ModelChoices {
+  if (!allowed) return choices;
+  const out: ModelChoices = {};
+  for (const role of ['designer', 'implementer', 'fixer'] as const) {
+    const name = choices[role];
+    if (name !== undefined && allowed.has(name)) out[role] = name;
+  }
+  return out;
+}
+
+/**
  * Describes the models a user's generations use: their own stored key wins over the server's
  * settings, and their chosen models over the defaults. Offline, `roles` still shows the choices
  * (so they can be edited before a key is stored) while `offline` says the built-in model answers.
@@ -22,13 +36,15 @@ export function createModelsResolver(
   repos: { apiKeys: Pick<ApiKeysRepository, 'list'>; settings: Pick<SettingsRepository, 'getModels'> },
   env: Record<string, string | undefined>,
   server: AgentConfig,
+  allowed: ReadonlySet<string> | null,
 ): (userId: string) => Promise<Models> {
   const serverBaseUrl = server.roles.implementer.baseUrl;
   const serverProvider = server.offline ? undefined : providerForBaseUrl(serverBaseUrl);
   return async (userId) => {
-    const [keyRows, choices] = await Promise.all([repos.apiKeys.list(userId), repos.settings.getModels(userId)]);
+    const [keyRows, stored] = await Promise.all([repos.apiKeys.list(userId), repos.settings.getModels(userId)]);
     const keys = new Set(keyRows.map((k) => k.provider));
     const own = providerOrder(serverBaseUrl).find((p) => keys.has(p.id));
+    const choices = own ? stored : allowedChoices(stored, allowed);
     // Model names only: the key itself is not needed (nor decrypted) to describe them.
     const effective = own ? loadAgentConfig(userKeyEnv(env, own, 'stored-key')) : server;
     const defaults = {
@@ -45,6 +61,7 @@ export function createModelsResolver(
         fixer: choices.fixer ?? defaults.fixer,
       },
       defaults,
+      allowedModels: own || !allowed ? null : [...allowed],
     };
   };
 }

@@ -5,6 +5,7 @@ import { errorResponse } from './errors';
 /** Data of a browser socket proxied to a sandbox dev server (Vite HMR). */
 export interface PreviewSocketData {
   kind: 'preview';
+  projectId: string;
   /** The owner's sign-in session behind the preview cookie; the socket closes when it ends. */
   userId: string;
   sessionId: string;
@@ -148,7 +149,7 @@ function closeCode(code: number): number {
  * Preview errors: a small page for a browser (the iframe), retrying by itself while the preview
  * starts; the JSON error shape for everything else.
  */
-export function previewError(request: Request, status: 401 | 404 | 503, code: string, message: string): Response {
+export function previewError(request: Request, status: 401 | 404 | 429 | 503, code: string, message: string): Response {
   if (!(request.headers.get('accept') ?? '').includes('text/html')) return errorResponse(status, code, message);
   const retry = status === 503 ? '<meta http-equiv="refresh" content="2">' : '';
   const html = `<!doctype html><html><head><meta charset="utf-8">${retry}<title>Preview</title></head><body style="font:14px system-ui;color:#888;display:grid;place-items:center;height:90vh"><p>${escapeHtml(message)}</p></body></html>`;

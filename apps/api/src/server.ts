@@ -5,7 +5,7 @@ import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } fro
 import type { Server, ServerWebSocket } from 'bun';
 import { AgentManager } from './agent-manager';
 import { createAgentFactory } from './agent-runtime';
-import { createAuth, handleAuth, Sessions } from './auth';
+import { createAuth, handleAuth, SerialQueue, Sessions } from './auth';
 import { limitBody } from './body-limit';
 import { clientIp } from './client-ip';
 import { type ApiConfig, previewUrlFor } from './config';
@@ -14,11 +14,13 @@ import { startRound } from './context';
 import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { createApiHandler } from './http';
+import { IdleSandboxes } from './idle-sandboxes';
 import { checkLocalSandbox } from './local-sandbox';
 import { createModelsResolver } from './models';
 import { type PreviewSocketData, previewError, previewSocketHandlers, previewTokenOf, proxyHttp, upstreamSocketUrl } from './preview';
 import { PREVIEW_AUTH_PATH, PreviewAccess, type PreviewGrant, previewSetCookie, safeNextPath } from './preview-access';
 import { LocalProjectLocks, PostgresProjectLocks, type ProjectLocks } from './project-locks';
+import { checkSandboxQuota, QuotaError } from './quotas';
 import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { withIdeHeaders } from './security-headers';
@@ -94,10 +96,13 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       secret: secrets.authSecret,
       publicUrl: config.publicUrl,
       trustedOrigins: [...trustedOrigins],
+      signup: config.signup,
+      users: repos.users,
     });
+    const signUps = new SerialQueue();
 
     const signInLimiter = new SignInLimiter(config.signInLimits);
-    const models = createModelsResolver(repos, config.env, finalAgentConfig);
+    const models = createModelsResolver(repos, config.env, finalAgentConfig, config.allowedModels);
 
     // The hub and the manager refer to each other through these late-bound closures.
     let hub: ProjectHub | null = null;
@@ -112,6 +117,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         agentConfig: finalAgentConfig,
         prices,
         encryptionKey: secrets.encryptionKey,
+        allowedModels: config.allowedModels,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,
         log,
@@ -123,6 +129,18 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       log,
     });
     cleanups.push(() => agents.shutdown());
+
+    // Late-bound like the hub: watched by an IDE socket, a preview socket, or a running round.
+    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
+    const activity = new IdleSandboxes({
+      sandboxes,
+      idleMs: config.sandboxIdleMs ?? Number.POSITIVE_INFINITY,
+      watched: (projectId) =>
+        (hub?.viewerCount(projectId) ?? 0) > 0 ||
+        agents.isBusy(projectId) ||
+        [...previewSockets].some((ws) => ws.data.projectId === projectId),
+      log,
+    });
 
     const ctx: AppContext = {
       config,
@@ -138,6 +156,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       encryptionKey: secrets.encryptionKey,
       llmOffline: finalAgentConfig.offline,
       models,
+      sandboxActivity: activity,
       log,
     };
 
@@ -195,7 +214,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         return errorResponse(413, 'payload_too_large', `request bodies may hold at most ${MAX_BODY_BYTES} bytes`);
       }
       const buffered = limited.request;
-      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, buffered, ip);
+      if (path.startsWith('/api/auth/')) return handleAuth(auth, signInLimiter, signUps, buffered, ip);
       if (buffered.method !== 'GET' && buffered.method !== 'HEAD' && foreignOrigin(buffered)) {
         return errorResponse(403, 'forbidden', 'requests from this origin are not accepted');
       }
@@ -240,7 +259,6 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     };
 
     // Project and preview sockets live as long as their sign-in session: checked every few seconds.
-    const previewSockets = new Set<ServerWebSocket<PreviewSocketData>>();
     let sweeping = false;
     const sweepSessions = async (): Promise<void> => {
       if (sweeping) return;
@@ -261,6 +279,20 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     };
     const sessionSweep = setInterval(() => void sweepSessions(), SESSION_CHECK_MS);
     cleanups.push(async () => clearInterval(sessionSweep));
+
+    // Dev servers nobody watches give their memory back; the next preview request starts them again.
+    const idleMs = config.sandboxIdleMs;
+    if (idleMs !== null) {
+      let idleSweeping = false;
+      const sweepIdle = async (): Promise<void> => {
+        if (idleSweeping) return;
+        idleSweeping = true;
+        await activity.sweep().catch((e: unknown) => log(`stopping idle dev servers failed: ${(e as Error).message}`));
+        idleSweeping = false;
+      };
+      const idleSweep = setInterval(() => void sweepIdle(), Math.min(Math.max(idleMs / 4, 250), 60_000));
+      cleanups.push(async () => clearInterval(idleSweep));
+    }
 
     // Sessions a preview cookie hangs on, checked at most every few seconds (a page loads many modules).
     const sessionChecks = new Map<string, { ok: boolean; until: number }>();
@@ -308,10 +340,19 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (!project) return previewError(request, 404, 'not_found', 'no preview here');
       const denied = await previewGate(request, token, project);
       if (denied) return denied;
+      activity.touch(project.id);
+      try {
+        await checkSandboxQuota(ctx, project.ownerId, project.id);
+      } catch (e) {
+        if (e instanceof QuotaError) return previewError(request, 429, e.code, e.message);
+        throw e;
+      }
       const target = await agents.devServer(project).catch((e: unknown) => {
         log(`preview of ${project.id} cannot start: ${(e as Error).message}`);
         return null;
       });
+      // A start can outlast the idle time: the clock restarts once the server answers.
+      activity.touch(project.id);
       if (!target) {
         return previewError(
           request,
@@ -330,6 +371,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           return previewError(request, 401, 'preview_unauthorized', 'This preview is private. Open it from the project in Lathe.');
         const data: PreviewSocketData = {
           kind: 'preview',
+          projectId: project.id,
           userId: grant.userId,
           sessionId: grant.sessionId,
           target: upstreamSocketUrl(request, target),

@@ -11,6 +11,7 @@ interface Fixture {
   doomedId: string;
   keyId: string;
   otherProjectId: string;
+  otherUserId: string;
 }
 
 interface Case {
@@ -19,6 +20,8 @@ interface Case {
   body?: unknown;
   /** Routes anyone may call. */
   public?: boolean;
+  /** Administrators only (the owner is the first account, so the admin): another user gets 403. */
+  admin?: boolean;
   /** Status the owner gets. */
   owner: number;
   /**
@@ -112,9 +115,17 @@ const CASES: Record<string, Case> = {
     own: { status: 201, leak: (body, f) => body.includes(f.keyId) },
   },
   'DELETE /api/keys/{keyId}': { method: 'DELETE', path: (f) => `/api/keys/${f.keyId}`, owner: 204 },
+  'GET /api/admin/users': { method: 'GET', path: () => '/api/admin/users', admin: true, owner: 200 },
+  'PATCH /api/admin/users/{userId}': {
+    method: 'PATCH',
+    path: (f) => `/api/admin/users/${f.otherUserId}`,
+    body: { status: 'active' },
+    admin: true,
+    owner: 200,
+  },
 };
 
-describe('authorization: every route × {anonymous, another user, owner}', () => {
+describe('authorization: every route × {anonymous, another user, owner (the first account: the admin)}', () => {
   let api: ApiProcess;
   let owner: TestUser;
   let other: TestUser;
@@ -152,6 +163,7 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
       projectId: (await create(owner.cookie)).id,
       doomedId: (await create(owner.cookie)).id,
       otherProjectId: (await create(other.cookie)).id,
+      otherUserId: other.id,
       keyId: (
         await json('/api/keys', {
           method: 'POST',
@@ -193,6 +205,11 @@ describe('authorization: every route × {anonymous, another user, owner}', () =>
       if (c.public) continue;
       const res = await call('other', c);
       const text = await res.text();
+      if (c.admin) {
+        expect(res.status, name).toBe(403);
+        expect(JSON.parse(text), name).toEqual({ error: { code: 'forbidden', message: 'only an administrator may do this' } });
+        continue;
+      }
       if (c.own) {
         expect(res.status, name).toBe(c.own.status);
         expect(c.own.leak(text, fixture), `${name} leaks the owner's data`).toBe(false);

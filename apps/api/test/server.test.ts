@@ -279,6 +279,14 @@ describe('server process: limits, secrets, errors, web app, shutdown', () => {
     expect(badBudget.code).toBe(1);
     expect(badBudget.out).toMatch(/^lathe: cannot start: LATHE_MONTHLY_TOKEN_BUDGET must be an integer between 1 and/);
 
+    const badSignup = await failingStart({ LATHE_SIGNUP: 'invite-only' });
+    expect(badSignup.code).toBe(1);
+    expect(badSignup.out).toBe('lathe: cannot start: LATHE_SIGNUP must be "open", "approval" or "closed" (got "invite-only")');
+
+    const badQuota = await failingStart({ LATHE_QUOTA_SANDBOXES: 'few' });
+    expect(badQuota.code).toBe(1);
+    expect(badQuota.out).toMatch(/^lathe: cannot start: LATHE_QUOTA_SANDBOXES must be an integer between 0 and/);
+
     // Prices are read before anything is opened.
     const badPrices = await failingStart({ LATHE_PRICES: '{"m": {"input": 1}}' });
     expect(badPrices.code).toBe(1);

@@ -3,5 +3,6 @@ import * as schema from './schema';
 export { createDatabase, type Database, type DatabaseOptions, type DbKind, MIGRATIONS_DIR, type Orm, type Schema } from './database';
 export { createRepositories } from './repositories';
 export type * from './types';
+export { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus, userAdditionalFields } from './user-fields';
 /** Drizzle tables, better-auth's included: `drizzleAdapter(db.orm, { provider: 'pg', schema })`. */
 export { schema };

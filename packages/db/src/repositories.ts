@@ -26,6 +26,7 @@ import {
   projects,
   session,
   usageLedger,
+  user,
   userApiKeys,
   userSettings,
 } from './schema';
@@ -51,7 +52,10 @@ import type {
   SnapshotsRepository,
   UsageEntry,
   UsageRepository,
+  UserInfo,
+  UsersRepository,
 } from './types';
+import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from './user-fields';
 import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
 
 const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'error', 'cancelled'];
@@ -719,6 +723,79 @@ function usageRepository(orm: Orm): UsageRepository {
   };
 }
 
+// ---------------------------------------------------------------- users
+
+const userColumns = { id: user.id, email: user.email, name: user.name, role: user.role, status: user.status, createdAt: user.createdAt };
+
+function toUserInfo(row: { id: string; email: string; name: string; role: string; status: string; createdAt: Date }): UserInfo {
+  // Columns written only by Lathe; anything else (a hand-edited row) counts as the least privilege.
+  const role: UserRole = row.role === 'admin' ? 'admin' : 'user';
+  const status: UserStatus = (USER_STATUSES as readonly string[]).includes(row.status) ? (row.status as UserStatus) : 'disabled';
+  return { id: row.id, email: row.email, name: row.name, role, status, createdAt: iso(row.createdAt) };
+}
+
+function usersRepository(orm: Orm): UsersRepository {
+  // Written out: drizzle leaves columns unqualified in a one-table select, which these subqueries would capture.
+  const projectCount = sql<string>`(select count(*) from projects p where p.owner_id = "user".id)`;
+  const storageBytes = sql<
+    string | null
+  >`(select sum(f.size) from generated_files f join projects p on p.id = f.project_id where p.owner_id = "user".id)`;
+  return {
+    async get(id) {
+      if (typeof id !== 'string' || id.length > 200) return null;
+      const [row] = await orm.select(userColumns).from(user).where(eq(user.id, id));
+      return row ? toUserInfo(row) : null;
+    },
+
+    async count() {
+      const [row] = await orm.select({ n: sql<string>`count(*)` }).from(user);
+      return Number(row?.n ?? 0);
+    },
+
+    async listWithHoldings() {
+      const rows = await orm
+        .select({ ...userColumns, projects: projectCount, storageBytes })
+        .from(user)
+        .orderBy(asc(user.createdAt), asc(user.id));
+      return rows.map((r) => ({ ...toUserInfo(r), projects: Number(r.projects), storageBytes: Number(r.storageBytes ?? 0) }));
+    },
+
+    async update(id, change) {
+      const set: { role?: UserRole; status?: UserStatus; updatedAt: Date } = { updatedAt: new Date() };
+      if (change.role !== undefined) {
+        if (!USER_ROLES.includes(change.role)) throw invalid(`role must be one of ${USER_ROLES.join(', ')}`);
+        set.role = change.role;
+      }
+      if (change.status !== undefined) {
+        if (!USER_STATUSES.includes(change.status)) throw invalid(`status must be one of ${USER_STATUSES.join(', ')}`);
+        set.status = change.status;
+      }
+      if (typeof id !== 'string' || id.length > 200) return null;
+      const [row] = await orm.update(user).set(set).where(eq(user.id, id)).returning(userColumns);
+      return row ? toUserInfo(row) : null;
+    },
+
+    async endSessions(id) {
+      const deleted = await orm.delete(session).where(eq(session.userId, id)).returning({ id: session.id });
+      return deleted.length;
+    },
+
+    async projectCount(id) {
+      const [row] = await orm.select({ n: sql<string>`count(*)` }).from(projects).where(eq(projects.ownerId, id));
+      return Number(row?.n ?? 0);
+    },
+
+    async storageBytes(id) {
+      const [row] = await orm
+        .select({ n: sql<string | null>`sum(${generatedFiles.size})` })
+        .from(generatedFiles)
+        .innerJoin(projects, eq(projects.id, generatedFiles.projectId))
+        .where(eq(projects.ownerId, id));
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
 /** The repository API, identical on PostgreSQL and PGlite. */
 export function createRepositories(db: Database): Repositories {
   const { orm } = db;
@@ -733,5 +810,6 @@ export function createRepositories(db: Database): Repositories {
     settings: settingsRepository(orm),
     sessions: sessionsRepository(orm),
     usage: usageRepository(orm),
+    users: usersRepository(orm),
   };
 }

@@ -1,4 +1,5 @@
 import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus, UsageTotals } from '@lathe/protocol';
+import type { UserRole, UserStatus } from './user-fields';
 
 /** Rows as plain JS values; every time is an ISO-8601 string, like the REST shapes. */
 export interface ProjectRow {
@@ -216,6 +217,37 @@ export interface UsageRepository {
   userSince(userId: string, since: Date): Promise<{ tokens: number; costUsd: number }>;
 }
 
+/** An account as admins and the API's checks see it (no credentials). */
+export interface UserInfo {
+  id: string;
+  email: string;
+  name: string;
+  role: UserRole;
+  status: UserStatus;
+  createdAt: string;
+}
+
+/** An account with what it holds: projects and the bytes of their files. */
+export interface UserWithHoldings extends UserInfo {
+  projects: number;
+  storageBytes: number;
+}
+
+export interface UsersRepository {
+  get(id: string): Promise<UserInfo | null>;
+  /** How many accounts exist (the first one becomes the admin). */
+  count(): Promise<number>;
+  /** Every account, oldest first, with its project count and stored file bytes. */
+  listWithHoldings(): Promise<UserWithHoldings[]>;
+  /** Changes role and/or status; null when there is no such account. */
+  update(id: string, change: { role?: UserRole; status?: UserStatus }): Promise<UserInfo | null>;
+  /** Signs the account out everywhere (its sockets close at the next session check). */
+  endSessions(id: string): Promise<number>;
+  projectCount(id: string): Promise<number>;
+  /** UTF-8 bytes of every file in the account's projects. */
+  storageBytes(id: string): Promise<number>;
+}
+
 export interface Repositories {
   projects: ProjectsRepository;
   files: FilesRepository;
@@ -227,4 +259,5 @@ export interface Repositories {
   settings: SettingsRepository;
   sessions: SessionsRepository;
   usage: UsageRepository;
+  users: UsersRepository;
 }

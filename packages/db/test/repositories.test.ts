@@ -530,4 +530,46 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(await t.repos.usage.projectTotals(p.id)).toMatchObject({ calls: 0 });
     });
   });
+
+  describe('users', () => {
+    it('starts accounts as active users, changes role and status, and refuses anything else', async () => {
+      const id = await createTestUser(t.db, 'Newcomer');
+      expect(await t.repos.users.get(id)).toMatchObject({ id, name: 'Newcomer', role: 'user', status: 'active' });
+      expect(await t.repos.users.update(id, { status: 'pending' })).toMatchObject({ status: 'pending', role: 'user' });
+      expect(await t.repos.users.update(id, { role: 'admin', status: 'active' })).toMatchObject({ role: 'admin', status: 'active' });
+      expect(await t.repos.users.update('no-such-user', { status: 'disabled' })).toBeNull();
+      expect(await t.repos.users.get('no-such-user')).toBeNull();
+      await expect(t.repos.users.update(id, { role: 'root' as never })).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(t.repos.users.update(id, { status: 'banned' as never })).rejects.toMatchObject({ code: 'invalid_input' });
+      // A row edited by hand to an unknown status counts as the least privilege.
+      await t.db.orm.execute(sql`update "user" set status = 'weird', role = 'superuser' where id = ${id}`);
+      expect(await t.repos.users.get(id)).toMatchObject({ role: 'user', status: 'disabled' });
+      expect(await t.repos.users.count()).toBeGreaterThanOrEqual(3);
+    });
+
+    it('lists accounts oldest first with their projects and stored bytes, and ends their sessions', async () => {
+      const id = await createTestUser(t.db, 'Holder');
+      const project = await newProject(id);
+      await newProject(id);
+      await t.repos.files.upsert(project.id, { path: 'a.txt', content: 'héllo', phase: null });
+      await t.repos.files.upsert(project.id, { path: 'b.txt', content: '12345', phase: null });
+      expect(await t.repos.users.projectCount(id)).toBe(2);
+      expect(await t.repos.users.storageBytes(id)).toBe(11);
+      const listed = await t.repos.users.listWithHoldings();
+      expect(listed.find((u) => u.id === id)).toMatchObject({ projects: 2, storageBytes: 11 });
+      expect(listed.find((u) => u.id === other)).toMatchObject({ storageBytes: expect.any(Number) });
+      const created = listed.map((u) => u.createdAt);
+      expect(created).toEqual([...created].sort());
+
+      const expiresAt = new Date(Date.now() + 3_600_000);
+      for (const n of [1, 2]) {
+        await t.db.orm
+          .insert(schema.session)
+          .values({ id: `s${n}-${id}`, token: `t${n}-${id}`, userId: id, expiresAt, updatedAt: new Date() });
+      }
+      expect(await t.repos.sessions.activeUntil(`s1-${id}`, id)).not.toBeNull();
+      expect(await t.repos.users.endSessions(id)).toBe(2);
+      expect(await t.repos.sessions.activeUntil(`s1-${id}`, id)).toBeNull();
+    });
+  });
 });

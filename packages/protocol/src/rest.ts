@@ -85,6 +85,8 @@ export const ModelsSchema = Type.Object({
   roles: Type.Object({ designer: Type.String(), implementer: Type.String(), fixer: Type.String() }),
   // What a role the user left unset uses, so clients can show the fallback next to the choice.
   defaults: Type.Object({ designer: Type.String(), implementer: Type.String(), fixer: Type.String() }),
+  // The operator's allow-list when the server's key pays; null = any model (or the user's own key pays).
+  allowedModels: Type.Union([Type.Array(Type.String()), Type.Null()]),
 });
 export type Models = Static<typeof ModelsSchema>;
 
@@ -134,3 +136,50 @@ export const MonthlyUsageSchema = Type.Object({
   budget: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
 });
 export type MonthlyUsage = Static<typeof MonthlyUsageSchema>;
+
+export const UserRoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
+export const UserStatusSchema = Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('disabled')], {
+  description: 'pending: waits for approval; only active accounts may sign in',
+});
+
+/** An account as the admin page lists it. */
+export const AdminUserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: UserRoleSchema,
+  status: UserStatusSchema,
+  createdAt: Type.String({ format: 'date-time' }),
+  projects: Type.Integer({ minimum: 0 }),
+  /** Projects whose sandbox dev server runs now. */
+  liveSandboxes: Type.Integer({ minimum: 0 }),
+  /** UTF-8 bytes of the files of all its projects. */
+  storageBytes: Type.Integer({ minimum: 0 }),
+  /** Prompt + completion tokens this calendar month (UTC). */
+  tokensThisMonth: Type.Integer({ minimum: 0 }),
+  costUsdThisMonth: Type.Number({ minimum: 0 }),
+});
+export type AdminUser = Static<typeof AdminUserSchema>;
+
+/** The server's limits per user, as the admin page shows them; null = unlimited. */
+export const QuotasSchema = Type.Object({
+  projects: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  liveSandboxes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  storageBytes: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  monthlyTokens: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+});
+export type Quotas = Static<typeof QuotasSchema>;
+
+export const AdminUsersSchema = Type.Object({
+  signup: Type.Union([Type.Literal('open'), Type.Literal('approval'), Type.Literal('closed')]),
+  quotas: QuotasSchema,
+  users: Type.Array(AdminUserSchema),
+});
+export type AdminUsers = Static<typeof AdminUsersSchema>;
+
+/** Approve (status active), disable, or change the role of an account. */
+export const UpdateUserBodySchema = Type.Object(
+  { role: Type.Optional(UserRoleSchema), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBodySchema>;

@@ -88,6 +88,9 @@ export interface InstallResult extends ExecResult {
 
 export type DevServerState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
+/** The dev-server states in which a sandbox holds its resources. */
+export const LIVE_DEV_SERVER_STATES: ReadonlySet<DevServerState> = new Set(['starting', 'running', 'restarting']);
+
 export interface DevServerStatus {
   state: DevServerState;
   /** Host URL of the dev server (for the preview proxy) while starting/running. */
@@ -155,6 +158,11 @@ export interface SandboxProvider {
   /** Convenience: get, or create when missing. */
   open(projectId: string, opts?: CreateOptions): Promise<Sandbox>;
   list(): Promise<string[]>;
+  /**
+   * Projects whose dev server this provider runs now (starting, running or restarting): the
+   * sandboxes holding memory and CPU. Adopts nothing and touches no disk or engine.
+   */
+  live(): string[];
   /** Stops every process and removes the directory / container. No-op when missing. */
   destroy(projectId: string): Promise<void>;
   /** Stops every process this provider started (server exit). Files and containers' data stay. */

@@ -1,4 +1,5 @@
 export type * from './contract';
+export { LIVE_DEV_SERVER_STATES } from './contract';
 export { parseTscOutput } from './diagnostics';
 export { DEFAULT_INSTALL_SCRIPTS } from './install';
 export { type JailProbe as LocalConfinement, probeJail as probeLocalConfinement } from './local/jail';

@@ -245,6 +245,7 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
   it('serves the template, pushes HMR updates on a file write, and reports diagnostics', async () => {
     const { url } = await sb.startDevServer();
     expect(sb.status().state).toBe('running');
+    expect(provider.live()).toContain(`main-${run}`);
     expect(await sb.startDevServer()).toEqual({ url });
     // The preinstalled helpers are bundled with React at start-up, not at their first import (a
     // re-bundle then leaves the open page with two Reacts until it reloads).
@@ -485,11 +486,14 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
 
   it('is found again by a new provider (server restart), which ends what the old one left running', async () => {
     await sb.stopDevServer();
+    expect(provider.live()).not.toContain(`main-${run}`);
     let running: () => void = () => {};
     const ready = new Promise<void>((r) => (running = r));
     const leftover = sb.exec({ shell: 'echo started; exec sleep 300' }, { onOutput: (_s, t) => t.includes('started') && running() });
     await ready;
     const again = provide();
+    // A new provider runs nothing until it adopts, and live() adopts nothing.
+    expect(again.live()).toEqual([]);
     expect(await again.list()).toContain(`main-${run}`);
     const adopted = await again.get(`main-${run}`);
     expect(adopted).not.toBeNull();
@@ -505,7 +509,9 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     await expect(provider.create(id)).rejects.toMatchObject({ code: 'sandbox_exists' });
     const { url } = await gone.startDevServer();
     const bg = gone.exec({ shell: 'sleep 300' });
+    expect(provider.live()).toContain(id);
     await provider.destroy(id);
+    expect(provider.live()).not.toContain(id);
     expect((await bg).exitCode).toBeNull();
     expect(await provider.list()).not.toContain(id);
     expect(await provider.get(id)).toBeNull();

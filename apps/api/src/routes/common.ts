@@ -8,6 +8,7 @@ export const AcceptedSchema = Type.Object({ accepted: Type.Literal(true) });
 /** Error responses for OpenAPI, by status. */
 export const E = {
   401: ErrorBodySchema,
+  403: ErrorBodySchema,
   404: ErrorBodySchema,
   409: ErrorBodySchema,
   413: ErrorBodySchema,

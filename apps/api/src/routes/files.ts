@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { Elysia } from 'elysia';
 import { Zip, ZipDeflate } from 'fflate';
 import { type AppContext, ownedProject } from '../context';
+import { checkStorageQuota } from '../quotas';
 import { authed, E, ProjectParams } from './common';
 
 /** The sandbox package's path rule, as a 422 at the HTTP boundary. */
@@ -42,18 +43,23 @@ export function fileRoutes(ctx: AppContext) {
     .put(
       '/file',
       async ({ request, params, body }) => {
-        const { project } = await ownedProject(ctx, request.headers, params.id);
+        const { user, project } = await ownedProject(ctx, request.headers, params.id);
         const path = safePath(body.path);
-        if (Buffer.byteLength(body.content, 'utf8') > LIMITS.fileBytes) {
+        const bytes = Buffer.byteLength(body.content, 'utf8');
+        if (bytes > LIMITS.fileBytes) {
           throw new LatheError('file_too_large', `a file may hold at most ${LIMITS.fileBytes} bytes`);
         }
+        const replaced = (await ctx.repos.files.list(project.id)).find((f) => f.path === path)?.size ?? 0;
+        await checkStorageQuota(ctx, user.id, bytes - replaced);
         return ctx.agents.userEdit(project, path, body.content);
       },
       {
         params: ProjectParams,
         body: WriteFileBodySchema,
-        response: { 200: FileEntrySchema, 401: E[401], 404: E[404], 409: E[409], 413: E[413], 422: E[422] },
-        detail: detail('Save a user edit: stored, written to the sandbox (HMR shows it), seen by the agent next phase'),
+        response: { 200: FileEntrySchema, 401: E[401], 404: E[404], 409: E[409], 413: E[413], 422: E[422], 429: E[429] },
+        detail: detail(
+          'Save a user edit: stored, written to the sandbox (HMR shows it), seen by the agent next phase; 429 beyond your storage quota',
+        ),
       },
     )
     .get(

@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import { previewUrlFor } from '../config';
 import { type AppContext, ownedProject, startRound, toProject } from '../context';
 import { PREVIEW_AUTH_PATH } from '../preview-access';
+import { checkProjectQuota, checkSandboxQuota, checkStorageQuota } from '../quotas';
 import { checkTokenBudget } from '../usage';
 import { authed, E, ProjectParams } from './common';
 
@@ -32,9 +33,12 @@ export function projectRoutes(ctx: AppContext) {
       async ({ request, body, status }) => {
         const user = await ctx.sessions.require(request.headers);
         const start = body.start ?? true;
+        await checkProjectQuota(ctx, user.id);
         if (start) {
           ctx.limiter.check(user.id, ctx.agents.activeCountFor(user.id));
           await checkTokenBudget(ctx.repos.usage, user.id, ctx.config.monthlyTokenBudget);
+          await checkStorageQuota(ctx, user.id);
+          await checkSandboxQuota(ctx, user.id, null);
         }
         const project = await ctx.repos.projects.create({
           ownerId: user.id,
@@ -49,7 +53,9 @@ export function projectRoutes(ctx: AppContext) {
       {
         body: CreateProjectBodySchema,
         response: { 201: ProjectSchema, 401: E[401], 422: E[422], 429: E[429] },
-        detail: detail('Create a project (and start generating it from the prompt unless start is false)'),
+        detail: detail(
+          'Create a project (and start generating it from the prompt unless start is false); 429 beyond your quotas of projects, live sandboxes, storage or tokens',
+        ),
       },
     )
     .get(

@@ -1,7 +1,8 @@
 import type { ModelChoices } from '@lathe/db';
-import { HealthSchema, ModelsSchema, MonthlyUsageSchema, SetModelsBodySchema } from '@lathe/protocol';
+import { HealthSchema, LatheError, ModelsSchema, MonthlyUsageSchema, SetModelsBodySchema } from '@lathe/protocol';
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
+import { PROVIDERS } from '../providers';
 import { monthlyUsage } from '../usage';
 import { authed, E } from './common';
 
@@ -57,6 +58,7 @@ export function systemRoutes(ctx: AppContext) {
           const name = body[role];
           if (typeof name === 'string') choices[role] = name;
         }
+        await checkAllowedModels(ctx, user.id, choices);
         await ctx.repos.settings.setModels(user.id, choices);
         return ctx.models(user.id);
       },
@@ -66,9 +68,23 @@ export function systemRoutes(ctx: AppContext) {
         detail: {
           tags: ['system'],
           summary:
-            'Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise',
+            "Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise. Without your own key, only the server's allowed models (allowedModels) are accepted: 422 model_not_allowed",
           ...authed,
         },
       },
     );
+}
+
+/** Without a key of their own, a user may choose only models the operator lets the server's key pay for. */
+async function checkAllowedModels(ctx: AppContext, userId: string, choices: ModelChoices): Promise<void> {
+  const allowed = ctx.config.allowedModels;
+  if (!allowed) return;
+  const refused = Object.values(choices).filter((name) => !allowed.has(name));
+  if (refused.length === 0) return;
+  const keys = await ctx.repos.apiKeys.list(userId);
+  if (keys.some((k) => PROVIDERS.some((p) => p.id === k.provider))) return;
+  throw new LatheError(
+    'model_not_allowed',
+    `this server pays only for ${[...allowed].join(', ')}; ${refused[0]} needs an API key of your own (Settings → API keys)`,
+  );
 }

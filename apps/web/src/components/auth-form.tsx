@@ -13,6 +13,8 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
+  // Not an error: the account exists and waits for an administrator.
+  const [pending, setPending] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // The page is server-rendered: until React takes over, a submit would be the browser's own GET,
   // credentials in the URL. A disabled submit button also blocks Enter's implicit submission.
@@ -26,6 +28,7 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
     const password = String(data.get('password') ?? '');
     setBusy(true);
     setError(null);
+    setPending(null);
     try {
       if (mode === 'register') await api.signUp(String(data.get('name') ?? '').trim() || email.split('@')[0] || email, email, password);
       else await api.signIn(email, password);
@@ -33,7 +36,8 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
       await queryClient.fetchQuery(sessionQuery);
       await navigate({ href: safeRedirect(redirect), replace: true });
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Could not reach the server. Try again.');
+      if (err instanceof ApiError && err.code === 'account_pending') setPending(err.message);
+      else setError(err instanceof ApiError ? err.message : 'Could not reach the server. Try again.');
       setBusy(false);
     }
   }
@@ -79,6 +83,11 @@ export function AuthForm({ mode, redirect }: { mode: 'login' | 'register'; redir
           {error && (
             <p role="alert" className="rounded-lg border border-bad/30 bg-bad/10 px-3 py-2 text-sm text-bad">
               {error}
+            </p>
+          )}
+          {pending && (
+            <p role="status" className="rounded-lg border border-accent/30 bg-accent/10 px-3 py-2 text-sm text-fg">
+              {pending}
             </p>
           )}
           <button

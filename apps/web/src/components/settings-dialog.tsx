@@ -200,11 +200,24 @@ function ModelsForm({ models }: { models: Models }) {
               // A role without a choice reports the default itself; show that as the placeholder only.
               defaultValue={models.roles[role] === models.defaults[role] ? '' : models.roles[role]}
               placeholder={models.defaults[role]}
+              list={models.allowedModels ? 'allowed-models' : undefined}
               className="w-56 min-w-0 rounded-lg border border-line bg-canvas px-2 py-1 font-mono text-xs outline-none focus:border-accent"
             />
           </div>
         ))}
       </div>
+      {models.allowedModels && (
+        <>
+          <p className="text-xs text-muted">
+            On this server&apos;s key you can choose {models.allowedModels.join(', ')}. Add an API key of your own to use any model.
+          </p>
+          <datalist id="allowed-models">
+            {models.allowedModels.map((m) => (
+              <option key={m} value={m} />
+            ))}
+          </datalist>
+        </>
+      )}
       <div className="flex items-center justify-end gap-3">
         {save.isSuccess && (
           <p role="status" className="text-sm text-muted">

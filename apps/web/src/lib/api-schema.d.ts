@@ -30,7 +30,7 @@ export interface paths {
     };
     /** LLM providers and the model used per role; offline = built-in offline model */
     get: operations['getApiModels'];
-    /** Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise */
+    /** Choose your model per role (null = server default); used for your generations when a key is available, the offline model answers otherwise. Without your own key, only the server's allowed models (allowedModels) are accepted: 422 model_not_allowed */
     put: operations['putApiModels'];
     post?: never;
     delete?: never;
@@ -66,7 +66,7 @@ export interface paths {
     /** List your projects */
     get: operations['getApiProjects'];
     put?: never;
-    /** Create a project (and start generating it from the prompt unless start is false) */
+    /** Create a project (and start generating it from the prompt unless start is false); 429 beyond your quotas of projects, live sandboxes, storage or tokens */
     post: operations['postApiProjects'];
     delete?: never;
     options?: never;
@@ -153,7 +153,7 @@ export interface paths {
     };
     /** Read one file */
     get: operations['getApiProjectsByIdFile'];
-    /** Save a user edit: stored, written to the sandbox (HMR shows it), seen by the agent next phase */
+    /** Save a user edit: stored, written to the sandbox (HMR shows it), seen by the agent next phase; 429 beyond your storage quota */
     put: operations['putApiProjectsByIdFile'];
     post?: never;
     delete?: never;
@@ -351,6 +351,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every account, oldest first, with its projects, live sandboxes, storage and tokens this month; the sign-up policy and quotas */
+    get: operations['getApiAdminUsers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{userId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Approve (status active), disable (status disabled: signed out everywhere, running rounds cancelled, cannot sign in) or change the role of an account; not your own */
+    patch: operations['patchApiAdminUsersByUserId'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -432,6 +466,7 @@ export interface operations {
               implementer: string;
               fixer: string;
             };
+            allowedModels: string[] | null;
           };
         };
       };
@@ -495,6 +530,7 @@ export interface operations {
               implementer: string;
               fixer: string;
             };
+            allowedModels: string[] | null;
           };
         };
       };
@@ -1218,6 +1254,20 @@ export interface operations {
       };
       /** @description Response for status 422 */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 429 */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -2290,6 +2340,195 @@ export interface operations {
       };
       /** @description Response for status 404 */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiAdminUsers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            signup: 'open' | 'approval' | 'closed';
+            quotas: {
+              projects: number | null;
+              liveSandboxes: number | null;
+              storageBytes: number | null;
+              monthlyTokens: number | null;
+            };
+            users: {
+              id: string;
+              email: string;
+              name: string;
+              /** @enum {string} */
+              role: 'admin' | 'user';
+              /** @enum {string} */
+              status: 'pending' | 'active' | 'disabled';
+              /** Format: date-time */
+              createdAt: string;
+              projects: number;
+              liveSandboxes: number;
+              storageBytes: number;
+              tokensThisMonth: number;
+              costUsdThisMonth: number;
+            }[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 403 */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  patchApiAdminUsersByUserId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        userId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          role?: 'admin' | 'user';
+          /** @enum {string} */
+          status?: 'active' | 'disabled';
+        };
+      };
+    };
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: 'admin' | 'user';
+            /** @enum {string} */
+            status: 'pending' | 'active' | 'disabled';
+            /** Format: date-time */
+            createdAt: string;
+            projects: number;
+            liveSandboxes: number;
+            storageBytes: number;
+            tokensThisMonth: number;
+            costUsdThisMonth: number;
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 403 */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,4 +1,16 @@
-import type { ApiKey, FileContent, FileEntry, Message, Models, Project, SetModelsBody, UsageTotals } from '@lathe/protocol';
+import type {
+  AdminUser,
+  AdminUsers,
+  ApiKey,
+  FileContent,
+  FileEntry,
+  Message,
+  Models,
+  Project,
+  SetModelsBody,
+  UpdateUserBody,
+  UsageTotals,
+} from '@lathe/protocol';
 import createClient from 'openapi-fetch';
 import type { paths } from './api-schema';
 
@@ -46,6 +58,8 @@ export interface SessionUser {
   id: string;
   email: string;
   name: string;
+  /** Lathe's field on better-auth's user: admins see the Admin page. */
+  role?: 'admin' | 'user';
 }
 export interface Session {
   user: SessionUser;
@@ -97,4 +111,8 @@ export const api = {
   models: (): Promise<Models> => ok(client.GET('/api/models')),
   projectUsage: (id: string): Promise<UsageTotals> => ok(client.GET('/api/projects/{id}/usage', byId(id))),
   setModels: (body: SetModelsBody): Promise<Models> => ok(client.PUT('/api/models', { body })),
+
+  adminUsers: (): Promise<AdminUsers> => ok(client.GET('/api/admin/users')),
+  updateUser: (userId: string, body: UpdateUserBody): Promise<AdminUser> =>
+    ok(client.PATCH('/api/admin/users/{userId}', { params: { path: { userId } }, body })),
 };

@@ -16,3 +16,4 @@ export const messagesQuery = (id: string) => queryOptions({ queryKey: ['project'
 export const projectUsageQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'usage'], queryFn: () => api.projectUsage(id) });
 export const modelsQuery = queryOptions({ queryKey: ['models'], queryFn: api.models, staleTime: 60_000 });
 export const keysQuery = queryOptions({ queryKey: ['keys'], queryFn: api.keys });
+export const adminUsersQuery = queryOptions({ queryKey: ['admin', 'users'], queryFn: api.adminUsers });

@@ -6,7 +6,14 @@ import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { Backend, Proc, SpawnRequest } from '../backend';
-import type { CreateOptions, FileInfo, Sandbox, SandboxLimits, SandboxProvider } from '../contract';
+import {
+  type CreateOptions,
+  type FileInfo,
+  LIVE_DEV_SERVER_STATES,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxProvider,
+} from '../contract';
 import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
@@ -117,6 +124,10 @@ export class DockerProvider implements SandboxProvider {
 
   async open(projectId: string, opts: CreateOptions = {}): Promise<Sandbox> {
     return (await this.get(projectId)) ?? this.create(projectId, opts);
+  }
+
+  live(): string[] {
+    return [...this.sandboxes].filter(([, s]) => LIVE_DEV_SERVER_STATES.has(s.status().state)).map(([id]) => id);
   }
 
   async list(): Promise<string[]> {

@@ -4,7 +4,14 @@ import { cp, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink, writeFile
 import { delimiter, dirname, join, sep } from 'node:path';
 import { LatheError } from '@lathe/protocol';
 import type { Backend, Proc, SpawnRequest } from '../backend';
-import type { CreateOptions, FileInfo, Sandbox, SandboxLimits, SandboxProvider } from '../contract';
+import {
+  type CreateOptions,
+  type FileInfo,
+  LIVE_DEV_SERVER_STATES,
+  type Sandbox,
+  type SandboxLimits,
+  type SandboxProvider,
+} from '../contract';
 import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
@@ -122,6 +129,10 @@ export class LocalProvider implements SandboxProvider {
 
   async open(projectId: string, opts: CreateOptions = {}): Promise<Sandbox> {
     return (await this.get(projectId)) ?? this.create(projectId, opts);
+  }
+
+  live(): string[] {
+    return [...this.sandboxes].filter(([, s]) => LIVE_DEV_SERVER_STATES.has(s.status().state)).map(([id]) => id);
   }
 
   async list(): Promise<string[]> {
