@@ -1725,6 +1725,25 @@ export interface operations {
               costUsd?: number;
             };
             offlineModel: boolean;
+            blueprint?: {
+              title: string;
+              description: string;
+              style: {
+                palette: string[];
+                typography: string;
+                layout: string;
+              };
+              views: {
+                name: string;
+                description: string;
+              }[];
+              components: string[];
+              dataModel: string;
+              roadmap: {
+                name: string;
+                description: string;
+              }[];
+            } | null;
           };
         };
       };
@@ -1902,6 +1921,34 @@ export interface operations {
                 projectId: string;
                 at: string;
                 /** @constant */
+                type: 'blueprint_updated';
+                payload: {
+                  blueprint: {
+                    title: string;
+                    description: string;
+                    style: {
+                      palette: string[];
+                      typography: string;
+                      layout: string;
+                    };
+                    views: {
+                      name: string;
+                      description: string;
+                    }[];
+                    components: string[];
+                    dataModel: string;
+                    roadmap: {
+                      name: string;
+                      description: string;
+                    }[];
+                  };
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
                 type: 'file_start';
                 payload: {
                   phaseIndex: number;
@@ -1930,6 +1977,29 @@ export interface operations {
                   path: string;
                   hash: string;
                   size: number;
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'file_deleted';
+                payload: {
+                  phaseIndex: number;
+                  path: string;
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'file_renamed';
+                payload: {
+                  phaseIndex: number;
+                  from: string;
+                  to: string;
                 };
               }
             | {
