@@ -16,6 +16,12 @@ export interface AxeFinding {
  * out: it shows the generated app, whose accessibility is the app's, not the IDE's.
  */
 export async function auditPage(page: Page): Promise<AxeFinding[]> {
+  // A theme switch fades colours (CSS transitions): axe must see the settled colours, not a blend.
+  await page.waitForFunction(
+    () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Number.POSITIVE_INFINITY),
+    null,
+    { timeout: 10_000, polling: 50 },
+  );
   const results = await new AxeBuilder({ page }).withTags(WCAG_AA).exclude('[data-testid=preview-frame]').analyze();
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
