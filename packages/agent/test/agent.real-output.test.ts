@@ -330,43 +330,31 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
       ],
     };
     const stepper = `import type { CounterState } from '../types';\n\nexport function Stepper({ state }: { state: CounterState }) {\n  return <span>step {state.step}</span>;\n}\n`;
-    const model = await startScriptedModel({
-      script: [
-        {
-          role: 'designer',
-          kind: 'reply',
-          content: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify({ blueprint, phase: { ...PLAN, lastPhase: false } })}\n\`\`\``,
-        },
-        { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
-        {
-          role: 'designer',
-          kind: 'reply',
-          content: JSON.stringify({
-            name: 'Stepper',
-            description: 'Show the step',
-            files: [{ path: 'src/components/Stepper.tsx', purpose: 'step badge' }],
-            lastPhase: true,
-          }),
-        },
-        { role: 'implementer', kind: 'reply', content: heredoc('src/components/Stepper.tsx', stepper) },
-        {
-          role: 'designer',
-          kind: 'reply',
-          content: JSON.stringify({ name: 'Label', description: 'Rename', files: [{ path: 'src/App.tsx', purpose: 'label' }] }),
-        },
-        { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', APP.replace('Add {state.step}', 'Plus {state.step}')) },
-      ],
-    });
-    const p = await createProject(h, model.url, { policy: FAST_RETRIES, fixRounds: 0 });
-    open.push({
-      model,
-      close: async () => {
-        await p.destroy();
-        await model.close();
+    const { model, p } = await generate([
+      {
+        role: 'designer',
+        kind: 'reply',
+        content: `Here is the plan.\n\n\`\`\`json\n${JSON.stringify({ blueprint, phase: { ...PLAN, lastPhase: false } })}\n\`\`\``,
       },
-    });
-    await p.agent.generate('a counter with a step');
-    await p.agent.whenIdle();
+      { role: 'implementer', kind: 'reply', content: FENCED_HEREDOCS },
+      {
+        role: 'designer',
+        kind: 'reply',
+        content: JSON.stringify({
+          name: 'Stepper',
+          description: 'Show the step',
+          files: [{ path: 'src/components/Stepper.tsx', purpose: 'step badge' }],
+          lastPhase: true,
+        }),
+      },
+      { role: 'implementer', kind: 'reply', content: heredoc('src/components/Stepper.tsx', stepper) },
+      {
+        role: 'designer',
+        kind: 'reply',
+        content: JSON.stringify({ name: 'Label', description: 'Rename', files: [{ path: 'src/App.tsx', purpose: 'label' }] }),
+      },
+      { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', APP.replace('Add {state.step}', 'Plus {state.step}')) },
+    ]);
     expect(p.agent.getState().state).toBe('COMPLETE');
     expect(p.agent.getState().blueprint?.title).toBe('Step Counter');
     expect(p.events.some((e) => e.type === 'blueprint_updated' && e.payload.blueprint.title === 'Step Counter')).toBe(true);
@@ -424,36 +412,24 @@ I'll go with {"count": number, "step": number}. Files: {types.ts, App.tsx}.
       '',
     ].join('\n');
     const types5 = TYPES.replace('step: 1 }', 'step: 5 }');
-    const model = await startScriptedModel({
-      script: [
-        { role: 'designer', kind: 'reply', content: JSON.stringify(plan1) },
-        { role: 'implementer', kind: 'reply', content: round1 },
-        {
-          role: 'designer',
-          kind: 'reply',
-          content: JSON.stringify({
-            name: 'Tweaks',
-            description: 'd',
-            files: [
-              { path: 'src/App.tsx', purpose: 'label' },
-              { path: 'src/types.ts', purpose: 'step' },
-            ],
-          }),
-        },
-        { role: 'implementer', kind: 'reply', content: edits },
-        { role: 'implementer', kind: 'reply', content: heredoc('src/types.ts', types5) },
-      ],
-    });
-    const p = await createProject(h, model.url, { policy: FAST_RETRIES, fixRounds: 0 });
-    open.push({
-      model,
-      close: async () => {
-        await p.destroy();
-        await model.close();
+    const { model, p } = await generate([
+      { role: 'designer', kind: 'reply', content: JSON.stringify(plan1) },
+      { role: 'implementer', kind: 'reply', content: round1 },
+      {
+        role: 'designer',
+        kind: 'reply',
+        content: JSON.stringify({
+          name: 'Tweaks',
+          description: 'd',
+          files: [
+            { path: 'src/App.tsx', purpose: 'label' },
+            { path: 'src/types.ts', purpose: 'step' },
+          ],
+        }),
       },
-    });
-    await p.agent.generate('a counter with a step');
-    await p.agent.whenIdle();
+      { role: 'implementer', kind: 'reply', content: edits },
+      { role: 'implementer', kind: 'reply', content: heredoc('src/types.ts', types5) },
+    ]);
     await p.agent.message('call the button Plus, start with step 5, drop Old, move Extra to lib');
     await p.agent.whenIdle();
     expect(p.agent.getState().lastError).toBeNull();
