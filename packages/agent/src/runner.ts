@@ -322,7 +322,7 @@ export class CodeGeneratorAgent {
     return this.request;
   }
 
-  private roundPhases(): { index: number; spec: PhaseSpec | null }[] {
+  private roundPhases(): { index: number; spec: PhaseSpec | null; completedFiles: string[] }[] {
     return this.snapshot.phases.filter((p) => p.round === this.snapshot.round);
   }
 
@@ -364,9 +364,12 @@ export class CodeGeneratorAgent {
   ): Promise<{ earlierRounds: string | null; userEdits: string | null }> {
     if (request.kind !== 'message') return { earlierRounds: null, userEdits: null };
     const before = await this.store.filesBeforeRound(this.projectId, this.snapshot.round);
+    // Files this round's phases already wrote are the agent's changes, not the user's.
+    const agentWrote = new Set(this.roundPhases().flatMap((p) => p.completedFiles));
+    const notAgents = (list: StoredFile[]) => list.filter((f) => !agentWrote.has(f.path));
     return {
       earlierRounds: roundsSummary(this.snapshot.phases, request.history, this.snapshot.round),
-      userEdits: before ? editDiffs(before, files) : null,
+      userEdits: before ? editDiffs(notAgents(before), notAgents(files)) : null,
     };
   }
 
