@@ -20,6 +20,8 @@ export interface InstallerPort {
 export class Installer {
   /** Packages an install skipped this round: the fixer is told about them. */
   private skipped: SkippedPackage[] = [];
+  /** Packages each implemented phase asked for, until they are installed. */
+  private readonly planned = new Map<number, string[]>();
 
   constructor(private readonly port: InstallerPort) {}
 
@@ -53,6 +55,17 @@ export class Installer {
       }
     }
     if (files.length > 0) await sandbox.writeFiles(files);
+  }
+
+  plan(phaseIndex: number, packages: string[]): void {
+    this.planned.set(phaseIndex, packages);
+  }
+
+  /** The phase's planned packages (after a restart: its design's install commands), installed once. */
+  async installPlanned(phaseIndex: number, designed: string[], signal: AbortSignal): Promise<void> {
+    const packages = [...new Set(this.planned.get(phaseIndex) ?? designed.flatMap(installsIn))];
+    await this.install(packages, phaseIndex, signal);
+    if (!signal.aborted) this.planned.delete(phaseIndex);
   }
 
   /**

@@ -12,16 +12,16 @@ import {
 import type { Sandbox } from '@lathe/sandbox';
 import type { AgentConfig, LlmRole } from './config';
 import { continueMessage, FileStream, retryMessage } from './file-stream';
-import { Installer, installsIn } from './installs';
+import { Installer } from './installs';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
-import { editDiffs, roundsSummary } from './operations/context';
 import { designPhase, sanitizeSpec } from './operations/design';
 import { fixerPrompt, reviewAndFix } from './operations/fix';
 import { implementFiles } from './operations/implement';
 import type { Prompt, RoundRequest } from './operations/shared';
-import { EventOutbox } from './outbox';
+import { type FollowUp, NO_FOLLOW_UP, summariseRounds, userEditsSince } from './operations/summarise';
 import { costOf, type PriceTable } from './pricing';
+import { type AgentListener, Reporter } from './reporter';
 import type { AgentStore, StoredFile } from './store';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
@@ -39,7 +39,7 @@ export interface AgentOptions {
   previewUrl?: string | null;
 }
 
-export type AgentListener = (event: AgentEvent) => void;
+export type { AgentListener };
 
 // Tokens of project file contents a prompt may carry, unless configured.
 const DEFAULT_CONTEXT_TOKENS = 32_000;
@@ -60,7 +60,6 @@ export class CodeGeneratorAgent {
 
   private snapshot: AgentSnapshot;
   private version: number;
-  private readonly listeners = new Set<AgentListener>();
   /** Transitions, one at a time. */
   private chain: Promise<unknown> = Promise.resolve();
   /** Effects, one at a time, in order. */
@@ -68,12 +67,11 @@ export class CodeGeneratorAgent {
   private roundAbort: AbortController | null = null;
   private disposed = false;
   private readonly writing = new Set<string>();
-  private readonly installs = new Map<number, string[]>();
   private request: RoundRequest | null = null;
+  /** The summary of earlier rounds, made once per round. */
+  private summary: { round: number; text: string | null } | null = null;
   private readonly installer: Installer;
-  private followingLogs = false;
-
-  private readonly outbox: EventOutbox;
+  private readonly reporter: Reporter;
   private readonly files: FileStream;
 
   private constructor(options: AgentOptions, stored: { snapshot: AgentSnapshot; version: number } | null) {
@@ -83,12 +81,12 @@ export class CodeGeneratorAgent {
     this.llm = options.llm;
     this.config = options.config;
     this.previewUrl = options.previewUrl ?? null;
-    this.outbox = new EventOutbox(
-      options.store,
-      options.projectId,
-      (events) => this.deliver(events),
-      (e) => this.onFlushError(e),
-    );
+    this.reporter = new Reporter(options.store, options.projectId, {
+      delivered: (lastSeq) => {
+        this.snapshot = { ...this.snapshot, lastSeq };
+      },
+      failed: (e) => void this.dispatch({ type: 'failed', error: toErrorInfo(e, 'event_log_failed') }),
+    });
     this.installer = new Installer({
       projectId: options.projectId,
       store: options.store,
@@ -127,8 +125,7 @@ export class CodeGeneratorAgent {
   }
 
   subscribe(listener: AgentListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.reporter.subscribe(listener);
   }
 
   /** True while the agent streams this file (the API refuses user edits to it meanwhile). */
@@ -162,7 +159,7 @@ export class CodeGeneratorAgent {
       const w = this.work;
       const c = this.chain;
       await Promise.allSettled([w, c]);
-      await this.outbox.settled();
+      await this.reporter.settled();
       if (w === this.work && c === this.chain) return;
     }
   }
@@ -171,8 +168,7 @@ export class CodeGeneratorAgent {
   dispose(): void {
     this.disposed = true;
     this.roundAbort?.abort();
-    this.outbox.close();
-    this.listeners.clear();
+    this.reporter.close();
     this.writing.clear();
   }
 
@@ -245,11 +241,9 @@ export class CodeGeneratorAgent {
   private async performOne(effect: Effect, signal: AbortSignal): Promise<void> {
     switch (effect.type) {
       case 'record_request': {
-        const { id } = await this.store.appendMessage(this.projectId, 'user', effect.text);
         this.request = null;
         this.installer.newRound();
-        await this.emit({ type: 'message', payload: { id, role: 'user', content: effect.text } });
-        return;
+        return this.reporter.heard(effect.text);
       }
       case 'sync_sandbox':
         return this.installer.sync(signal);
@@ -261,7 +255,7 @@ export class CodeGeneratorAgent {
         return this.installDeps(effect.phaseIndex, signal);
       case 'start_server': {
         const { url } = await this.sandbox.startDevServer();
-        this.followDevLogs();
+        this.reporter.followDevLogs(this.sandbox);
         const previewUrl = this.previewUrl ?? url;
         await this.emit({ type: 'server_started', payload: { previewUrl } });
         await this.feed({ type: 'server_started', previewUrl }, signal);
@@ -286,23 +280,6 @@ export class CodeGeneratorAgent {
       case 'rejected':
         return;
     }
-  }
-
-  /** Forwards the dev server's output as `log` events, once per agent, until it is disposed. */
-  private followDevLogs(): void {
-    if (this.followingLogs) return;
-    this.followingLogs = true;
-    void (async () => {
-      for await (const line of this.sandbox.logs()) {
-        if (this.disposed) return;
-        if (line.source !== 'dev' || line.text.trim() === '') continue;
-        await this.emit({ type: 'log', payload: { source: 'dev', stream: line.stream, text: line.text } }).catch((e: unknown) =>
-          this.onFlushError(e),
-        );
-      }
-    })().catch(() => {
-      // The sandbox was destroyed under us: there is nothing left to follow.
-    });
   }
 
   /** Feeds an effect's result back, unless the round was cancelled meanwhile. */
@@ -332,7 +309,7 @@ export class CodeGeneratorAgent {
     const earlier = this.roundPhases().filter((p) => p.index < phaseIndex);
     const previousPhases = earlier.flatMap((p) => (p.spec ? [p.spec] : []));
     const files = await this.store.readFiles(this.projectId);
-    const followUp = await this.followUpContext(request, files);
+    const followUp = await this.followUpContext(request, files, signal);
     const design = await designPhase(
       {
         request,
@@ -357,28 +334,28 @@ export class CodeGeneratorAgent {
     await this.feed({ type: 'phase_designed', spec }, signal);
   }
 
-  /** For a follow-up: what earlier rounds built, and the user's own edits since the last round as diffs. */
-  private async followUpContext(
-    request: RoundRequest,
-    files: StoredFile[],
-  ): Promise<{ earlierRounds: string | null; userEdits: string | null }> {
-    if (request.kind !== 'message') return { earlierRounds: null, userEdits: null };
-    const before = await this.store.filesBeforeRound(this.projectId, this.snapshot.round);
-    // Files this round's phases already wrote are the agent's changes, not the user's.
+  /** For a follow-up: what earlier rounds built (summarised once per round), and the user's own edits since the last round. */
+  private async followUpContext(request: RoundRequest, files: StoredFile[], signal: AbortSignal): Promise<FollowUp> {
+    if (request.kind !== 'message') return NO_FOLLOW_UP;
+    const round = this.snapshot.round;
+    if (this.summary?.round !== round) {
+      const input = { phases: this.snapshot.phases, requests: request.history, round, blueprint: this.snapshot.blueprint ?? null };
+      const port = { ask: (prompt: Prompt) => this.ask('summariser', prompt, signal), log: (text: string) => this.log(text) };
+      this.summary = { round, text: await summariseRounds(input, port, signal) };
+    }
     const agentWrote = new Set(this.roundPhases().flatMap((p) => p.completedFiles));
-    const notAgents = (list: StoredFile[]) => list.filter((f) => !agentWrote.has(f.path));
-    return {
-      earlierRounds: roundsSummary(this.snapshot.phases, request.history, this.snapshot.round),
-      userEdits: before ? editDiffs(notAgents(before), notAgents(files)) : null,
-    };
+    const before = await this.store.filesBeforeRound(this.projectId, round);
+    return { earlierRounds: this.summary.text, userEdits: userEditsSince(before, files, agentWrote) };
   }
 
-  private async ask(role: 'designer', prompt: Prompt, signal: AbortSignal): Promise<string> {
+  /** One planning call: the designer's (JSON) or the summariser's (text, on the designer's model). */
+  private async ask(operation: 'designer' | 'summariser', prompt: Prompt, signal: AbortSignal): Promise<string> {
+    const role = 'designer';
     const result = await this.llm.stream({
       role,
       messages: prompt.messages,
       offlineContext: prompt.offlineContext,
-      json: true,
+      json: operation === 'designer',
       signal,
       onDelta: () => undefined,
       onRestart: (info) => void this.log(retryMessage(role, info)),
@@ -393,14 +370,19 @@ export class CodeGeneratorAgent {
     const spec = record?.spec;
     if (!record || !spec) throw new LatheError('internal_error', `Phase ${phaseIndex} has no design.`);
     const request = await this.currentRequest();
-    const phaseInRound = this.roundPhases().filter((p) => p.index < phaseIndex).length;
-    const installs = [...spec.installCommands.flatMap(installsIn)];
-    const remaining = spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p));
     const files = await this.store.readFiles(this.projectId);
-    const { userEdits } = await this.followUpContext(request, files);
-    const blueprint = this.snapshot.blueprint ?? null;
-    const input = { request, phaseInRound, spec, filesToWrite: remaining, files, blueprint, userEdits, budgetTokens: this.contextTokens };
-    const done = await implementFiles(
+    const { userEdits } = await this.followUpContext(request, files, signal);
+    const input = {
+      request,
+      phaseInRound: this.roundPhases().filter((p) => p.index < phaseIndex).length,
+      spec,
+      filesToWrite: spec.files.map((f) => f.path).filter((p) => !record.completedFiles.includes(p)),
+      files,
+      blueprint: this.snapshot.blueprint ?? null,
+      userEdits,
+      budgetTokens: this.contextTokens,
+    };
+    const { installs } = await implementFiles(
       input,
       {
         stream: (prompt) => this.files.run('implementer', prompt, phaseIndex, this.completedIn(phaseIndex), signal),
@@ -409,17 +391,9 @@ export class CodeGeneratorAgent {
       },
       signal,
     );
-    installs.push(...done.installs);
     if (signal.aborted) return;
-    const written = this.completedIn(phaseIndex);
-    if (spec.files.length > 0 && written.length === 0) {
-      throw new LatheError(
-        'phase_empty',
-        `The model wrote none of the files of phase "${spec.name}" (${spec.files.map((f) => f.path).join(', ')}), even when asked again.`,
-      );
-    }
-    this.installs.set(phaseIndex, installs);
-    await this.emit({ type: 'files_written', payload: { phaseIndex, paths: written } });
+    this.installer.plan(phaseIndex, installs);
+    await this.emit({ type: 'files_written', payload: { phaseIndex, paths: this.completedIn(phaseIndex) } });
     await this.feed({ type: 'phase_implemented' }, signal);
   }
 
@@ -428,16 +402,9 @@ export class CodeGeneratorAgent {
   }
 
   private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
-    const packages = [...new Set(this.installs.get(phaseIndex) ?? this.specInstalls(phaseIndex))];
-    await this.installer.install(packages, phaseIndex, signal);
-    if (signal.aborted) return;
-    this.installs.delete(phaseIndex);
-    await this.feed({ type: 'deps_installed' }, signal);
-  }
-
-  private specInstalls(phaseIndex: number): string[] {
     const spec = this.snapshot.phases.find((p) => p.index === phaseIndex)?.spec;
-    return spec ? spec.installCommands.flatMap(installsIn) : [];
+    await this.installer.installPlanned(phaseIndex, spec?.installCommands ?? [], signal);
+    await this.feed({ type: 'deps_installed' }, signal);
   }
 
   private async review(signal: AbortSignal): Promise<void> {
@@ -476,13 +443,12 @@ export class CodeGeneratorAgent {
     );
   }
 
-  private async say(content: string): Promise<void> {
-    const { id } = await this.store.appendMessage(this.projectId, 'assistant', content);
-    await this.emit({ type: 'message', payload: { id, role: 'assistant', content } });
+  private say(content: string): Promise<void> {
+    return this.reporter.say(content);
   }
 
   private log(text: string): Promise<void> {
-    return this.emit({ type: 'log', payload: { source: 'agent', stream: 'stdout', text } });
+    return this.reporter.log(text);
   }
 
   /** Saves the snapshot once more after a round's closing events, so its lastSeq covers them. */
@@ -503,28 +469,8 @@ export class CodeGeneratorAgent {
     }
   }
 
-  /** Queues an event: persisted first (so it carries its seq), then passed to subscribers, in order. */
   private emit(event: NewEvent): Promise<void> {
-    return this.outbox.emit(event);
-  }
-
-  private deliver(stored: AgentEvent[]): void {
-    const lastSeq = stored.at(-1)?.seq;
-    if (lastSeq !== undefined) this.snapshot = { ...this.snapshot, lastSeq };
-    for (const e of stored) {
-      for (const listener of this.listeners) {
-        try {
-          listener(e);
-        } catch {
-          // A failing subscriber must not stop the agent or the other subscribers.
-        }
-      }
-    }
-  }
-
-  private onFlushError(e: unknown): void {
-    const error: ErrorInfo = toErrorInfo(e, 'event_log_failed');
-    void this.dispatch({ type: 'failed', error });
+    return this.reporter.emit(event);
   }
 
   /**

@@ -1,4 +1,7 @@
 import type { Diagnostic } from '@lathe/protocol';
+import type { RenderCheckConfig, RenderCheckResult } from './render-check';
+
+export type { RenderCheckConfig, RenderCheckResult };
 
 /**
  * The sandbox contract: what the agent and the API may ask of a project's sandbox.
@@ -142,6 +145,13 @@ export interface Sandbox {
 
   /** `tsc --noEmit` errors plus Vite build / overlay errors seen in the dev server output. */
   diagnostics(opts?: { signal?: AbortSignal }): Promise<Diagnostic[]>;
+  /**
+   * Starts the dev server if needed, loads its page in headless Chromium and reports runtime
+   * errors, a blank page and a thumbnail ('skipped' with a note when no browser is installed).
+   */
+  renderCheck(opts?: { signal?: AbortSignal }): Promise<RenderCheckResult>;
+  /** Restarts a running dev server (after installs, so pages never mix old and new dependencies). */
+  restartDevServer(): Promise<{ url: string }>;
 }
 
 export interface CreateOptions {
@@ -200,4 +210,6 @@ export interface SandboxConfig {
    * scripts never run. Default DEFAULT_INSTALL_SCRIPTS. [] runs none.
    */
   installScripts?: string[];
+  /** The browser for render checks. Default: no browser (checks are skipped with a note). */
+  renderCheck?: RenderCheckConfig;
 }

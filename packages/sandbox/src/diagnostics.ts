@@ -22,7 +22,7 @@ export function parseTscOutput(output: string): Diagnostic[] {
   return out;
 }
 
-/** Reads one dev-server marker line (a Vite overlay or pre-transform error); undefined for other lines. */
+/** Reads one dev-server marker line (a Vite overlay or pre-transform error, or an error the page reported); undefined for other lines. */
 export function parseDevMarker(line: string, projectRoot: string): Diagnostic | undefined {
   const at = line.indexOf(DIAG_MARK);
   if (at === -1) return undefined;
@@ -36,11 +36,11 @@ export function parseDevMarker(line: string, projectRoot: string): Diagnostic | 
   const d = data as Record<string, unknown>;
   const file = typeof d.file === 'string' ? relativeTo(d.file, projectRoot) : null;
   return {
-    source: 'vite',
+    source: d.source === 'runtime' ? 'runtime' : 'vite',
     file,
     line: Number.isInteger(d.line) ? (d.line as number) : null,
     column: Number.isInteger(d.column) ? (d.column as number) : null,
-    message: typeof d.message === 'string' ? d.message : 'unknown Vite error',
+    message: typeof d.message === 'string' ? runtimePrefix(d) + d.message : 'unknown Vite error',
   };
 }
 
@@ -48,4 +48,12 @@ function relativeTo(file: string, root: string): string {
   const prefix = root.endsWith('/') ? root : `${root}/`;
   const clean = file.split('?')[0] ?? file;
   return clean.startsWith(prefix) ? clean.slice(prefix.length) : clean;
+}
+
+/** How a runtime report reads to the fixer: what kind of failure it was. */
+function runtimePrefix(d: Record<string, unknown>): string {
+  if (d.source !== 'runtime') return '';
+  if (d.kind === 'console') return 'console.error in the browser: ';
+  if (d.kind === 'load') return '';
+  return 'Uncaught in the browser: ';
 }

@@ -7,3 +7,4 @@ export { type ManifestPlan, planManifestMerge } from './manifest';
 export { checkPackageSpec, type PackageCheck } from './packages';
 export { checkProjectPath, type PathCheck } from './paths';
 export { createSandboxProvider, DEFAULT_IMAGE, DEFAULT_LIMITS, DEFAULT_PORT_RANGE, sandboxConfigFromEnv } from './provider';
+export { BLANK_PAGE_MESSAGE, chromiumFromEnv } from './render-check';

@@ -5,6 +5,7 @@ import { DockerProvider } from './docker/provider';
 import { DEFAULT_INSTALL_SCRIPTS } from './install';
 import { LocalProvider } from './local/provider';
 import { checkPackageSpec } from './packages';
+import { chromiumFromEnv, RenderChecker } from './render-check';
 
 const GiB = 1024 ** 3;
 export const DEFAULT_PORT_RANGE: [number, number] = [41000, 41999];
@@ -40,8 +41,10 @@ export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
     const c = checkPackageSpec(name);
     if (!c.ok || c.range !== null) throw new LatheError('sandbox_error', `installScripts needs package names, not ${JSON.stringify(name)}`);
   }
+  const renderer = new RenderChecker(config.renderCheck ?? { executablePath: null });
   if (config.kind === 'local') {
     return new LocalProvider({
+      renderer,
       installScripts,
       dataDir: config.dataDir,
       portRange,
@@ -53,6 +56,7 @@ export function createSandboxProvider(config: SandboxConfig): SandboxProvider {
   }
   if (config.kind === 'docker') {
     return new DockerProvider({
+      renderer,
       installScripts,
       dataDir: config.dataDir,
       portRange,
@@ -73,7 +77,7 @@ export function defaultHeavySlots(): number {
 /**
  * Reads the provider settings from the environment (LATHE_SANDBOX, LATHE_SANDBOX_IMAGE,
  * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS,
- * LATHE_SANDBOX_CONCURRENCY, LATHE_SANDBOX_INSTALL_SCRIPTS).
+ * LATHE_SANDBOX_CONCURRENCY, LATHE_SANDBOX_INSTALL_SCRIPTS, LATHE_CHROMIUM_PATH, LATHE_RENDER_CHECK_MS).
  */
 export function sandboxConfigFromEnv(env: Record<string, string | undefined>, dataDir: string): SandboxConfig {
   const kind = (env.LATHE_SANDBOX ?? 'local') as SandboxKind;
@@ -106,6 +110,8 @@ export function sandboxConfigFromEnv(env: Record<string, string | undefined>, da
   const pids = num('LATHE_SANDBOX_PIDS');
   if (pids) limits.pids = Math.round(pids);
   config.limits = limits;
+  const renderMs = num('LATHE_RENDER_CHECK_MS');
+  config.renderCheck = { executablePath: chromiumFromEnv(env), ...(renderMs ? { timeoutMs: Math.round(renderMs) } : {}) };
   const scripts = env.LATHE_SANDBOX_INSTALL_SCRIPTS?.trim();
   if (scripts)
     config.installScripts =

@@ -20,6 +20,7 @@ import { allowedScripts, installAll } from './install';
 import { LogHub } from './logs';
 import { checkPackageSpec } from './packages';
 import { checkProjectPath } from './paths';
+import type { RenderChecker, RenderCheckResult } from './render-check';
 import type { Slots } from './slots';
 
 const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
@@ -32,6 +33,7 @@ const WATCH_THROTTLE_MS = 60;
 /** Files the diagnostics sweep requests from the dev server. */
 const SOURCE_MODULE = /^src\/.+\.(tsx?|jsx?|mts|css)$/;
 const MAX_SWEEP_FILES = 300;
+const MAX_RUNTIME_ERRORS = 50;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables a command may not override: they carry the sandbox's own set-up. */
 const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH']);
@@ -43,6 +45,8 @@ export interface CoreOptions {
   heavy: Slots;
   /** Package names whose install scripts run after an install (see DEFAULT_INSTALL_SCRIPTS). */
   installScripts: readonly string[];
+  /** The provider's browser for render checks (one per server process). */
+  renderer: RenderChecker;
   onDestroyed(): void;
 }
 
@@ -53,6 +57,8 @@ export class SandboxCore implements Sandbox {
   private readonly hub = new LogHub();
   private readonly running = new Set<Proc>();
   private viteErrors: Diagnostic[] = [];
+  /** Errors the preview page reported (uncaught, console.error, failed loads), newest last, bounded. */
+  private runtimeErrors: Diagnostic[] = [];
   private dev: DevServerStatus = { state: 'stopped', url: null, restarts: 0, error: null };
   private devProc: Proc | null = null;
   private devStarting: Promise<{ url: string }> | null = null;
@@ -138,7 +144,7 @@ export class SandboxCore implements Sandbox {
     });
     const timeoutMs = opts.timeoutMs ?? INSTALL_TIMEOUT_MS;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new LatheError('invalid_command', 'timeoutMs must be a positive number');
-    return this.opts.heavy.run(async () => {
+    const result = await this.opts.heavy.run(async () => {
       this.alive();
       await this.backend.prepareInstall();
       const deadline = Date.now() + timeoutMs;
@@ -162,6 +168,16 @@ export class SandboxCore implements Sandbox {
       }
       return result;
     }, opts.signal);
+    // A dev server that is running re-bundles new dependencies under pages that already hold the
+    // old React (a blank preview, "reading 'useState'"): restart it, so the next load is consistent.
+    if (result.installed.length > 0 && this.dev.state === 'running' && !opts.signal?.aborted) await this.restartDevServer();
+    return result;
+  }
+
+  /** Stops and starts the dev server (the preview proxy waits for the new one). */
+  async restartDevServer(): Promise<{ url: string }> {
+    await this.stopDevServer();
+    return this.startDevServer();
   }
 
   private async run(argv: string[], source: LogLine['source'], opts: ExecOptions): Promise<ExecResult> {
@@ -282,7 +298,9 @@ export class SandboxCore implements Sandbox {
     const keep = (text: string) => {
       const marker = parseDevMarker(text, root);
       if (marker === undefined) return true;
-      if (!this.viteErrors.some((e) => e.message === marker.message && e.file === marker.file)) this.viteErrors.push(marker);
+      const list = marker.source === 'runtime' ? this.runtimeErrors : this.viteErrors;
+      if (!list.some((e) => e.message === marker.message && e.file === marker.file)) list.push(marker);
+      if (this.runtimeErrors.length > MAX_RUNTIME_ERRORS) this.runtimeErrors.splice(0, this.runtimeErrors.length - MAX_RUNTIME_ERRORS);
       return false;
     };
     const outLog = this.hub.splitter('dev', 'stdout', keep);
@@ -373,6 +391,23 @@ export class SandboxCore implements Sandbox {
 
   recentLogs(): LogLine[] {
     return this.hub.recent();
+  }
+
+  /**
+   * Loads the running dev server's page in headless Chromium (in a heavy slot) and reports what
+   * the browser saw: runtime errors with file and line where the stack gives them, a blank page,
+   * a thumbnail. Runtime errors reported earlier are dropped first.
+   */
+  async renderCheck(opts: { signal?: AbortSignal } = {}): Promise<RenderCheckResult> {
+    this.alive();
+    const { url } = await this.startDevServer();
+    return this.opts.heavy.run(async () => {
+      this.runtimeErrors = [];
+      const result = await this.opts.renderer.check(url, () => [...this.runtimeErrors], opts.signal);
+      // The page's reports reach us through the dev server's output: give late ones a moment.
+      if (result.status === 'checked' && this.runtimeErrors.length === 0 && result.diagnostics.length > 0) await sleep(150);
+      return result;
+    }, opts.signal);
   }
 
   async diagnostics(opts: { signal?: AbortSignal } = {}): Promise<Diagnostic[]> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
+import { chromiumFromEnv, createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
 import { connectHmr, errorCode, getWithHost, processesIn, processesRunning, startProxy, upgradeWithHost, waitFor } from './helpers';
 
 // Secrets the server process holds: no sandboxed process may see them.
@@ -42,6 +42,7 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
       portRange: ports,
       image: IMAGE,
       limits: { filesPerProject: 60, memoryBytes: 768 * 1024 * 1024, pids: 256 },
+      renderCheck: { executablePath: chromiumFromEnv(process.env) },
       ...extra,
     });
 
@@ -330,6 +331,96 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     await sb.deleteFile('src/Icons.tsx');
 
     expect(sb.recentLogs().some((l) => l.source === 'dev')).toBe(true);
+  });
+
+  it('reports what the browser sees: runtime errors mapped to the source line, a blank page, a thumbnail', async () => {
+    const { url } = await sb.startDevServer();
+    const original = await sb.readFile('src/App.tsx');
+    try {
+      // The page carries the error reporter, through the preview proxy too, and the proxy passes its reports on.
+      const proxy = await startProxy(url);
+      try {
+        const previewHost = `p-${run}.preview.localhost:${proxy.port}`;
+        const html = await (await fetch(`${proxy.url}/`, { headers: { Host: previewHost } })).text();
+        expect(html.indexOf('__latheReporter')).toBeGreaterThan(-1);
+        expect(html.indexOf('__latheReporter')).toBeLessThan(html.indexOf('/src/main.tsx'));
+        const posted = await fetch(`${proxy.url}/__lathe/runtime`, {
+          method: 'POST',
+          headers: { Host: previewHost, 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'error', message: 'from the proxy', stack: '' }),
+        });
+        expect(posted.status).toBe(204);
+        const huge = await fetch(`${proxy.url}/__lathe/runtime`, {
+          method: 'POST',
+          headers: { Host: previewHost, 'content-type': 'application/json' },
+          body: 'x'.repeat(64 * 1024),
+        }).catch(() => null);
+        expect(huge === null || huge.status >= 200).toBe(true);
+      } finally {
+        await proxy.close();
+      }
+
+      const fine = await sb.renderCheck();
+      expect(fine).toMatchObject({ status: 'checked', blank: false, diagnostics: [] });
+      expect(fine.screenshot).toMatch(/^data:image\/jpeg;base64,/);
+
+      // A component that throws while rendering (line 4 of the source, whatever the transform made of it).
+      const throwing = [
+        "import { useState } from 'react';",
+        'function Broken({ items }: { items?: string[] }) {',
+        '  const [n] = useState(0);',
+        "  if (n === 0) throw new Error('items went missing: ' + String(items?.length));",
+        '  return <p>{n}</p>;',
+        '}',
+        'export default function App() {',
+        '  return <main><Broken /></main>;',
+        '}',
+        '',
+      ].join('\n');
+      await sb.writeFiles([{ path: 'src/App.tsx', content: throwing }]);
+      const broken = await sb.renderCheck();
+      expect(broken.status).toBe('checked');
+      expect(broken.blank).toBe(true);
+      const thrown = broken.diagnostics.find((d) => d.message.includes('items went missing'));
+      expect(thrown).toMatchObject({ source: 'runtime', file: 'src/App.tsx', line: 4 });
+      expect(broken.diagnostics).toContainEqual(
+        expect.objectContaining({ source: 'runtime', message: expect.stringContaining('renders nothing') }),
+      );
+
+      // An app that calls a server it may not reach: the check's browser refuses to fetch it.
+      const calling =
+        "export default function App() {\n  fetch('https://example.com/track').catch(() => console.error('tracking blocked'));\n  return <h1>Hi</h1>;\n}\n";
+      await sb.writeFiles([{ path: 'src/App.tsx', content: calling }]);
+      const blocked = await sb.renderCheck();
+      expect(blocked.blank).toBe(false);
+      expect(blocked.diagnostics).toContainEqual(
+        expect.objectContaining({ source: 'runtime', message: expect.stringContaining('tracking blocked') }),
+      );
+    } finally {
+      await sb.writeFiles([{ path: 'src/App.tsx', content: original }]);
+    }
+  });
+
+  it('restarts a running dev server after an install, so the first load with the new library renders', async () => {
+    await sb.startDevServer();
+    const original = await sb.readFile('src/App.tsx');
+    try {
+      const result = await sb.install(['react-hot-toast@2.6.0']);
+      expect(result.installed).toEqual(['react-hot-toast@2.6.0']);
+      expect(sb.status().state).toBe('running');
+      const app = [
+        "import toast, { Toaster } from 'react-hot-toast';",
+        'export default function App() {',
+        '  return <main><Toaster /><button type="button" onClick={() => toast(\'Saved\')}>Save</button></main>;',
+        '}',
+        '',
+      ].join('\n');
+      await sb.writeFiles([{ path: 'src/App.tsx', content: app }]);
+      const check = await sb.renderCheck();
+      expect(check).toMatchObject({ status: 'checked', blank: false, diagnostics: [] });
+    } finally {
+      await sb.writeFiles([{ path: 'src/App.tsx', content: original }]);
+    }
   });
 
   it('serves files only from the project and its dependencies', async () => {

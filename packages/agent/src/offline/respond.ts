@@ -164,6 +164,17 @@ function blueprintOf(app: OfflineApp): Blueprint {
   };
 }
 
+/** A condensed history: the phases' names and files, without their descriptions. */
+function offlineSummary(context: unknown): string {
+  const history = typeof context === 'object' && context !== null ? (context as { history?: unknown }).history : undefined;
+  if (typeof history !== 'string') return 'The app as earlier rounds built it.';
+  const phases = history.split('\n').flatMap((line) => {
+    const m = /^- ([^:]+):.*\[([^\]]*)\]$/.exec(line);
+    return m ? [`${m[1]} (${m[2]})`] : [];
+  });
+  return `Built so far: ${phases.join('; ')}.`;
+}
+
 /** The offline model's answer to one chat request. */
 export function offlineAnswer(messages: readonly IncomingMessage[], context: unknown): string {
   const role = readRole(messages);
@@ -177,6 +188,7 @@ export function offlineAnswer(messages: readonly IncomingMessage[], context: unk
     const ctx = parseImplementerContext(context);
     if (ctx) return implement(ctx, prompt);
   }
+  if (role === 'summariser') return offlineSummary(context);
   if (role === 'fixer') {
     return '# The offline model cannot repair these errors by itself; connect an LLM (set LATHE_LLM_API_KEY) for automatic fixes.\n';
   }

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import type { PhaseRecord } from '@lathe/protocol';
 import { createTwoFilesPatch } from 'diff';
 import { encode } from 'gpt-tokenizer';
 import ts from 'typescript';
@@ -144,20 +143,6 @@ export function sourcePaths(files: readonly StoredFile[]): string[] {
 export function omittedNote(omitted: string[]): string | null {
   if (omitted.length === 0) return null;
   return `Left out of this prompt for space (they exist; their paths are in the tree): ${omitted.join(', ')}.`;
-}
-
-/** What earlier rounds built, from the stored phases and requests (follow-ups see it instead of re-reading everything). */
-export function roundsSummary(phases: readonly PhaseRecord[], requests: readonly string[], currentRound: number): string | null {
-  const lines: string[] = [];
-  for (let round = 1; round < currentRound; round++) {
-    const done = phases.filter((p) => p.round === round && p.spec);
-    if (done.length === 0) continue;
-    const request = requests[round - 1];
-    lines.push(`Round ${round}${request ? ` ("${request.slice(0, 200)}")` : ''}:`);
-    for (const p of done)
-      lines.push(`- ${p.spec?.name}: ${p.spec?.description.slice(0, 300)} [${p.spec?.files.map((f) => f.path).join(', ')}]`);
-  }
-  return lines.length > 0 ? lines.join('\n') : null;
 }
 
 const MAX_DIFF_CHARS = 12_000;

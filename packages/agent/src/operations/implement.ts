@@ -1,4 +1,5 @@
-import type { Blueprint, PhaseSpec } from '@lathe/protocol';
+import { type Blueprint, LatheError, type PhaseSpec } from '@lathe/protocol';
+import { installsIn } from '../installs';
 import type { StoredFile } from '../store';
 import { renderBlueprint } from './blueprint';
 import { dependencyLine, fileTree, omittedNote, selectFiles, sourcePaths, withImports } from './context';
@@ -116,10 +117,12 @@ export interface ImplementPort {
 
 /**
  * Streams the phase's files, then asks once more for exactly the files the answer left out, cut
- * off or got refused, saying which and why. Returns the install lines the answers carried.
+ * off or got refused, saying which and why. Returns the packages the phase installs (its design's
+ * install commands and the install lines the answers carried). Fails with `phase_empty` when the
+ * model wrote none of the phase's files, even when asked again.
  */
 export async function implementFiles(input: ImplementInput, port: ImplementPort, signal: AbortSignal): Promise<{ installs: string[] }> {
-  const installs: string[] = [];
+  const installs: string[] = input.spec.installCommands.flatMap(installsIn);
   let remaining = input.filesToWrite;
   let prompt = implementerPrompt(input);
   for (let pass = 0; pass < 2 && remaining.length > 0; pass++) {
@@ -134,6 +137,13 @@ export async function implementFiles(input: ImplementInput, port: ImplementPort,
       `Not saved: ${missing.map((m) => `${m.path} (${m.reason})`).join('; ')}${pass === 0 ? '. Asking the model for exactly these files again.' : '.'}`,
     );
     prompt = implementerRetryPrompt(prompt, outcome.text, missing);
+  }
+  const { spec } = input;
+  if (!signal.aborted && spec.files.length > 0 && port.completed().length === 0) {
+    throw new LatheError(
+      'phase_empty',
+      `The model wrote none of the files of phase "${spec.name}" (${spec.files.map((f) => f.path).join(', ')}), even when asked again.`,
+    );
   }
   return { installs };
 }

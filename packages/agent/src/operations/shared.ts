@@ -25,7 +25,7 @@ export interface RoundRequest {
   history: string[];
 }
 
-export type PromptRole = 'blueprint' | 'designer' | 'implementer' | 'fixer';
+export type PromptRole = 'blueprint' | 'designer' | 'implementer' | 'fixer' | 'summariser';
 
 export const STACK = [
   'The project is a Vite 8 app: React 19, TypeScript (strict), Tailwind CSS v4. Entry: index.html -> src/main.tsx -> src/App.tsx (default export App).',
@@ -61,6 +61,7 @@ export const ROLE_INTRO: Record<PromptRole, string> = {
   designer: "You are Lathe's app designer.",
   implementer: "You are Lathe's implementer.",
   fixer: "You are Lathe's fixer.",
+  summariser: "You are Lathe's summariser.",
 };
 
 /** Files as heredoc blocks with a delimiter that cannot clash with a file's own "EOF" lines. */
@@ -84,6 +85,7 @@ export function describeDiagnostic(d: Diagnostic): string {
 export function readRole(messages: readonly { role: string; content: unknown }[]): PromptRole | null {
   const system = messages.find((m) => m.role === 'system');
   const text = typeof system?.content === 'string' ? system.content : '';
-  for (const role of ['blueprint', 'designer', 'implementer', 'fixer'] as const) if (text.startsWith(ROLE_INTRO[role])) return role;
+  for (const role of ['blueprint', 'designer', 'implementer', 'fixer', 'summariser'] as const)
+    if (text.startsWith(ROLE_INTRO[role])) return role;
   return null;
 }

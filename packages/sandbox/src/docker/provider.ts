@@ -18,6 +18,7 @@ import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
 import { PortPool } from '../ports';
+import type { RenderChecker } from '../render-check';
 import { SandboxCore } from '../sandbox-core';
 import { Slots } from '../slots';
 
@@ -39,6 +40,7 @@ export interface DockerProviderOptions {
   heavySlots: number;
   /** Package names whose install scripts may run (after an install, by `npm rebuild`). */
   installScripts: readonly string[];
+  renderer: RenderChecker;
   image: string;
 }
 
@@ -154,6 +156,7 @@ export class DockerProvider implements SandboxProvider {
   async shutdown(): Promise<void> {
     await Promise.all([...this.sandboxes.values()].map((s) => s.shutdown()));
     this.sandboxes.clear();
+    await this.opts.renderer.close();
   }
 
   private attach(projectId: string, container: Docker.Container, port: number): SandboxCore {
@@ -171,6 +174,7 @@ export class DockerProvider implements SandboxProvider {
       maxRestarts: this.opts.maxRestarts,
       heavy: this.heavy,
       installScripts: this.opts.installScripts,
+      renderer: this.opts.renderer,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);

@@ -16,6 +16,7 @@ import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
 import { checkProjectId } from '../ids';
 import { isPortFree, PortPool } from '../ports';
+import type { RenderChecker } from '../render-check';
 import { SandboxCore } from '../sandbox-core';
 import { Slots } from '../slots';
 import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
@@ -50,6 +51,7 @@ export interface LocalProviderOptions {
   heavySlots: number;
   /** Package names whose install scripts may run (after an install, by `npm rebuild`). */
   installScripts: readonly string[];
+  renderer: RenderChecker;
 }
 
 /** Projects as directories under `<dataDir>/projects`, processes as limited process groups on this host. */
@@ -157,6 +159,7 @@ export class LocalProvider implements SandboxProvider {
   async shutdown(): Promise<void> {
     await Promise.all([...this.sandboxes.values()].map((s) => s.shutdown()));
     this.sandboxes.clear();
+    await this.opts.renderer.close();
   }
 
   /** The installed template dependencies, installed once per template version (npm, shared cache). */
@@ -214,6 +217,7 @@ export class LocalProvider implements SandboxProvider {
       maxRestarts: this.opts.maxRestarts,
       heavy: this.heavy,
       installScripts: this.opts.installScripts,
+      renderer: this.opts.renderer,
       onDestroyed: () => this.sandboxes.delete(projectId),
     });
     this.sandboxes.set(projectId, core);
