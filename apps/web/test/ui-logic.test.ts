@@ -97,6 +97,7 @@ describe('announcement', () => {
     name: 'Polish',
     description: '',
     files: [{ path: 'src/App.tsx', done: false }],
+    thumbnail: null,
     status,
     current,
   });

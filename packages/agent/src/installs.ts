@@ -61,9 +61,17 @@ export class Installer {
     this.planned.set(phaseIndex, packages);
   }
 
-  /** The phase's planned packages (after a restart: its design's install commands), installed once. */
-  async installPlanned(phaseIndex: number, designed: string[], signal: AbortSignal): Promise<void> {
-    const packages = [...new Set(this.planned.get(phaseIndex) ?? designed.flatMap(installsIn))];
+  /** Whether an install of this round already skipped the package (it is not tried again). */
+  skippedThisRound(name: string): boolean {
+    return this.skipped.some((s) => s.spec === name || s.spec.startsWith(`${name}@`));
+  }
+
+  /**
+   * The phase's planned packages (after a restart: its design's install commands) and `extra`
+   * (packages its code imports that nobody listed), installed once.
+   */
+  async installPlanned(phaseIndex: number, designed: string[], extra: string[], signal: AbortSignal): Promise<void> {
+    const packages = [...new Set([...(this.planned.get(phaseIndex) ?? designed.flatMap(installsIn)), ...extra])];
     await this.install(packages, phaseIndex, signal);
     if (!signal.aborted) this.planned.delete(phaseIndex);
   }

@@ -1,4 +1,4 @@
-import type { AgentSnapshot, AgentStateName, Blueprint, ErrorInfo, PhaseRecord, PhaseSpec, Usage } from '@lathe/protocol';
+import type { AgentSnapshot, AgentStateName, Blueprint, Diagnostic, ErrorInfo, PhaseRecord, PhaseSpec, Usage } from '@lathe/protocol';
 
 /**
  * The agent's rules as one pure function. The runner performs the effects and feeds their
@@ -21,7 +21,8 @@ export type MachineEvent =
   | { type: 'phase_implemented' }
   | { type: 'deps_installed' }
   | { type: 'server_started'; previewUrl: string | null }
-  | { type: 'review_done' }
+  /** `problems`: the errors the review could not fix (empty: none). */
+  | { type: 'review_done'; problems: Diagnostic[] }
   | { type: 'usage_recorded'; usage: Usage }
   | { type: 'failed'; error: ErrorInfo };
 
@@ -114,7 +115,7 @@ function startRound(state: AgentSnapshot, kind: RoundKind, text: string): Transi
   if (text.trim() === '') {
     return { state, effects: [{ type: 'rejected', error: { code: 'invalid_input', message: 'The request is empty.' } }] };
   }
-  const base: AgentSnapshot = { ...state, round: state.round + 1, lastError: null };
+  const base: AgentSnapshot = { ...state, round: state.round + 1, lastError: null, problems: [] };
   const t = enter(base, 'DESIGNING_PHASE', newPhase(base));
   return { state: t.state, effects: [{ type: 'record_request', kind, text }, { type: 'sync_sandbox' }, ...t.effects] };
 }
@@ -198,7 +199,7 @@ export function transition(state: AgentSnapshot, event: MachineEvent, rules: Rul
     case 'review_done':
       if (state.state !== 'REVIEWING') return ignore(state);
       return {
-        state: { ...state, state: 'COMPLETE', phases: withCurrentPhase(state, { status: 'done' }) },
+        state: { ...state, state: 'COMPLETE', problems: event.problems, phases: withCurrentPhase(state, { status: 'done' }) },
         effects: [{ type: 'round_complete' }],
       };
   }

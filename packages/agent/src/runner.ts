@@ -1,7 +1,6 @@
 import {
-  type AgentEvent,
   type AgentSnapshot,
-  type ErrorInfo,
+  type Diagnostic,
   initialSnapshot,
   isActiveState,
   LatheError,
@@ -10,6 +9,7 @@ import {
   toErrorInfo,
 } from '@lathe/protocol';
 import type { Sandbox } from '@lathe/sandbox';
+import { Checker } from './checks';
 import type { AgentConfig, LlmRole } from './config';
 import { continueMessage, FileStream, retryMessage } from './file-stream';
 import { Installer } from './installs';
@@ -19,13 +19,17 @@ import { designPhase, sanitizeSpec } from './operations/design';
 import { fixerPrompt, reviewAndFix } from './operations/fix';
 import { implementFiles } from './operations/implement';
 import type { Prompt, RoundRequest } from './operations/shared';
+import { describeProblems } from './operations/shared';
 import { type FollowUp, NO_FOLLOW_UP, summariseRounds, userEditsSince } from './operations/summarise';
 import { costOf, type PriceTable } from './pricing';
 import { type AgentListener, Reporter } from './reporter';
 import type { AgentStore, StoredFile } from './store';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
-export type AgentSandbox = Pick<Sandbox, 'writeFiles' | 'readFile' | 'deleteFile' | 'install' | 'startDevServer' | 'diagnostics' | 'logs'>;
+export type AgentSandbox = Pick<
+  Sandbox,
+  'writeFiles' | 'readFile' | 'deleteFile' | 'install' | 'startDevServer' | 'diagnostics' | 'renderCheck' | 'logs'
+>;
 
 export interface AgentOptions {
   projectId: string;
@@ -70,7 +74,10 @@ export class CodeGeneratorAgent {
   private request: RoundRequest | null = null;
   /** The summary of earlier rounds, made once per round. */
   private summary: { round: number; text: string | null } | null = null;
+  /** Errors the preview showed after the last phase: the next phase's implementer is told. */
+  private carried: Diagnostic[] = [];
   private readonly installer: Installer;
+  private readonly checker: Checker;
   private readonly reporter: Reporter;
   private readonly files: FileStream;
 
@@ -86,6 +93,13 @@ export class CodeGeneratorAgent {
         this.snapshot = { ...this.snapshot, lastSeq };
       },
       failed: (e) => void this.dispatch({ type: 'failed', error: toErrorInfo(e, 'event_log_failed') }),
+    });
+    this.checker = new Checker({
+      projectId: options.projectId,
+      store: options.store,
+      sandbox: options.sandbox,
+      emit: (event) => this.emit(event),
+      log: (text) => this.log(text),
     });
     this.installer = new Installer({
       projectId: options.projectId,
@@ -242,6 +256,7 @@ export class CodeGeneratorAgent {
     switch (effect.type) {
       case 'record_request': {
         this.request = null;
+        this.carried = [];
         this.installer.newRound();
         return this.reporter.heard(effect.text);
       }
@@ -258,6 +273,8 @@ export class CodeGeneratorAgent {
         this.reporter.followDevLogs(this.sandbox);
         const previewUrl = this.previewUrl ?? url;
         await this.emit({ type: 'server_started', payload: { previewUrl } });
+        // Between phases the preview is checked in a browser; the last phase's check is the review's.
+        if (!this.isLastPhase()) this.carried = await this.checker.render(this.snapshot.currentPhase ?? 0, signal);
         await this.feed({ type: 'server_started', previewUrl }, signal);
         return;
       }
@@ -297,6 +314,11 @@ export class CodeGeneratorAgent {
     // Derived from the log alone, so a resumed round sends the very same prompts.
     this.request = { kind: history.length === 0 ? 'generate' : 'message', text, history };
     return this.request;
+  }
+
+  private isLastPhase(): boolean {
+    const phases = this.roundPhases();
+    return phases.at(-1)?.spec?.lastPhase === true || phases.length >= this.config.phaseBudget;
   }
 
   private roundPhases(): { index: number; spec: PhaseSpec | null; completedFiles: string[] }[] {
@@ -381,6 +403,7 @@ export class CodeGeneratorAgent {
       blueprint: this.snapshot.blueprint ?? null,
       userEdits,
       budgetTokens: this.contextTokens,
+      problems: this.carried,
     };
     const { installs } = await implementFiles(
       input,
@@ -403,16 +426,27 @@ export class CodeGeneratorAgent {
 
   private async installDeps(phaseIndex: number, signal: AbortSignal): Promise<void> {
     const spec = this.snapshot.phases.find((p) => p.index === phaseIndex)?.spec;
-    await this.installer.installPlanned(phaseIndex, spec?.installCommands ?? [], signal);
+    await this.installer.installPlanned(phaseIndex, spec?.installCommands ?? [], await this.missingPackages(), signal);
     await this.feed({ type: 'deps_installed' }, signal);
+  }
+
+  /** Packages the code imports that package.json lacks and no install of this round skipped already. */
+  private async missingPackages(): Promise<string[]> {
+    const missing = (await this.checker.missingPackages()).filter((name) => !this.installer.skippedThisRound(name));
+    if (missing.length > 0) await this.log(`The code imports ${missing.join(', ')}, which package.json lacks: installing.`);
+    return missing;
   }
 
   private async review(signal: AbortSignal): Promise<void> {
     const phaseIndex = this.snapshot.currentPhase ?? 0;
-    await reviewAndFix(
+    const problems = await reviewAndFix(
       {
         fixRounds: this.config.fixRounds,
-        diagnostics: () => this.sandbox.diagnostics({ signal }),
+        repair: async () => {
+          const missing = await this.missingPackages();
+          if (missing.length > 0) await this.installer.install(missing, phaseIndex, signal);
+        },
+        diagnostics: () => this.checker.all(phaseIndex, signal),
         reported: (payload) => this.emit({ type: 'review_result', payload }),
         prompt: async (errors, previousAttempt) =>
           fixerPrompt({
@@ -429,7 +463,7 @@ export class CodeGeneratorAgent {
       },
       signal,
     );
-    await this.feed({ type: 'review_done' }, signal);
+    await this.feed({ type: 'review_done', problems }, signal);
   }
 
   private async completeRound(): Promise<void> {
@@ -438,9 +472,9 @@ export class CodeGeneratorAgent {
     await this.emit({ type: 'generation_complete', payload: { round: this.snapshot.round, phases: phases.length, files: files.length } });
     const names = phases.flatMap((p) => (p.spec ? [p.spec.name] : []));
     const offline = this.config.offline ? ' (written by the built-in offline model; add an API key for a real LLM)' : '';
-    await this.say(
-      `Done in ${phases.length} phase${phases.length === 1 ? '' : 's'}: ${names.join(', ')}. The project has ${files.length} files${offline}.`,
-    );
+    const done = `in ${phases.length} phase${phases.length === 1 ? '' : 's'}: ${names.join(', ')}. The project has ${files.length} files${offline}.`;
+    const problems = this.snapshot.problems ?? [];
+    await this.say(problems.length === 0 ? `Done ${done}` : `Finished ${done}\n${describeProblems(problems)}`);
   }
 
   private say(content: string): Promise<void> {

@@ -53,6 +53,7 @@ describe('project context', () => {
       files: FILES,
       blueprint: null,
       userEdits: null,
+      problems: [],
       budgetTokens: budget,
     });
     const user = String(prompt.messages[1]?.content);

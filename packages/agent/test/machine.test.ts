@@ -57,7 +57,7 @@ const EVENTS: MachineEvent[] = [
   { type: 'phase_implemented' },
   { type: 'deps_installed' },
   { type: 'server_started', previewUrl: 'http://preview' },
-  { type: 'review_done' },
+  { type: 'review_done', problems: [] },
   { type: 'usage_recorded', usage: { promptTokens: 10, completionTokens: 5 } },
   { type: 'failed', error: { code: 'boom', message: 'Boom.' } },
 ];
@@ -140,7 +140,7 @@ describe('transition rules', () => {
     step({ type: 'phase_implemented' });
     step({ type: 'deps_installed' });
     step({ type: 'server_started', previewUrl: 'u' });
-    step({ type: 'review_done' });
+    step({ type: 'review_done', problems: [] });
     expect(seen).toEqual([
       'DESIGNING_PHASE',
       'IMPLEMENTING_PHASE',

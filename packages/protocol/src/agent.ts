@@ -112,6 +112,8 @@ export const AgentSnapshotSchema = Type.Object({
   offlineModel: Type.Boolean(),
   /** The project's blueprint, once the first design made one. */
   blueprint: Type.Optional(Type.Union([BlueprintSchema, Type.Null()])),
+  /** Errors the last round's review could not fix (absent or empty: none). */
+  problems: Type.Optional(Type.Array(DiagnosticSchema)),
 });
 export type AgentSnapshot = Static<typeof AgentSnapshotSchema>;
 

@@ -36,6 +36,23 @@ export const EventSchemas = {
   files_written: event('files_written', Type.Object({ phaseIndex: Type.Integer({ minimum: 0 }), paths: Type.Array(Type.String()) })),
   deps_installed: event('deps_installed', Type.Object({ packages: Type.Array(Type.String()), ok: Type.Boolean() })),
   server_started: event('server_started', Type.Object({ previewUrl: Type.Union([Type.String(), Type.Null()]) })),
+  /**
+   * The preview loaded in headless Chromium after a phase's server start and at each review check:
+   * runtime errors, a blank page, a JPEG thumbnail as a data URL (null when none was taken).
+   * `status` is 'skipped' (with a `note`) when the server has no browser.
+   */
+  render_checked: event(
+    'render_checked',
+    Type.Object({
+      phaseIndex: Type.Integer({ minimum: 0 }),
+      status: Type.Union([Type.Literal('checked'), Type.Literal('skipped')]),
+      note: Type.Union([Type.String(), Type.Null()]),
+      blank: Type.Boolean(),
+      errors: Type.Array(DiagnosticSchema),
+      screenshot: Type.Union([Type.String({ maxLength: 140_000 }), Type.Null()]),
+      ms: Type.Integer({ minimum: 0 }),
+    }),
+  ),
   review_result: event(
     'review_result',
     Type.Object({ round: Type.Integer({ minimum: 0 }), errors: Type.Array(DiagnosticSchema), fixed: Type.Boolean() }),

@@ -134,6 +134,8 @@ describe('sandboxConfigFromEnv', () => {
           LATHE_SANDBOX_MEMORY_MB: '1024',
           LATHE_SANDBOX_CPUS: '1.5',
           LATHE_SANDBOX_PIDS: '300',
+          LATHE_CHROMIUM_PATH: process.execPath,
+          LATHE_RENDER_CHECK_MS: '9000',
         },
         '/data',
       ),
@@ -143,14 +145,22 @@ describe('sandboxConfigFromEnv', () => {
       image: 'img:1',
       portRange: [45000, 45100],
       limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1.5, pids: 300 },
+      renderCheck: { executablePath: process.execPath, timeoutMs: 9000 },
     });
-    expect(sandboxConfigFromEnv({}, '/data')).toEqual({ kind: 'local', dataDir: '/data', limits: {} });
+    expect(sandboxConfigFromEnv({ LATHE_CHROMIUM_PATH: 'none' }, '/data')).toEqual({
+      kind: 'local',
+      dataDir: '/data',
+      limits: {},
+      renderCheck: { executablePath: null },
+    });
   });
 
   it('refuses nonsense', () => {
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX: 'k8s' }, '/d')).toThrow(/LATHE_SANDBOX/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_PORT_RANGE: '1-' }, '/d')).toThrow(/PORT_RANGE/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_CPUS: '-1' }, '/d')).toThrow(/CPUS/);
+    expect(() => sandboxConfigFromEnv({ LATHE_CHROMIUM_PATH: '/no/such/chromium' }, '/d')).toThrow(/LATHE_CHROMIUM_PATH/);
+    expect(() => sandboxConfigFromEnv({ LATHE_RENDER_CHECK_MS: 'soon' }, '/d')).toThrow(/RENDER_CHECK_MS/);
   });
 });
 

@@ -40,7 +40,11 @@ export interface StreamState {
   blueprint: { seq: number; blueprint: Blueprint } | null;
   /** Paths the agent deleted (or renamed away), with the seq it happened at. */
   removed: Readonly<Record<string, number>>;
+  /** The newest render check of each phase (by seq). */
+  renders: Readonly<Record<number, RenderInfo>>;
 }
+
+export type RenderInfo = { seq: number } & EventOf<'render_checked'>['payload'];
 
 export type UsageRecord = { seq: number; at: string } & EventOf<'llm_usage'>['payload'];
 
@@ -116,6 +120,7 @@ export const initialStreamState: StreamState = {
   usage: [],
   blueprint: null,
   removed: {},
+  renders: {},
 };
 
 /** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
@@ -260,6 +265,16 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
     }
     case 'files_written':
       return base;
+    case 'render_checked': {
+      const { phaseIndex, errors, blank, ms, status } = event.payload;
+      if ((base.renders[phaseIndex]?.seq ?? 0) >= event.seq) return base;
+      const renders = { ...base.renders, [phaseIndex]: { seq: event.seq, ...event.payload } };
+      const summary =
+        status === 'skipped'
+          ? 'Preview not checked in a browser'
+          : `Preview checked in a browser (${ms} ms): ${errors.length === 0 ? 'no errors' : `${errors.length} error${errors.length === 1 ? '' : 's'}`}${blank ? ', blank page' : ''}`;
+      return addLog({ ...base, renders }, event, errors.length === 0 ? 'stdout' : 'stderr', summary);
+    }
     case 'blueprint_updated':
       if (base.blueprint && base.blueprint.seq >= event.seq) return base;
       return { ...base, blueprint: { seq: event.seq, blueprint: event.payload.blueprint } };
@@ -325,6 +340,8 @@ export interface PhaseView {
   files: readonly { path: string; done: boolean }[];
   status: PhaseStatus;
   current: boolean;
+  /** The preview after this phase, from its newest render check (a JPEG data URL). */
+  thumbnail: string | null;
 }
 
 const STATUS_FOR_STATE: Record<AgentStateName, PhaseStatus> = {
@@ -365,6 +382,7 @@ export function selectPhases(state: StreamState): PhaseView[] {
       files: paths.map((path) => ({ path, done: completed.has(path) })),
       status,
       current,
+      thumbnail: state.renders[index]?.screenshot ?? null,
     };
   });
 }
@@ -389,4 +407,16 @@ export function selectStreamingPaths(state: StreamState): string[] {
 /** Chat messages from the stream, oldest first. */
 export function selectMessages(state: StreamState): StreamMessage[] {
   return Object.values(state.messages).sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The agent's open problems: the newest check's errors (a review's, or a phase's browser check
+ * when that is newer); from the snapshot when the stream holds no check.
+ */
+export function selectProblems(state: StreamState): readonly Diagnostic[] {
+  const review = state.reviews.at(-1);
+  const render = Object.values(state.renders).sort((a, b) => b.seq - a.seq)[0];
+  const newest = review && (!render || review.seq > render.seq) ? review : render;
+  if (newest && (!state.snapshot || newest.seq > state.snapshot.lastSeq)) return newest.errors;
+  return state.snapshot?.problems ?? newest?.errors ?? [];
 }

@@ -81,6 +81,8 @@ export function fixerPrompt(c: FixInput): Prompt {
 /** What the review loop needs from the agent. */
 export interface ReviewPort {
   fixRounds: number;
+  /** Repairs that need no model (packages the code imports but nobody installed). */
+  repair(): Promise<void>;
   diagnostics(): Promise<Diagnostic[]>;
   reported(result: { round: number; errors: Diagnostic[]; fixed: boolean }): Promise<void>;
   prompt(errors: Diagnostic[], previousAttempt: FixAttempt | null): Promise<Prompt>;
@@ -91,24 +93,27 @@ export interface ReviewPort {
 }
 
 /**
- * Review: check, and while errors remain and fix rounds are left, one fixer round that sees what
- * the previous round tried. Every check is reported, the last one too.
+ * Review: repair what needs no model, check, and while errors remain and fix rounds are left, one
+ * fixer round that sees what the previous round tried. Every check is reported, the last one too.
+ * Returns the errors that remain.
  */
-export async function reviewAndFix(port: ReviewPort, signal: AbortSignal): Promise<void> {
+export async function reviewAndFix(port: ReviewPort, signal: AbortSignal): Promise<Diagnostic[]> {
   let previousAttempt: FixAttempt | null = null;
   for (let round = 0; ; round++) {
+    await port.repair();
+    if (signal.aborted) return [];
     const errors = await port.diagnostics();
-    if (signal.aborted) return;
+    if (signal.aborted) return errors;
     const last = errors.length === 0 || round >= port.fixRounds;
     await port.reported({ round, errors, fixed: errors.length === 0 && round > 0 });
-    if (last) return;
+    if (last) return errors;
     const outcome = await port.stream(await port.prompt(errors, previousAttempt));
-    if (signal.aborted) return;
+    if (signal.aborted) return errors;
     for (const [path, reason] of outcome.failed) await port.log(`Fixer's ${path} was not saved: ${reason}`);
     await port.log(`Fixer rewrote ${outcome.completed.length > 0 ? outcome.completed.join(', ') : 'no files'}.`);
     // A missing module is often fixed by installing it rather than by editing code.
     if (outcome.installs.length > 0) await port.install([...new Set(outcome.installs)]);
-    if (signal.aborted) return;
+    if (signal.aborted) return errors;
     previousAttempt = { paths: outcome.completed, errors };
   }
 }

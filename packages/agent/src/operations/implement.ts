@@ -1,9 +1,9 @@
-import { type Blueprint, LatheError, type PhaseSpec } from '@lathe/protocol';
+import { type Blueprint, type Diagnostic, LatheError, type PhaseSpec } from '@lathe/protocol';
 import { installsIn } from '../installs';
 import type { StoredFile } from '../store';
 import { renderBlueprint } from './blueprint';
 import { dependencyLine, fileTree, omittedNote, selectFiles, sourcePaths, withImports } from './context';
-import { FILE_BLOCK_END, FILE_FORMAT, fileBlocks, type Prompt, ROLE_INTRO, type RoundRequest, STACK } from './shared';
+import { describeDiagnostic, FILE_BLOCK_END, FILE_FORMAT, fileBlocks, type Prompt, ROLE_INTRO, type RoundRequest, STACK } from './shared';
 
 /**
  * Implementation: the implementer writes one phase's files as a stream of file blocks. Owns its
@@ -24,6 +24,8 @@ export interface ImplementInput {
   userEdits: string | null;
   /** Tokens the project's file contents may take in the prompt. */
   budgetTokens: number;
+  /** Errors the preview showed after the previous phase (this phase's files should not keep them). */
+  problems: Diagnostic[];
 }
 
 /** Why a file the implementer was asked for is still missing, as the model is told. */
@@ -69,6 +71,10 @@ export function implementerPrompt(c: ImplementInput): Prompt {
   if (omitted) lines.push(omitted);
   if (c.userEdits) lines.push(`The user edited these files by hand since the last round (keep their changes):\n${c.userEdits}`);
   if (c.request.history.length > 0) lines.push(`Earlier requests:\n${c.request.history.map((h) => `- ${h}`).join('\n')}`);
+  if (c.problems.length > 0)
+    lines.push(
+      `The preview showed these errors after the previous phase; fix them in the files you write (you may rewrite an existing file for it):\n${c.problems.map(describeDiagnostic).join('\n')}`,
+    );
   lines.push(`Request: ${c.request.text}`);
   lines.push(`Phase: ${c.spec.name}: ${c.spec.description}`);
   lines.push(

@@ -89,3 +89,10 @@ export function readRole(messages: readonly { role: string; content: unknown }[]
     if (text.startsWith(ROLE_INTRO[role])) return role;
   return null;
 }
+
+/** The honest end of a round whose review left errors: how many, the first few, what to do. */
+export function describeProblems(problems: readonly Diagnostic[]): string {
+  const shown = problems.slice(0, 3).map((d) => describeDiagnostic(d).slice(0, 300));
+  const more = problems.length > shown.length ? `\n- … and ${problems.length - shown.length} more` : '';
+  return `${problems.length} problem${problems.length === 1 ? '' : 's'} remain${problems.length === 1 ? 's' : ''} after the automatic fixes, so the app may not work yet:\n${shown.join('\n')}${more}\nThey are listed under Problems; "Fix with AI" starts another round for them.`;
+}

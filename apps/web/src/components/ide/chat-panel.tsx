@@ -109,6 +109,14 @@ export function PhaseTimeline({ phases, onOpenFile }: { phases: readonly PhaseVi
                 ))}
               </ul>
             )}
+            {p.thumbnail && (
+              <img
+                src={p.thumbnail}
+                alt={`The preview after ${p.name}`}
+                data-testid="phase-thumbnail"
+                className="mt-2 ml-7.5 w-40 rounded border border-line"
+              />
+            )}
           </li>
         ))}
       </ol>

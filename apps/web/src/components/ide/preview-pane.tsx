@@ -1,9 +1,21 @@
-import { type AgentStateName, isActiveState } from '@lathe/protocol';
-import { useEffect, useState } from 'react';
+import { type AgentStateName, type Diagnostic, isActiveState } from '@lathe/protocol';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../../lib/api';
 import { IconExternal, IconMonitor, IconPhone, IconRefresh, IconTablet } from '../icons';
 import { cx, IconButton, Spinner } from '../ui';
 import { stateText } from './chat-panel';
+import { type Problem, ProblemsList, problemKey } from './problems-list';
+
+/** Errors the open preview reports (its dev server injects the reporter); at most this many are kept. */
+const MAX_LIVE_ERRORS = 30;
+
+function liveError(data: unknown): Diagnostic | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as { type?: unknown; kind?: unknown; message?: unknown };
+  if (d.type !== 'lathe:runtime-error' || typeof d.message !== 'string' || d.message.trim() === '') return null;
+  const prefix = d.kind === 'console' ? 'console.error: ' : d.kind === 'load' ? '' : 'Uncaught: ';
+  return { source: 'runtime', file: null, line: null, column: null, message: `${prefix}${d.message.slice(0, 2000)}` };
+}
 
 const WIDTHS = [
   { id: 'mobile', label: 'Mobile (375 px)', width: 375, Icon: IconPhone },
@@ -18,9 +30,13 @@ interface PreviewPaneProps {
   serverVersion: number;
   agentState: AgentStateName;
   error: { code: string; message: string } | null;
+  /** The agent's open problems (its latest check). */
+  problems: readonly Diagnostic[];
+  /** Starts a round with this request ("Fix with AI"). */
+  onFix: (text: string) => Promise<void>;
 }
 
-export function PreviewPane({ projectId, url, serverVersion, agentState, error }: PreviewPaneProps) {
+export function PreviewPane({ projectId, url, serverVersion, agentState, error, problems, onFix }: PreviewPaneProps) {
   const [width, setWidth] = useState<(typeof WIDTHS)[number]['id']>('desktop');
   // Cross-origin frames cannot be told to reload; a new key remounts the iframe instead.
   const [reloadKey, setReloadKey] = useState(0);
@@ -40,6 +56,32 @@ export function PreviewPane({ projectId, url, serverVersion, agentState, error }
     };
   }, [projectId, url, frameKey]);
   const ready = frame && frame.key === frameKey ? frame : null;
+
+  // Errors the open preview reports, for as long as this frame lives.
+  const frameRef = useRef<HTMLIFrameElement>(null);
+  const [live, setLive] = useState<{ key: string; errors: Diagnostic[] }>({ key: '', errors: [] });
+  useEffect(() => {
+    const onMessage = (e: MessageEvent) => {
+      if (!frameRef.current || e.source !== frameRef.current.contentWindow) return;
+      const found = liveError(e.data);
+      if (!found) return;
+      setLive((now) => {
+        const errors = now.key === frameKey ? now.errors : [];
+        if (errors.length >= MAX_LIVE_ERRORS || errors.some((x) => x.message === found.message)) return now;
+        return { key: frameKey, errors: [...errors, found] };
+      });
+    };
+    window.addEventListener('message', onMessage);
+    return () => window.removeEventListener('message', onMessage);
+  }, [frameKey]);
+  const shown: Problem[] = useMemo(() => {
+    const own = problems.map((p) => ({ ...p, live: false }));
+    const fromFrame = (live.key === frameKey ? live.errors : [])
+      .filter((l) => !problems.some((p) => p.message.includes(l.message.replace(/^(Uncaught|console\.error): /, ''))))
+      .map((p) => ({ ...p, live: true }));
+    const all = [...own, ...fromFrame];
+    return all.filter((p, i) => all.findIndex((q) => problemKey(q) === problemKey(p)) === i);
+  }, [problems, live, frameKey]);
 
   const openInNewTab = () => {
     // Opened at once, while the click still counts as a user gesture; the link follows.
@@ -99,6 +141,7 @@ export function PreviewPane({ projectId, url, serverVersion, agentState, error }
         ) : url && ready && 'src' in ready ? (
           <div className="mx-auto h-full bg-white" style={{ width: frameWidth ?? '100%' }}>
             <iframe
+              ref={frameRef}
               key={ready.key}
               src={ready.src}
               title="App preview"
@@ -132,6 +175,7 @@ export function PreviewPane({ projectId, url, serverVersion, agentState, error }
           </div>
         )}
       </div>
+      <ProblemsList problems={shown} busy={isActiveState(agentState)} onFix={onFix} />
     </div>
   );
 }

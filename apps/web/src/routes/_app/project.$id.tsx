@@ -23,6 +23,7 @@ import {
   selectMessages,
   selectPhases,
   selectPreviewUrl,
+  selectProblems,
   selectStreamingPaths,
 } from '../../lib/reducer';
 import { fromTotals, roundUsage, usageLine, usageTitle } from '../../lib/usage';
@@ -119,6 +120,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const agentState = selectAgentState(state);
   const busy = isActiveState(agentState);
   const phases = useMemo(() => selectPhases(state), [state]);
+  const problems = useMemo(() => selectProblems(state), [state]);
   // Until the replay of history reaches the first snapshot, "being written" describes the past.
   const caughtUp = baselineSeq !== null && state.lastSeq >= baselineSeq;
   const streaming = useMemo(() => (caughtUp ? selectStreamingPaths(state) : []), [state, caughtUp]);
@@ -378,7 +380,17 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
                     }
                   />
                 }
-                second={<PreviewPane projectId={id} url={previewUrl} serverVersion={serverVersion} agentState={agentState} error={error} />}
+                second={
+                  <PreviewPane
+                    projectId={id}
+                    url={previewUrl}
+                    serverVersion={serverVersion}
+                    agentState={agentState}
+                    error={error}
+                    problems={problems}
+                    onFix={send}
+                  />
+                }
               />
             }
             second={<LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />}
