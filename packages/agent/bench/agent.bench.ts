@@ -3,7 +3,10 @@
  *  - orchestration overhead: generate("a todo app") with a zero-delay offline model until the
  *    preview serves the app, and until the round is COMPLETE (two phases + review), on the local sandbox;
  *  - heredoc parser throughput (MB/s) for small (16-char) and large (4 KiB) stream chunks;
- *  - events persisted per second through the agent store (one per insert, and in batches of 50).
+ *  - events persisted per second through the agent store (one per insert, and in batches of 50);
+ *  - render_check_ms: the time review's browser check adds to a warm phase (the preview of a
+ *    generated app loaded in headless Chromium, its errors read, a thumbnail taken; the browser
+ *    already running, as after a server's first check).
  * Uses DATABASE_URL when set, else starts an embedded PostgreSQL. Last line: one JSON object.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, createRepositories, schema } from '@lathe/db';
 import type { NewEvent } from '@lathe/protocol';
-import { createSandboxProvider } from '@lathe/sandbox';
+import { chromiumFromEnv, createSandboxProvider } from '@lathe/sandbox';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../../testing/postgres';
 import {
   CodeGeneratorAgent,
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
     kind: 'local',
     dataDir: join(tmpdir(), 'lathe-agent-bench-sandboxes'),
     portRange: [43500, 43599],
+    renderCheck: { executablePath: chromiumFromEnv(process.env) },
   });
   const model = await startOfflineModel({ tokensPerSecond: 0 });
   const ownerId = randomUUID();
@@ -116,6 +120,30 @@ async function main(): Promise<void> {
       await provider.destroy(projectId);
       console.log(`run ${run + 1}: preview serving after ${Math.round(preview.at(-1) ?? 0)} ms, complete after ${Math.round(done)} ms`);
     }
+
+    // The render check on a warm phase: a generated app's dev server already serving.
+    const render = await (async () => {
+      const projectId = await newProject();
+      const sandbox = await provider.create(projectId);
+      try {
+        const app = buildApp('a todo app');
+        await sandbox.writeFiles(app.phases.flatMap((p) => p.files));
+        await sandbox.startDevServer();
+        const first = await sandbox.renderCheck();
+        if (first.status !== 'checked') return { cold: null, warm: null, note: first.note };
+        if (first.blank || first.diagnostics.length > 0)
+          throw new Error(`the todo app did not render cleanly: ${JSON.stringify(first.diagnostics)}`);
+        const warm: number[] = [];
+        for (let run = 0; run < 5; run++) {
+          const start = performance.now();
+          await sandbox.renderCheck();
+          warm.push(performance.now() - start);
+        }
+        return { cold: first.ms, warm: median(warm), note: null };
+      } finally {
+        await provider.destroy(projectId);
+      }
+    })();
 
     // Parser throughput.
     const smallChunks = parserThroughput(16);
@@ -184,12 +212,19 @@ async function main(): Promise<void> {
       events_per_s: Math.round(median(single)),
       events_per_s_batched: Math.round(median(batched)),
       continuation_ok: continuationOk,
+      render_check_ms: render.warm === null ? null : Math.round(render.warm),
+      render_check_first_ms: render.cold,
     };
     console.log(
       `generate → preview serving (median of ${RUNS}): ${result.overhead_ms} ms; → COMPLETE incl. review: ${result.complete_ms} ms`,
     );
     console.log(`parser: ${result.parser_mb_s} MB/s with 16-char chunks, ${result.parser_mb_s_4k_chunks} MB/s with 4 KiB chunks`);
     console.log(`continuation of a cut answer: ${continuationOk === 1 ? 'ok' : 'FAILED'}`);
+    console.log(
+      render.warm === null
+        ? `render check: skipped (${render.note})`
+        : `render check on a warm phase: ${result.render_check_ms} ms (median of 5); the server's first, with the browser's launch: ${render.cold} ms`,
+    );
     console.log(`events persisted: ${result.events_per_s}/s one per insert, ${result.events_per_s_batched}/s in batches of 50`);
     console.log(JSON.stringify(result));
   } finally {

@@ -71,13 +71,25 @@ export class Checker {
     return result.diagnostics;
   }
 
-  /** Packages the project's code imports that package.json does not list (valid registry names only). */
-  async missingPackages(): Promise<string[]> {
+  /**
+   * Packages the project's code imports that package.json does not list (valid registry names
+   * only, none that `skip` names, e.g. one an install of this round skipped already); logged.
+   */
+  async missingPackages(skip: (name: string) => boolean): Promise<string[]> {
+    const missing = (await this.unlisted()).filter((name) => !skip(name));
+    if (missing.length > 0) await this.port.log(`The code imports ${missing.join(', ')}, which package.json lacks: installing.`);
+    return missing;
+  }
+
+  private async unlisted(): Promise<string[]> {
     const files = await this.port.store.readFiles(this.port.projectId);
-    const manifest = files.find((f) => f.path === 'package.json');
+    // An unchanged template manifest is not stored with the project's files: the sandbox has it.
+    const manifest =
+      files.find((f) => f.path === 'package.json')?.content ?? (await this.port.sandbox.readFile('package.json').catch(() => null));
+    if (manifest === null) return [];
     let listed: string[] = [];
     try {
-      const m = JSON.parse(manifest?.content ?? '{}') as { dependencies?: object; devDependencies?: object };
+      const m = JSON.parse(manifest) as { dependencies?: object; devDependencies?: object };
       listed = [...Object.keys(m.dependencies ?? {}), ...Object.keys(m.devDependencies ?? {})];
     } catch {
       // A manifest broken by hand: nothing is known to be listed; the review reports the manifest.

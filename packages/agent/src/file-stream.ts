@@ -1,5 +1,6 @@
 import { isLatheError, LIMITS, type NewEvent } from '@lathe/protocol';
 import { planManifestMerge, type SkippedPackage } from '@lathe/sandbox';
+import type { LlmRole } from './config';
 import type { CallUsage, LlmClient } from './llm';
 import { applyEdit } from './operations/edits';
 import type { Prompt } from './operations/shared';
@@ -39,7 +40,7 @@ export interface FileStreamPort {
   log(text: string): Promise<void>;
   /** A file of the phase was saved. */
   fileSaved(path: string, signal: AbortSignal): Promise<void>;
-  recordUsage(role: 'implementer' | 'fixer', model: string, usage: CallUsage, signal: AbortSignal): Promise<void>;
+  recordUsage(role: LlmRole, model: string, usage: CallUsage, signal: AbortSignal): Promise<void>;
   reportSkipped(skipped: SkippedPackage[]): Promise<void>;
   isDisposed(): boolean;
 }
@@ -49,6 +50,23 @@ export type FileOperation = Extract<ParserItem, { type: 'edit' | 'delete' | 'ren
 
 export class FileStream {
   constructor(private readonly port: FileStreamPort) {}
+
+  /** One planning call, answered as text: the designer's (JSON) or the summariser's (on the designer's model). */
+  async plan(operation: 'designer' | 'summariser', prompt: Prompt, signal: AbortSignal): Promise<string> {
+    const role = 'designer';
+    const result = await this.port.llm.stream({
+      role,
+      messages: prompt.messages,
+      offlineContext: prompt.offlineContext,
+      json: operation === 'designer',
+      signal,
+      onDelta: () => undefined,
+      onRestart: (info) => void this.port.log(retryMessage(role, info)),
+      onContinue: (info) => void this.port.log(continueMessage(role, info.continuation)),
+    });
+    await this.port.recordUsage(role, result.model, result.usage, signal);
+    return result.text;
+  }
 
   /**
    * Streams a heredoc answer: file events as content arrives, each file saved (store, then

@@ -11,19 +11,19 @@ import {
 import type { Sandbox } from '@lathe/sandbox';
 import { Checker } from './checks';
 import type { AgentConfig, LlmRole } from './config';
-import { continueMessage, FileStream, retryMessage } from './file-stream';
+import { FileStream } from './file-stream';
 import { Installer } from './installs';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
 import { designPhase, sanitizeSpec } from './operations/design';
 import { fixerPrompt, reviewAndFix } from './operations/fix';
 import { implementFiles } from './operations/implement';
-import type { Prompt, RoundRequest } from './operations/shared';
-import { describeProblems } from './operations/shared';
-import { type FollowUp, NO_FOLLOW_UP, summariseRounds, userEditsSince } from './operations/summarise';
+import type { RoundRequest } from './operations/shared';
+import { roundEndMessage } from './operations/shared';
+import { FollowUps } from './operations/summarise';
 import { costOf, type PriceTable } from './pricing';
 import { type AgentListener, Reporter } from './reporter';
-import type { AgentStore, StoredFile } from './store';
+import type { AgentStore } from './store';
 
 /** The sandbox operations the agent needs (the full contract is in @lathe/sandbox). */
 export type AgentSandbox = Pick<
@@ -57,7 +57,6 @@ export class CodeGeneratorAgent {
   readonly projectId: string;
   private readonly store: AgentStore;
   private readonly sandbox: AgentSandbox;
-  private readonly llm: LlmClient;
   private readonly config: AgentOptions['config'];
   private readonly previewUrl: string | null;
   private readonly contextTokens: number;
@@ -72,20 +71,18 @@ export class CodeGeneratorAgent {
   private disposed = false;
   private readonly writing = new Set<string>();
   private request: RoundRequest | null = null;
-  /** The summary of earlier rounds, made once per round. */
-  private summary: { round: number; text: string | null } | null = null;
   /** Errors the preview showed after the last phase: the next phase's implementer is told. */
   private carried: Diagnostic[] = [];
   private readonly installer: Installer;
   private readonly checker: Checker;
   private readonly reporter: Reporter;
   private readonly files: FileStream;
+  private readonly followUps: FollowUps;
 
   private constructor(options: AgentOptions, stored: { snapshot: AgentSnapshot; version: number } | null) {
     this.projectId = options.projectId;
     this.store = options.store;
     this.sandbox = options.sandbox;
-    this.llm = options.llm;
     this.config = options.config;
     this.previewUrl = options.previewUrl ?? null;
     this.reporter = new Reporter(options.store, options.projectId, {
@@ -94,33 +91,30 @@ export class CodeGeneratorAgent {
       },
       failed: (e) => void this.dispatch({ type: 'failed', error: toErrorInfo(e, 'event_log_failed') }),
     });
-    this.checker = new Checker({
+    const project = {
       projectId: options.projectId,
       store: options.store,
       sandbox: options.sandbox,
-      emit: (event) => this.emit(event),
-      log: (text) => this.log(text),
-    });
-    this.installer = new Installer({
-      projectId: options.projectId,
-      store: options.store,
-      sandbox: options.sandbox,
-      emit: (event) => this.emit(event),
-    });
+      emit: (event: NewEvent) => this.emit(event),
+      log: (text: string) => this.log(text),
+    };
+    this.checker = new Checker(project);
+    this.installer = new Installer(project);
     this.files = new FileStream({
-      projectId: options.projectId,
-      store: options.store,
-      sandbox: options.sandbox,
+      ...project,
       llm: options.llm,
       writing: this.writing,
-      emit: (event) => this.emit(event),
-      log: (text) => this.log(text),
       fileSaved: async (path, signal) => {
         if (this.snapshot.state === 'IMPLEMENTING_PHASE') await this.feed({ type: 'file_completed', path }, signal);
       },
       recordUsage: (role, model, usage, signal) => this.recordUsage(role, model, usage, signal),
       reportSkipped: (skipped) => this.installer.reportSkipped(skipped),
       isDisposed: () => this.disposed,
+    });
+    this.followUps = new FollowUps({
+      ask: (prompt, signal) => this.files.plan('summariser', prompt, signal),
+      log: (text) => this.log(text),
+      filesBeforeRound: (round) => options.store.filesBeforeRound(options.projectId, round),
     });
     this.contextTokens = options.config.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
     this.snapshot = stored?.snapshot ?? initialSnapshot(options.projectId, options.config.offline);
@@ -331,7 +325,7 @@ export class CodeGeneratorAgent {
     const earlier = this.roundPhases().filter((p) => p.index < phaseIndex);
     const previousPhases = earlier.flatMap((p) => (p.spec ? [p.spec] : []));
     const files = await this.store.readFiles(this.projectId);
-    const followUp = await this.followUpContext(request, files, signal);
+    const followUp = await this.followUps.context(request, this.snapshot, files, signal);
     const design = await designPhase(
       {
         request,
@@ -342,7 +336,7 @@ export class CodeGeneratorAgent {
         blueprint: this.snapshot.blueprint ?? null,
         ...followUp,
       },
-      { ask: (prompt) => this.ask('designer', prompt, signal), log: (text) => this.log(text) },
+      { ask: (prompt) => this.files.plan('designer', prompt, signal), log: (text) => this.log(text) },
     );
     if ('error' in design) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${design.error}.`);
     if (design.blueprint) {
@@ -356,44 +350,13 @@ export class CodeGeneratorAgent {
     await this.feed({ type: 'phase_designed', spec }, signal);
   }
 
-  /** For a follow-up: what earlier rounds built (summarised once per round), and the user's own edits since the last round. */
-  private async followUpContext(request: RoundRequest, files: StoredFile[], signal: AbortSignal): Promise<FollowUp> {
-    if (request.kind !== 'message') return NO_FOLLOW_UP;
-    const round = this.snapshot.round;
-    if (this.summary?.round !== round) {
-      const input = { phases: this.snapshot.phases, requests: request.history, round, blueprint: this.snapshot.blueprint ?? null };
-      const port = { ask: (prompt: Prompt) => this.ask('summariser', prompt, signal), log: (text: string) => this.log(text) };
-      this.summary = { round, text: await summariseRounds(input, port, signal) };
-    }
-    const agentWrote = new Set(this.roundPhases().flatMap((p) => p.completedFiles));
-    const before = await this.store.filesBeforeRound(this.projectId, round);
-    return { earlierRounds: this.summary.text, userEdits: userEditsSince(before, files, agentWrote) };
-  }
-
-  /** One planning call: the designer's (JSON) or the summariser's (text, on the designer's model). */
-  private async ask(operation: 'designer' | 'summariser', prompt: Prompt, signal: AbortSignal): Promise<string> {
-    const role = 'designer';
-    const result = await this.llm.stream({
-      role,
-      messages: prompt.messages,
-      offlineContext: prompt.offlineContext,
-      json: operation === 'designer',
-      signal,
-      onDelta: () => undefined,
-      onRestart: (info) => void this.log(retryMessage(role, info)),
-      onContinue: (info) => void this.log(continueMessage(role, info.continuation)),
-    });
-    await this.recordUsage(role, result.model, result.usage, signal);
-    return result.text;
-  }
-
   private async implementPhase(phaseIndex: number, signal: AbortSignal): Promise<void> {
     const record = this.snapshot.phases.find((p) => p.index === phaseIndex);
     const spec = record?.spec;
     if (!record || !spec) throw new LatheError('internal_error', `Phase ${phaseIndex} has no design.`);
     const request = await this.currentRequest();
     const files = await this.store.readFiles(this.projectId);
-    const { userEdits } = await this.followUpContext(request, files, signal);
+    const { userEdits } = await this.followUps.context(request, this.snapshot, files, signal);
     const input = {
       request,
       phaseInRound: this.roundPhases().filter((p) => p.index < phaseIndex).length,
@@ -430,11 +393,8 @@ export class CodeGeneratorAgent {
     await this.feed({ type: 'deps_installed' }, signal);
   }
 
-  /** Packages the code imports that package.json lacks and no install of this round skipped already. */
-  private async missingPackages(): Promise<string[]> {
-    const missing = (await this.checker.missingPackages()).filter((name) => !this.installer.skippedThisRound(name));
-    if (missing.length > 0) await this.log(`The code imports ${missing.join(', ')}, which package.json lacks: installing.`);
-    return missing;
+  private missingPackages(): Promise<string[]> {
+    return this.checker.missingPackages((name) => this.installer.skippedThisRound(name));
   }
 
   private async review(signal: AbortSignal): Promise<void> {
@@ -471,10 +431,7 @@ export class CodeGeneratorAgent {
     const files = await this.store.listPaths(this.projectId);
     await this.emit({ type: 'generation_complete', payload: { round: this.snapshot.round, phases: phases.length, files: files.length } });
     const names = phases.flatMap((p) => (p.spec ? [p.spec.name] : []));
-    const offline = this.config.offline ? ' (written by the built-in offline model; add an API key for a real LLM)' : '';
-    const done = `in ${phases.length} phase${phases.length === 1 ? '' : 's'}: ${names.join(', ')}. The project has ${files.length} files${offline}.`;
-    const problems = this.snapshot.problems ?? [];
-    await this.say(problems.length === 0 ? `Done ${done}` : `Finished ${done}\n${describeProblems(problems)}`);
+    await this.say(roundEndMessage({ names, files: files.length, offline: this.config.offline, problems: this.snapshot.problems ?? [] }));
   }
 
   private say(content: string): Promise<void> {

@@ -1744,6 +1744,14 @@ export interface operations {
                 description: string;
               }[];
             } | null;
+            problems?: {
+              /** @enum {string} */
+              source: 'tsc' | 'vite' | 'runtime';
+              file: string | null;
+              line: number | null;
+              column: number | null;
+              message: string;
+            }[];
           };
         };
       };
@@ -2032,6 +2040,30 @@ export interface operations {
                 type: 'server_started';
                 payload: {
                   previewUrl: string | null;
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'render_checked';
+                payload: {
+                  phaseIndex: number;
+                  /** @enum {string} */
+                  status: 'checked' | 'skipped';
+                  note: string | null;
+                  blank: boolean;
+                  errors: {
+                    /** @enum {string} */
+                    source: 'tsc' | 'vite' | 'runtime';
+                    file: string | null;
+                    line: number | null;
+                    column: number | null;
+                    message: string;
+                  }[];
+                  screenshot: string | null;
+                  ms: number;
                 };
               }
             | {

@@ -4,9 +4,11 @@ import { offlineAnswer } from './respond';
 
 /**
  * One scripted answer. A request takes the first unused step whose `role` matches (or that has
- * no role); when none is left, the offline model answers, so a script only lists what differs.
+ * no role) and whose `requires` all appear in the request's messages; when none is left, the
+ * offline model answers, so a script only lists what differs. `requires` makes a fixer answer
+ * respond only to errors the pipeline really handed it.
  */
-export type ScriptStep = { role?: PromptRole } & (
+export type ScriptStep = { role?: PromptRole; requires?: string[] } & (
   | {
       kind: 'reply';
       content: string;
@@ -82,7 +84,10 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
       sendJson(res, 400, { error: { message: 'response_format is not supported by this model', type: 'invalid_request_error' } });
       return;
     }
-    const at = steps.findIndex((s) => s.role === undefined || s.role === role);
+    const said = chat.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content))).join('\n');
+    const at = steps.findIndex(
+      (s) => (s.role === undefined || s.role === role) && (s.requires ?? []).every((needle) => said.includes(needle)),
+    );
     const step = at === -1 ? null : (steps.splice(at, 1)[0] ?? null);
     const given =
       step?.kind === 'reply'

@@ -90,6 +90,13 @@ export function readRole(messages: readonly { role: string; content: unknown }[]
   return null;
 }
 
+/** The round's last message: "Done …", or "Finished …" naming the problems review left. */
+export function roundEndMessage(r: { names: string[]; files: number; offline: boolean; problems: readonly Diagnostic[] }): string {
+  const offline = r.offline ? ' (written by the built-in offline model; add an API key for a real LLM)' : '';
+  const what = `in ${r.names.length} phase${r.names.length === 1 ? '' : 's'}: ${r.names.join(', ')}. The project has ${r.files} files${offline}.`;
+  return r.problems.length === 0 ? `Done ${what}` : `Finished ${what}\n${describeProblems(r.problems)}`;
+}
+
 /** The honest end of a round whose review left errors: how many, the first few, what to do. */
 export function describeProblems(problems: readonly Diagnostic[]): string {
   const shown = problems.slice(0, 3).map((d) => describeDiagnostic(d).slice(0, 300));

@@ -1,8 +1,8 @@
-import type { Blueprint, PhaseRecord } from '@lathe/protocol';
+import type { AgentSnapshot, Blueprint, PhaseRecord } from '@lathe/protocol';
 import type { StoredFile } from '../store';
 import { renderBlueprint } from './blueprint';
 import { countTokens, editDiffs } from './context';
-import { type Prompt, ROLE_INTRO } from './shared';
+import { type Prompt, ROLE_INTRO, type RoundRequest } from './shared';
 
 /**
  * Summarise: what a follow-up is told about the project's past. Earlier rounds are described from
@@ -68,7 +68,7 @@ export interface SummaryInput {
 }
 
 export interface SummaryPort {
-  ask(prompt: Prompt): Promise<string>;
+  ask(prompt: Prompt, signal: AbortSignal): Promise<string>;
   log(text: string): Promise<void>;
 }
 
@@ -77,7 +77,7 @@ export async function summariseRounds(input: SummaryInput, port: SummaryPort, si
   const history = roundsSummary(input.phases, input.requests, input.round);
   if (history === null || countTokens(history) <= SUMMARY_TOKENS) return history;
   try {
-    const text = (await port.ask(summariserPrompt(history, input.blueprint))).trim();
+    const text = (await port.ask(summariserPrompt(history, input.blueprint), signal)).trim();
     if (text !== '') return `${text.slice(0, 4_000)}\n(A summary of ${input.round - 1} earlier rounds.)`;
     await port.log('The model returned an empty summary of earlier rounds; the newest rounds are sent as they are.');
   } catch (e) {
@@ -110,3 +110,25 @@ export interface FollowUp {
 }
 
 export const NO_FOLLOW_UP: FollowUp = { earlierRounds: null, userEdits: null };
+
+/**
+ * A follow-up round's context for its prompts: what earlier rounds built (summarised once per
+ * round) and the user's own edits since the last round.
+ */
+export class FollowUps {
+  private summary: { round: number; text: string | null } | null = null;
+
+  constructor(private readonly port: SummaryPort & { filesBeforeRound(round: number): Promise<StoredFile[] | null> }) {}
+
+  async context(request: RoundRequest, snapshot: AgentSnapshot, files: StoredFile[], signal: AbortSignal): Promise<FollowUp> {
+    if (request.kind !== 'message') return NO_FOLLOW_UP;
+    const round = snapshot.round;
+    if (this.summary?.round !== round) {
+      const input = { phases: snapshot.phases, requests: request.history, round, blueprint: snapshot.blueprint ?? null };
+      this.summary = { round, text: await summariseRounds(input, this.port, signal) };
+    }
+    const agentWrote = new Set(snapshot.phases.filter((p) => p.round === round).flatMap((p) => p.completedFiles));
+    const before = await this.port.filesBeforeRound(round);
+    return { earlierRounds: this.summary.text, userEdits: userEditsSince(before, files, agentWrote) };
+  }
+}

@@ -19,10 +19,14 @@ export interface Harness {
 export const FAST_RETRIES: RetryPolicy = { maxRetries: 3, retryBaseMs: 20, stallTimeoutMs: 60_000 };
 
 /** A real database (PostgreSQL unless asked for PGlite) and a real local sandbox provider for one test file. */
-export async function startHarness(portRange: [number, number], kind: DbKind = 'postgres'): Promise<Harness> {
+export async function startHarness(
+  portRange: [number, number],
+  kind: DbKind = 'postgres',
+  options: { renderCheck?: boolean } = {},
+): Promise<Harness> {
   const db: TestDatabase = await createTestDatabase(kind);
   const ownerId = await createTestUser(db.db);
-  const provider = testSandboxProvider(portRange);
+  const provider = testSandboxProvider(portRange, options);
   // The first sandbox installs the template's dependency store: do it under the hook timeout.
   const warm = randomProjectId('warm');
   await provider.create(warm);

@@ -74,6 +74,11 @@ export function PreviewPane({ projectId, url, serverVersion, agentState, error, 
     window.addEventListener('message', onMessage);
     return () => window.removeEventListener('message', onMessage);
   }, [frameKey]);
+  // A round that starts (a fix among them) is answered by the agent's own checks: earlier live reports are dropped.
+  const running = isActiveState(agentState);
+  useEffect(() => {
+    if (running) setLive({ key: '', errors: [] });
+  }, [running]);
   const shown: Problem[] = useMemo(() => {
     const own = problems.map((p) => ({ ...p, live: false }));
     const fromFrame = (live.key === frameKey ? live.errors : [])

@@ -1,0 +1,144 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
+
+/**
+ * Runtime errors as the user meets them: an app that renders fine and throws when a button is
+ * clicked. Real API, real local sandbox, real Chromium; the model is a scripted OpenAI-compatible
+ * server whose fix answers are used only when the request names the error.
+ */
+
+const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
+const PASSWORD = 'correct horse battery';
+const ERROR = 'Cannot split the bill: nobody is at the table';
+
+const app = (guarded: boolean) => `import { useState } from 'react';
+
+export default function App() {
+  const [total, setTotal] = useState(120);
+  const [people, setPeople] = useState(0);
+  const [share, setShare] = useState<number | null>(null);
+  const split = () => {
+    ${guarded ? 'if (people === 0) return setShare(null);' : `if (people === 0) throw new Error('${ERROR}');`}
+    setShare(total / people);
+  };
+  return (
+    <main className="mx-auto max-w-sm space-y-3 p-8">
+      <h1 className="text-2xl font-bold">Bill splitter</h1>
+      <label className="block">
+        Total <input type="number" value={total} onChange={(e) => setTotal(Number(e.target.value))} />
+      </label>
+      <label className="block">
+        People <input type="number" value={people} onChange={(e) => setPeople(Number(e.target.value))} />
+      </label>
+      <button type="button" onClick={split}>
+        Split
+      </button>
+      <p data-testid="share">{share === null ? ${guarded ? "'Add people first'" : "''"} : \`Each pays \${share.toFixed(2)}\`}</p>
+    </main>
+  );
+}
+`;
+
+const plan = (name: string) =>
+  JSON.stringify({
+    name,
+    description: 'A bill splitter.',
+    files: [{ path: 'src/App.tsx', purpose: 'The splitter' }],
+    installCommands: [],
+    lastPhase: true,
+  });
+
+const files = (intro: string, content: string) => `${intro}\n\n\`\`\`bash\ncat > src/App.tsx << 'EOF'\n${content}EOF\n\`\`\`\n`;
+
+let api: ApiServer;
+let model: ScriptedModel;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  model = await startScriptedModel({
+    script: [
+      { role: 'designer', kind: 'reply', content: `I'll keep it to one phase.\n\n\`\`\`json\n${plan('Bill splitter')}\n\`\`\`` },
+      { role: 'implementer', kind: 'reply', content: files("Here's the splitter.", app(false)) },
+      // The fix round: answered only when the request carries the error the user saw.
+      { role: 'designer', kind: 'reply', requires: [ERROR], content: plan('Guard the split') },
+      {
+        role: 'implementer',
+        kind: 'reply',
+        requires: [ERROR],
+        content: files('Splitting among nobody now asks for people first.', app(true)),
+      },
+    ],
+  });
+  api = await ApiServer.start({ LATHE_LLM_BASE_URL: model.url, LATHE_LLM_API_KEY: 'test-key', LATHE_MODEL: 'scripted-model' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.dispose();
+  await model?.close();
+}, 60_000);
+
+async function previewFrame(page: Page): Promise<Frame> {
+  const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
+  const frame = await handle?.contentFrame();
+  if (!frame) throw new Error('the preview iframe has no frame');
+  return frame;
+}
+
+describe('problems in the IDE (scripted model, real API, Chromium)', () => {
+  it('an error thrown on a click in the preview shows under Problems; "Fix with AI" starts a round that fixes it', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(120_000);
+    const page = await context.newPage();
+    onTestFailed(async () => {
+      await page.screenshot({ path: join(ARTIFACTS, 'failed-problems.png') });
+      await writeFile(join(ARTIFACTS, 'failed-problems-api.log'), api.output);
+    });
+
+    await page.goto(`${api.origin}/register`);
+    await page.getByLabel('Name').fill('grace');
+    await page.getByLabel('Email').fill(`grace-${Date.now()}@example.test`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByLabel('What do you want to build?').fill('a bill splitter');
+    await page.getByRole('button', { name: 'Build it' }).click();
+    await page.waitForURL(/\/project\/[^/]+$/);
+    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+
+    // Review looked at the page in a browser: its thumbnail is the phase's picture, and nothing is wrong yet.
+    const thumbnail = page.locator('[data-testid=phase-thumbnail]').first();
+    await thumbnail.waitFor();
+    expect(await thumbnail.getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
+    expect(await thumbnail.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=problem-count]').textContent()).toBe('0');
+
+    // The user splits the bill with nobody at the table: the app throws, and Problems says so.
+    const frame = await previewFrame(page);
+    await frame.getByRole('button', { name: 'Split' }).click();
+    await page.locator('[data-testid=problem-list]').getByText(ERROR).waitFor();
+    expect(await page.locator('[data-testid=problem-count]').textContent()).toBe('1');
+    await page.screenshot({ path: join(ARTIFACTS, 'problems-live-error.png') });
+
+    // "Fix with AI" starts a round whose request names the error; it ends with the fix in place.
+    await page.getByRole('button', { name: 'Fix with AI' }).click();
+    await page
+      .getByText(/Fix these problems in the app/)
+      .first()
+      .waitFor();
+    await page.locator('[data-testid=phase-timeline]').getByText('Guard the split').waitFor();
+    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+    expect(model.remaining()).toBe(0);
+    expect(await page.locator('[data-testid=problem-count]').textContent()).toBe('0');
+    const fixed = await previewFrame(page);
+    await fixed.getByRole('button', { name: 'Split' }).click();
+    await fixed.getByText('Add people first').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'problems-fixed.png') });
+    await context.close();
+  }, 600_000);
+});
