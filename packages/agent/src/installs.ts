@@ -71,7 +71,10 @@ export class Installer {
    * (packages its code imports that nobody listed), installed once.
    */
   async installPlanned(phaseIndex: number, designed: string[], extra: string[], signal: AbortSignal): Promise<void> {
-    const packages = [...new Set([...(this.planned.get(phaseIndex) ?? designed.flatMap(installsIn)), ...extra])];
+    const planned = this.planned.get(phaseIndex) ?? designed.flatMap(installsIn);
+    // A package the phase installs already (maybe with a version) is not added again by name.
+    const unplanned = extra.filter((name) => !planned.some((spec) => spec === name || spec.startsWith(`${name}@`)));
+    const packages = [...new Set([...planned, ...unplanned])];
     await this.install(packages, phaseIndex, signal);
     if (!signal.aborted) this.planned.delete(phaseIndex);
   }

@@ -231,21 +231,29 @@ describe('CodeGeneratorAgent under faults (scripted model over HTTP, real databa
   });
 
   it('the fixer can repair a missing module with an npm install line', async () => {
+    // A package name the model made up: the registry does not know it, so no install can help
+    // before the fixer, which swaps it for a real one and installs that.
     const app =
-      "import classNames from 'classnames';\n\nexport default function App() {\n  return <h1 className={classNames('a')}>Fixed by install</h1>;\n}\n";
+      "import classNames from 'classnames-lathe-made-up';\n\nexport default function App() {\n  return <h1 className={classNames('a')}>Fixed by install</h1>;\n}\n";
+    const fixed = app.replace('classnames-lathe-made-up', 'classnames');
     const { p } = await run([
       { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx']) },
       { role: 'implementer', kind: 'reply', content: heredoc('src/App.tsx', app) },
-      { role: 'fixer', kind: 'reply', content: '# classnames is missing\nnpm install classnames@2.5.1\n' },
+      {
+        role: 'fixer',
+        kind: 'reply',
+        requires: ['classnames-lathe-made-up'],
+        content: `# that package does not exist; classnames does the same\nnpm install classnames@2.5.1\n${heredoc('src/App.tsx', fixed)}`,
+      },
     ]);
     await p.agent.generate('an app that forgot a dependency');
     await p.agent.whenIdle();
     expect(p.agent.getState().state).toBe('COMPLETE');
     const reviews = p.events.flatMap((e) => (e.type === 'review_result' ? [e.payload] : []));
-    expect(reviews[0]?.errors.some((d) => d.message.includes("'classnames'"))).toBe(true);
+    expect(reviews[0]?.errors.some((d) => d.message.includes("'classnames-lathe-made-up'"))).toBe(true);
     expect(reviews.at(-1)).toMatchObject({ errors: [], fixed: true });
     expect(p.events.flatMap((e) => (e.type === 'deps_installed' ? [e.payload] : []))).toEqual([
-      { packages: [], ok: true },
+      { packages: [], ok: false },
       { packages: ['classnames@2.5.1'], ok: true },
     ]);
   });
