@@ -257,7 +257,8 @@ export class AgentManager {
     if (entry) entry.lastUsed = Date.now();
     this.opts.publish(event);
     if (event.type === 'state_change') {
-      const status = STATUS_FOR_STATE[event.payload.to];
+      const problems = event.payload.to === 'COMPLETE' && (entry?.agent.snapshot().problems?.length ?? 0) > 0;
+      const status = problems ? 'problems' : STATUS_FOR_STATE[event.payload.to];
       if (status) {
         this.opts.repos.projects.setStatus(event.projectId, status).catch((e: unknown) => {
           this.opts.log(`cannot update the status of project ${event.projectId}: ${(e as Error).message}`);

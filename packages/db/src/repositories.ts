@@ -58,7 +58,7 @@ import type {
 import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from './user-fields';
 import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
 
-const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'error', 'cancelled'];
+const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'problems', 'error', 'cancelled'];
 const MESSAGE_ROLES: readonly MessageRole[] = ['user', 'assistant', 'system'];
 const MAX_EVENTS_PER_READ = 1000;
 // Rows per INSERT when writing many files: keeps statements far below the parameter limit.

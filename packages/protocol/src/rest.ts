@@ -6,6 +6,8 @@ export const ProjectStatusSchema = Type.Union([
   Type.Literal('idle'),
   Type.Literal('generating'),
   Type.Literal('ready'),
+  /** The last round finished with errors its review could not fix. */
+  Type.Literal('problems'),
   Type.Literal('error'),
   Type.Literal('cancelled'),
 ]);

@@ -625,7 +625,7 @@ export interface operations {
             initialPrompt: string;
             template: string;
             /** @enum {string} */
-            status: 'idle' | 'generating' | 'ready' | 'error' | 'cancelled';
+            status: 'idle' | 'generating' | 'ready' | 'problems' | 'error' | 'cancelled';
             agentState: string;
             previewUrl: string;
             createdAt: string;
@@ -678,7 +678,7 @@ export interface operations {
             initialPrompt: string;
             template: string;
             /** @enum {string} */
-            status: 'idle' | 'generating' | 'ready' | 'error' | 'cancelled';
+            status: 'idle' | 'generating' | 'ready' | 'problems' | 'error' | 'cancelled';
             agentState: string;
             previewUrl: string;
             createdAt: string;
@@ -753,7 +753,7 @@ export interface operations {
             initialPrompt: string;
             template: string;
             /** @enum {string} */
-            status: 'idle' | 'generating' | 'ready' | 'error' | 'cancelled';
+            status: 'idle' | 'generating' | 'ready' | 'problems' | 'error' | 'cancelled';
             agentState: string;
             previewUrl: string;
             createdAt: string;
@@ -868,7 +868,7 @@ export interface operations {
             initialPrompt: string;
             template: string;
             /** @enum {string} */
-            status: 'idle' | 'generating' | 'ready' | 'error' | 'cancelled';
+            status: 'idle' | 'generating' | 'ready' | 'problems' | 'error' | 'cancelled';
             agentState: string;
             previewUrl: string;
             createdAt: string;
@@ -943,7 +943,7 @@ export interface operations {
             initialPrompt: string;
             template: string;
             /** @enum {string} */
-            status: 'idle' | 'generating' | 'ready' | 'error' | 'cancelled';
+            status: 'idle' | 'generating' | 'ready' | 'problems' | 'error' | 'cancelled';
             agentState: string;
             previewUrl: string;
             createdAt: string;

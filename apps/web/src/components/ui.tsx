@@ -40,6 +40,7 @@ const STATUS_STYLE: Record<ProjectStatus, { label: string; dot: string; text: st
   idle: { label: 'Idle', dot: 'bg-faint', text: 'text-muted' },
   generating: { label: 'Building', dot: 'bg-accent animate-pulse', text: 'text-accent' },
   ready: { label: 'Ready', dot: 'bg-ok', text: 'text-ok' },
+  problems: { label: 'Has problems', dot: 'bg-warn', text: 'text-warn' },
   error: { label: 'Failed', dot: 'bg-bad', text: 'text-bad' },
   cancelled: { label: 'Stopped', dot: 'bg-warn', text: 'text-warn' },
 };

@@ -17,6 +17,23 @@ function liveError(data: unknown): Diagnostic | null {
   return { source: 'runtime', file: null, line: null, column: null, message: `${prefix}${d.message.slice(0, 2000)}` };
 }
 
+/** The words of an error message without the reporter's prefixes and error class names. */
+function gist(message: string): string {
+  return message
+    .replace(/^(Uncaught|console\.error)( in the browser)?:\s*/i, '')
+    .replace(/\b(Uncaught\s+)?[A-Z]\w*Error:\s*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160);
+}
+
+/** A live report the agent's check already lists (worded by the dev server, not the page). */
+function sameProblem(checked: string, live: string): boolean {
+  const a = gist(checked);
+  const b = gist(live);
+  return a !== '' && b !== '' && (a.includes(b) || b.includes(a));
+}
+
 const WIDTHS = [
   { id: 'mobile', label: 'Mobile (375 px)', width: 375, Icon: IconPhone },
   { id: 'tablet', label: 'Tablet (768 px)', width: 768, Icon: IconTablet },
@@ -82,7 +99,7 @@ export function PreviewPane({ projectId, url, serverVersion, agentState, error, 
   const shown: Problem[] = useMemo(() => {
     const own = problems.map((p) => ({ ...p, live: false }));
     const fromFrame = (live.key === frameKey ? live.errors : [])
-      .filter((l) => !problems.some((p) => p.message.includes(l.message.replace(/^(Uncaught|console\.error): /, ''))))
+      .filter((l) => !problems.some((p) => sameProblem(p.message, l.message)))
       .map((p) => ({ ...p, live: true }));
     const all = [...own, ...fromFrame];
     return all.filter((p, i) => all.findIndex((q) => problemKey(q) === problemKey(p)) === i);

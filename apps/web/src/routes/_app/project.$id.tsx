@@ -121,6 +121,8 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const busy = isActiveState(agentState);
   const phases = useMemo(() => selectPhases(state), [state]);
   const problems = useMemo(() => selectProblems(state), [state]);
+  // The round ended, but its review left errors: never a plain "Done".
+  const unfinished = agentState === 'COMPLETE' && problems.length > 0;
   // Until the replay of history reaches the first snapshot, "being written" describes the past.
   const caughtUp = baselineSeq !== null && state.lastSeq >= baselineSeq;
   const streaming = useMemo(() => (caughtUp ? selectStreamingPaths(state) : []), [state, caughtUp]);
@@ -244,23 +246,29 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         <span
           data-testid="agent-state"
           data-state={agentState}
+          data-problems={problems.length}
           className={cx(
             'ml-1 inline-flex items-center gap-1.5 rounded-full border px-2.5 py-0.5 text-xs font-medium',
             busy
               ? 'border-accent/40 bg-accent-soft text-accent'
               : agentState === 'ERROR'
                 ? 'border-bad/40 text-bad'
-                : 'border-line text-muted',
+                : unfinished
+                  ? 'border-warn/40 text-warn'
+                  : 'border-line text-muted',
           )}
         >
           {busy ? (
             <Spinner className="size-3" />
           ) : (
             <span
-              className={cx('size-1.5 rounded-full', agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' ? 'bg-warn' : 'bg-ok')}
+              className={cx(
+                'size-1.5 rounded-full',
+                agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' || unfinished ? 'bg-warn' : 'bg-ok',
+              )}
             />
           )}
-          {stateText(agentState)}
+          {unfinished ? `Done, ${problems.length} problem${problems.length === 1 ? '' : 's'} left` : stateText(agentState)}
         </span>
         {status !== 'open' && (
           <span className="inline-flex items-center gap-1.5 text-xs text-warn" role="status">
