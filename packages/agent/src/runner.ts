@@ -15,7 +15,7 @@ import { FileStream } from './file-stream';
 import { Installer } from './installs';
 import type { CallUsage, LlmClient } from './llm';
 import { type Effect, type MachineEvent, transition } from './machine';
-import { designPhase, sanitizeSpec } from './operations/design';
+import { designPhase } from './operations/design';
 import { fixerPrompt, reviewAndFix } from './operations/fix';
 import { implementFiles } from './operations/implement';
 import type { RoundRequest } from './operations/shared';
@@ -336,16 +336,13 @@ export class CodeGeneratorAgent {
         blueprint: this.snapshot.blueprint ?? null,
         ...followUp,
       },
-      { ask: (prompt) => this.files.plan('designer', prompt, signal), log: (text) => this.log(text) },
+      { ask: (prompt) => this.files.plan('designer', prompt, signal), emit: (event) => this.emit(event), log: (text) => this.log(text) },
     );
-    if ('error' in design) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${design.error}.`);
     if (design.blueprint) {
       await this.emit({ type: 'blueprint_updated', payload: { blueprint: design.blueprint } });
       await this.feed({ type: 'blueprint_made', blueprint: design.blueprint }, signal);
     }
-    const { spec, unsafe, leftOut } = sanitizeSpec(design.spec);
-    for (const message of unsafe) await this.emit({ type: 'error', payload: { code: 'unsafe_path', message } });
-    for (const note of leftOut) await this.log(note);
+    const { spec } = design;
     await this.emit({ type: 'phase_designed', payload: { phaseIndex, phase: spec } });
     await this.feed({ type: 'phase_designed', spec }, signal);
   }

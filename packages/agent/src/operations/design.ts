@@ -1,4 +1,4 @@
-import { type Blueprint, check, type PhaseSpec, PhaseSpecSchema } from '@lathe/protocol';
+import { type Blueprint, check, LatheError, type NewEvent, type PhaseSpec, PhaseSpecSchema } from '@lathe/protocol';
 import { checkProjectPath } from '@lathe/sandbox';
 import { jsonrepair } from 'jsonrepair';
 import type { ChatMessage } from '../llm';
@@ -251,19 +251,28 @@ export function sanitizeSpec(spec: PhaseSpec): { spec: PhaseSpec; unsafe: string
   return { spec: { ...spec, files }, unsafe, leftOut };
 }
 
-/** What the design operation needs from the runner: one model call (usage and retries are the runner's) and a log line. */
+/** What the design operation needs from the runner: one model call (usage and retries are the runner's), events and log lines. */
 export interface DesignDeps {
   ask(prompt: Prompt): Promise<string>;
+  emit(event: NewEvent): Promise<void>;
   log(text: string): Promise<void>;
 }
 
-/** Designs one phase: one call, and one re-ask that says exactly what was wrong. */
-export async function designPhase(input: DesignInput, deps: DesignDeps): Promise<Design | { error: string }> {
+/**
+ * Designs one phase: one call, and one re-ask that says exactly what was wrong. The plan's unsafe
+ * paths are reported as errors and template files it names are left out (with a log line).
+ */
+export async function designPhase(input: DesignInput, deps: DesignDeps): Promise<Design> {
   const prompt = designerPrompt(input);
   const answer = await deps.ask(prompt);
-  const parsed = parseDesign(answer);
-  if (parsed.ok) return parsed.design;
-  await deps.log(`The phase design was unusable (${parsed.error}); asking again and saying why.`);
-  const again = parseDesign(await deps.ask(designerRetryPrompt(prompt, answer, parsed.error)));
-  return again.ok ? again.design : { error: again.error };
+  let parsed = parseDesign(answer);
+  if (!parsed.ok) {
+    await deps.log(`The phase design was unusable (${parsed.error}); asking again and saying why.`);
+    parsed = parseDesign(await deps.ask(designerRetryPrompt(prompt, answer, parsed.error)));
+  }
+  if (!parsed.ok) throw new LatheError('invalid_phase_design', `The model did not return a usable phase design: ${parsed.error}.`);
+  const { spec, unsafe, leftOut } = sanitizeSpec(parsed.design.spec);
+  for (const message of unsafe) await deps.emit({ type: 'error', payload: { code: 'unsafe_path', message } });
+  for (const note of leftOut) await deps.log(note);
+  return { ...parsed.design, spec };
 }
