@@ -13,6 +13,7 @@ import {
   selectMessages,
   selectPhases,
   selectPreviewUrl,
+  selectProblems,
   selectStreamingPaths,
   streamReducer,
 } from '../src/lib/reducer';
@@ -108,6 +109,7 @@ describe('streamReducer, in order', () => {
         ],
         status: 'done',
         current: false,
+        thumbnail: null,
       },
       {
         index: 1,
@@ -116,6 +118,7 @@ describe('streamReducer, in order', () => {
         files: [{ path: 'src/index.css', done: true }],
         status: 'done',
         current: true,
+        thumbnail: null,
       },
     ]);
     expect(selectPreviewUrl(state)).toBe('http://abc.preview.localhost:3000/');
@@ -126,6 +129,37 @@ describe('streamReducer, in order', () => {
     expect(state.logs.map((l) => l.text)).toContain('IMPLEMENTING_PHASE → COMPLETE');
     expect(state.logs.at(-2)?.text).toBe('Review: no errors');
     expect(state.completed?.files).toBe(3);
+  });
+
+  it("keeps each phase's newest browser check: its thumbnail, and its errors as the open problems until a newer check", () => {
+    const boom = { source: 'runtime' as const, file: 'src/App.tsx', line: 4, column: null, message: 'Uncaught in the browser: boom' };
+    const checked = fold(
+      sequence(
+        [
+          {
+            type: 'render_checked',
+            payload: {
+              phaseIndex: 1,
+              status: 'checked',
+              note: null,
+              blank: true,
+              errors: [boom],
+              screenshot: 'data:image/jpeg;base64,AA==',
+              ms: 900,
+            },
+          },
+        ],
+        round.length + 1,
+      ),
+      state,
+    );
+    expect(selectPhases(checked)[1]?.thumbnail).toBe('data:image/jpeg;base64,AA==');
+    expect(selectPhases(checked)[0]?.thumbnail).toBeNull();
+    expect(selectProblems(checked)).toEqual([boom]);
+    expect(checked.logs.at(-1)?.text).toBe('Preview checked in a browser (900 ms): 1 error, blank page');
+    // A later review that found nothing clears them.
+    const reviewed = fold(sequence([{ type: 'review_result', payload: { round: 1, errors: [], fixed: true } }], round.length + 2), checked);
+    expect(selectProblems(reviewed)).toEqual([]);
   });
 
   it('shows a file streaming while it is being written', () => {
