@@ -207,6 +207,10 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(await shell.exited).toBeNull();
     await waitFor('no process left', () => (running('401') ? undefined : true));
     shell.write('echo after\r');
+    // A shell that exits on its own reports its code.
+    const second = await sb.openShell({ cols: 80, rows: 24, onOutput: () => undefined });
+    second.write('exit 3\r');
+    expect(await second.exited).toBe(3);
   });
 
   it('times out and cancels commands, killing the whole process group', async () => {

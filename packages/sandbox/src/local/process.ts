@@ -42,6 +42,9 @@ export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined; s
     });
     child.once('exit', (c) => {
       code = c;
+      // Our ends of the input pipes: nothing reads them now, and 'close' waits for every pipe.
+      child.stdin?.destroy();
+      control?.destroy();
       // What the command left running in its group goes with it: no orphans.
       killGroup(child.pid);
       // A descendant that left the group may still hold the pipes open: stop waiting for them.

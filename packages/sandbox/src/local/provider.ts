@@ -41,12 +41,14 @@ const JAIL_PASSWD =
   'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
 const JAIL_GROUP = 'root:x:0:\nlathe:x:1000:\nnogroup:x:65534:\n';
 /**
- * Runs inside the jail: applies "rows cols" lines from fd 3 to the terminal, and hands the
- * process over to script(1), which gives the shell (bash when the system has it) a pty.
+ * Runs inside the jail: a loop applying "rows cols" lines from fd 3 to the pty, started twice
+ * removed so that it is nobody's child but the jail's init (script(1) would wait for it), then
+ * script(1) in the foreground (a background job would ignore Ctrl+C), giving the shell (bash when
+ * the system has it) its pty. When the shell exits the jail ends, and the loop with it.
  */
 const SHELL_LAUNCHER = [
-  '( while read -r r c; do stty -F /dev/pts/0 rows "$r" cols "$c" 2>/dev/null; done <&3 ) &',
-  `exec script -qfec 'stty rows "$LATHE_ROWS" cols "$LATHE_COLS" 2>/dev/null; if command -v bash >/dev/null 2>&1; then PS1="\\$ " exec bash --noprofile --norc -i; else PS1="$ " exec sh -i; fi' /dev/null 3<&-`,
+  '( (while read -r r c; do stty -F /dev/pts/0 rows "$r" cols "$c" 2>/dev/null; done <&3) & )',
+  `exec script -qfec 'stty rows "$LATHE_ROWS" cols "$LATHE_COLS" 2>/dev/null; if command -v bash >/dev/null 2>&1; then PS1="$ " exec bash --noprofile --norc -i; else PS1="$ " exec sh -i; fi' /dev/null 3<&-`,
 ].join('\n');
 
 export interface LocalProviderOptions {
