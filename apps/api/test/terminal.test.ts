@@ -59,7 +59,7 @@ class Terminal {
   }
 }
 
-describe('the project terminal (local provider, inside the bubblewrap jail)', () => {
+describe.each(['local', 'docker'])('the project terminal (%s sandbox)', (provider) => {
   let api: ApiProcess;
   let owner: TestUser;
   let other: TestUser;
@@ -67,7 +67,7 @@ describe('the project terminal (local provider, inside the bubblewrap jail)', ()
   const url = (id: string, query = '?cols=100&rows=30') => `ws://127.0.0.1:${api.port}/api/projects/${id}/terminal${query}`;
 
   beforeAll(async () => {
-    api = await ApiProcess.start({ LATHE_TERMINAL_IDLE_MS: '8000' });
+    api = await ApiProcess.start({ LATHE_TERMINAL_IDLE_MS: '8000', LATHE_SANDBOX: provider });
     owner = await signUp(api, 'term-owner');
     other = await signUp(api, 'term-other');
     const res = await fetch(`${api.url}/api/projects`, {
@@ -98,6 +98,9 @@ describe('the project terminal (local provider, inside the bubblewrap jail)', ()
     await term.until(() => /App\.tsx[\s\S]*hello from the store/.test(term.screen));
     term.type('node -e "console.log(\'sum\', 6 * 7, process.stdout.isTTY)"\r');
     await term.until(() => /sum 42 true/.test(term.screen));
+    // The project's own node_modules, not the read-only template store: a typed install can write.
+    term.type('touch node_modules/.terminal-probe && echo "modules writable"\r');
+    await term.until(() => /[\r\n]modules writable/.test(term.screen));
 
     // The server's data dir holds its generated secrets; from the jail it does not exist.
     const secrets = join(api.dataDir, 'secrets.json');

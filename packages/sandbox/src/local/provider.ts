@@ -368,6 +368,9 @@ class LocalBackend implements Backend {
       throw new LatheError('shell_unavailable', 'the terminal needs script(1) from util-linux on the server to give the shell a terminal');
     }
     const cwd = await checkProjectDir(this.root, '');
+    // The template store is read-only in the jail: the project gets its own node_modules first, so
+    // an `npm install` typed in the terminal works (as before the agent's first install).
+    await this.prepareInstall();
     // Network on, as for installs: the terminal is where a user runs the install the agent missed.
     const { prefix, env } = await this.confine(cwd, true, undefined);
     const proc = spawnGroup({
