@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { auditPage, formatFindings } from './axe';
 import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/narrow');
@@ -69,6 +70,12 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     const context = await newContext(375, 740);
     const page = await context.newPage();
     const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+    // WCAG 2.1 A/AA (axe-core) of each narrow state, collected and checked at the end.
+    const a11y: string[] = [];
+    const audit = async (state: string) => {
+      const findings = await auditPage(page);
+      if (findings.length > 0) a11y.push(formatFindings(state, findings));
+    };
     onTestFailed(async () => {
       await shot('failed-375');
       await writeFile(join(ARTIFACTS, 'failed-375.html'), await page.content());
@@ -102,6 +109,7 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     await strip.getByTestId('agent-state').waitFor();
     await expectNoHorizontalScroll(page, 'IDE, chat, generating');
     await shot('375-04-chat-generating');
+    await audit('375 chat tab, generating');
     await tab(page, 'Code').click();
     expect(await strip.isVisible()).toBe(true);
     await expectNoHorizontalScroll(page, 'IDE, code, generating');
@@ -121,6 +129,7 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     await frame.getByText('Buy milk').waitFor();
     await expectNoHorizontalScroll(page, 'IDE, preview');
     await shot('375-06-preview');
+    await audit('375 preview tab');
 
     // Code: open App.tsx from the files list and edit it.
     await tab(page, 'Code').click();
@@ -138,6 +147,7 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     expect(((await saved.json()) as { content: string }).content).toContain(EDIT);
     await expectNoHorizontalScroll(page, 'IDE, code, edited');
     await shot('375-07-code-edited');
+    await audit('375 code tab');
 
     // Logs, and a terminal in the sandbox; the command typed shows in the logs.
     await tab(page, 'Logs').click();
@@ -149,11 +159,13 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     await page.getByTestId('logs').getByText('$ ls src').waitFor();
     await expectNoHorizontalScroll(page, 'IDE, logs and terminal');
     await shot('375-08-logs-terminal');
+    await audit('375 logs tab with a terminal');
 
     // Keyboard: Alt+1 goes back to Chat.
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Alt+1');
     expect(await tab(page, 'Chat').getAttribute('aria-selected')).toBe('true');
+    expect(a11y.join('\n')).toBe('');
     await context.close();
   }, 600_000);
 
