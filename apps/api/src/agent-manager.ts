@@ -8,7 +8,7 @@ import {
   LatheError,
   type ProjectStatus,
 } from '@lathe/protocol';
-import type { SandboxProvider } from '@lathe/sandbox';
+import type { Sandbox, SandboxProvider } from '@lathe/sandbox';
 import type { Log } from './context';
 import type { ProjectLocks } from './project-locks';
 
@@ -169,6 +169,19 @@ export class AgentManager {
     }
     const url = await pending;
     return url || null;
+  }
+
+  /**
+   * The project's sandbox for a terminal: the existing one, else one re-created from the stored
+   * files (a project without files gets the bare template).
+   */
+  async sandboxFor(project: ProjectRow): Promise<Sandbox> {
+    const existing = await this.opts.sandboxes.get(project.id);
+    if (existing) return existing;
+    const files = await this.opts.repos.files.readMany(project.id);
+    const sandbox = await this.opts.sandboxes.open(project.id, { template: 'react-vite' });
+    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content })));
+    return sandbox;
   }
 
   async #startDevServer(projectId: string): Promise<string> {

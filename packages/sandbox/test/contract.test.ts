@@ -170,6 +170,49 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(await errorCode(sb.exec({ shell: 'true' }, { env: { PATH: '/evil' } }))).toBe('invalid_command');
   });
 
+  it('opens a shell on a terminal in the project: echo, commands, resize, Ctrl+C, and kill ends all it started', async () => {
+    let screen = '';
+    // Colours and terminal queries (busybox asks where the cursor is) are left out.
+    const escapes = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+    const shell = await sb.openShell({ cols: 100, rows: 30, onOutput: (text) => (screen += text.replace(escapes, '')) });
+    const until = (what: string, test: RegExp) =>
+      waitFor(what, () => (test.test(screen) ? true : undefined), 30_000).catch((e: Error) => {
+        throw new Error(`${e.message}; the terminal shows:\n${screen}`);
+      });
+    shell.write('stty size; pwd; ls src\r');
+    await until('the size, the directory and the listing', /30 100\r?\n[\s\S]*App\.tsx/);
+    expect(screen).toContain(root);
+    shell.write('node -e "console.log(6 * 7, process.stdout.isTTY)"\r');
+    await until('node on a tty', /42 true/);
+    shell.resize(120, 40);
+    // A resize reaches the shell asynchronously: ask until it shows.
+    await waitFor(
+      'the new size',
+      async () => {
+        shell.write('stty size\r');
+        await new Promise((r) => setTimeout(r, 200));
+        return /40 120/.test(screen) ? true : undefined;
+      },
+      30_000,
+    );
+    shell.write(`sleep 400.${process.pid}\r`);
+    const running = (nap: string) => processesRunning(['sleep', `${nap}.${process.pid}`]).length > 0;
+    await waitFor('the sleep', () => (running('400') ? true : undefined));
+    shell.write('\x03');
+    await waitFor('Ctrl+C to stop it', () => (running('400') ? undefined : true));
+    // A background job outlives nothing: killing the shell ends it too.
+    shell.write(`sleep 401.${process.pid} &\r`);
+    await waitFor('the background sleep', () => (running('401') ? true : undefined));
+    await shell.kill();
+    expect(await shell.exited).toBeNull();
+    await waitFor('no process left', () => (running('401') ? undefined : true));
+    shell.write('echo after\r');
+    // A shell that exits on its own reports its code.
+    const second = await sb.openShell({ cols: 80, rows: 24, onOutput: () => undefined });
+    second.write('exit 3\r');
+    expect(await second.exited).toBe(3);
+  });
+
   it('times out and cancels commands, killing the whole process group', async () => {
     // Generous, so a loaded machine still prints the pid before the deadline.
     const nap = `300.${process.pid}`;

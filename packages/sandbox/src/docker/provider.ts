@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import type { Backend, Proc, SpawnRequest } from '../backend';
+import type { Backend, Proc, ShellRequest, SpawnRequest } from '../backend';
 import {
   type CreateOptions,
   type FileInfo,
@@ -13,6 +13,7 @@ import {
   type Sandbox,
   type SandboxLimits,
   type SandboxProvider,
+  type Shell,
 } from '../contract';
 import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
@@ -30,6 +31,8 @@ const DEV_PORT = 5173;
 const ROOT = '/app';
 const PROC_DIR = '/tmp/.lathe';
 const CA_IN_CONTAINER = '/etc/lathe/ca.crt';
+/** The terminal's shell: bash when the image has it, else the image's sh (busybox ash in the local base). */
+const SHELL_INIT = 'if command -v bash >/dev/null 2>&1; then PS1="$ " exec bash --noprofile --norc -i; else PS1="$ " exec sh -i; fi';
 
 export interface DockerProviderOptions {
   dataDir: string;
@@ -430,6 +433,62 @@ class DockerBackend implements Backend {
       return killing;
     };
     return { exited, kill };
+  }
+
+  /**
+   * A `docker exec` with a TTY: the engine gives the shell a real pty in the container (resized
+   * through the API). It leads a session of its own; ending it ends every process of that session.
+   */
+  async openShell(req: ShellRequest): Promise<Shell> {
+    const pidFile = `${PROC_DIR}/${randomUUID()}.pid`;
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      exec = await this.container.exec({
+        Cmd: ['sh', '-c', `echo $$ > ${pidFile}; exec sh -c '${SHELL_INIT}'`],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        WorkingDir: ROOT,
+        Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      });
+      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    } catch (e) {
+      throw dockerError(e);
+    }
+    stream.setEncoding('utf8');
+    stream.on('data', (text: string) => req.onOutput(text));
+    stream.on('error', () => undefined);
+    const resize = (cols: number, rows: number) => void exec.resize({ h: rows, w: cols }).catch(() => undefined);
+    resize(req.cols, req.rows);
+    const killSession = async () => {
+      // busybox has no pkill -s: find the session's processes in /proc (field 6 of stat, after the name).
+      const script = `[ -f ${pidFile} ] || exit 0; sid=$(cat ${pidFile}); rm -f ${pidFile}; awk -v sid="$sid" '{ l = $0; sub(/^.*) /, "", l); split(l, f, " "); if (f[4] == sid) { split(FILENAME, p, "/"); print p[3] } }' /proc/[0-9]*/stat 2>/dev/null | xargs -r kill -9 2>/dev/null; true`;
+      await this.collect(['sh', '-c', script]).catch(() => undefined);
+    };
+    let killedByUs = false;
+    const exited = ended(stream).then(async () => {
+      const info = await exec.inspect().catch(() => null);
+      await killSession();
+      return killedByUs ? null : (info?.ExitCode ?? null);
+    });
+    let killing: Promise<void> | null = null;
+    return {
+      write: (data) => {
+        if (!stream.destroyed) stream.write(data);
+      },
+      resize,
+      exited,
+      kill: () => {
+        killedByUs = true;
+        killing ??= killSession().then(async () => {
+          stream.destroy();
+          await exited;
+        });
+        return killing;
+      },
+    };
   }
 
   async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
