@@ -126,6 +126,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       viewers: (projectId) => hub?.viewerCount(projectId) ?? 0,
       closeViewers: (projectId) => hub?.closeProject(projectId, 4004, 'project deleted'),
       idleMs: config.agentIdleMs,
+      logRing: config.logRing,
       log,
     });
     cleanups.push(() => agents.shutdown());
