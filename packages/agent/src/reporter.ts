@@ -108,7 +108,9 @@ export class Reporter {
         const count = this.throttle.takeDropped();
         if (!marker || count === 0 || this.closed) return;
         const text = droppedLinesText(count, this.throttle.perSecond);
-        this.outbox.emit({ type: 'log', payload: { source: marker.source, stream: marker.stream, text } }).catch(this.hooks.failed);
+        this.outbox
+          .emit({ type: 'log', payload: { source: marker.source, stream: marker.stream, text } })
+          .catch((e: unknown) => this.hooks.failed(e));
       },
       Math.max(0, this.throttle.windowEnd - Date.now()),
     );

@@ -60,8 +60,8 @@ export class DockerProvider implements SandboxProvider {
   private readonly heavy: Slots;
   private npmSettings: Promise<NpmSettings> | null = null;
   private readonly adopting = new Map<string, Promise<SandboxCore | null>>();
-  /** Whether the engine takes a writable-layer size (StorageOpt); learnt from the first container. */
-  private storageLimit: 'untried' | 'enforced' | 'unsupported' = 'untried';
+  /** Set once the engine has refused a writable-layer size (StorageOpt): later sandboxes go without. */
+  private storageOptRefused = false;
 
   private readonly instance: string;
 
@@ -281,12 +281,10 @@ export class DockerProvider implements SandboxProvider {
     const spec = await this.containerSpec(projectId, port, network);
     const sized = spec.HostConfig?.StorageOpt !== undefined;
     try {
-      const container = await this.docker.createContainer(spec);
-      if (sized) this.storageLimit = 'enforced';
-      return container;
+      return await this.docker.createContainer(spec);
     } catch (e) {
       if (!sized || !/storage-opt|storage opt/i.test(String((e as Error).message))) throw e;
-      this.storageLimit = 'unsupported';
+      this.storageOptRefused = true;
       console.warn(
         `lathe: this Docker engine cannot limit a container's disk (${(e as Error).message.trim()}); sandboxes run without a disk limit (LATHE_SANDBOX_DISK_MB). See the README's security model.`,
       );
@@ -381,7 +379,7 @@ export class DockerProvider implements SandboxProvider {
         Binds: binds,
         NetworkMode: network,
         RestartPolicy: { Name: 'no' },
-        ...(limits.diskBytes > 0 && this.storageLimit !== 'unsupported' ? { StorageOpt: { size: String(limits.diskBytes) } } : {}),
+        ...(limits.diskBytes > 0 && !this.storageOptRefused ? { StorageOpt: { size: String(limits.diskBytes) } } : {}),
       },
     };
   }
