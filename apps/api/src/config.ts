@@ -60,6 +60,8 @@ export interface ApiConfig {
   signInLimits: SignInLimits;
   /** Projects with more file content than this cannot be downloaded as a ZIP (413). */
   downloadMaxBytes: number;
+  /** Log events (each a batch of output lines) kept per project; older ones are deleted. */
+  logRing: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (normalised). */
   trustedProxies: ReadonlySet<string>;
   /** The raw environment, handed to the agent package's own config loader. */
@@ -191,6 +193,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     },
     trustedProxies,
     downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    logRing: intVar(env, 'LATHE_LOG_RING', 1000, 1, 1_000_000),
     env,
   };
 }

@@ -150,6 +150,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         terminals.closeProject(projectId, 4004, 'project deleted');
       },
       idleMs: config.agentIdleMs,
+      logRing: config.logRing,
       log,
     });
     cleanups.push(() => agents.shutdown());

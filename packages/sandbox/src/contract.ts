@@ -218,6 +218,8 @@ export interface SandboxLimits {
   cpus: number;
   /** Max processes (Docker pids limit; local RLIMIT_NPROC applies per uid, so it is generous). */
   pids: number;
+  /** Docker: size of a container's writable layer, where the engine supports it; 0 = none. */
+  diskBytes: number;
 }
 
 export interface SandboxConfig {

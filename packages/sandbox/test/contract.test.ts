@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromiumFromEnv, createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
 import { connectHmr, errorCode, getWithHost, processesIn, processesRunning, startProxy, upgradeWithHost, waitFor } from './helpers';
 
@@ -749,6 +749,84 @@ describe('docker isolation', () => {
     }
     // The network goes with its sandbox.
     expect(await docker.listNetworks({ filters: { label: [`lathe.project=${otherId}`] } })).toEqual([]);
+  });
+
+  /** What a TCP connection from inside a sandbox to `host` ends with (an error code or "connected"). */
+  const connectFrom = async (sandbox: Sandbox, host: string) =>
+    (
+      await sandbox.exec({
+        argv: [
+          'node',
+          '-e',
+          `const s = require("node:net").connect({ host: ${JSON.stringify(host)}, port: 80, timeout: 5000 });
+           s.on("connect", () => { console.log("connected"); s.destroy(); });
+           s.on("timeout", () => { console.log("timeout"); s.destroy(); });
+           s.on("error", (e) => console.log(e.code));`,
+        ],
+      })
+    ).stdout.trim();
+
+  it('cannot reach link-local or cloud metadata addresses, also after the container restarts', async () => {
+    // Refused at once by an `unreachable` route in the sandbox's own network namespace.
+    expect(await connectFrom(sb, '169.254.169.254')).toBe('EHOSTUNREACH');
+    expect(await connectFrom(sb, '169.254.1.1')).toBe('EHOSTUNREACH');
+    expect(await connectFrom(sb, '100.100.100.200')).toBe('EHOSTUNREACH');
+    // Without capabilities the sandbox cannot take the routes out.
+    const del = await sb.exec({ shell: 'ip route del 169.254.0.0/16' });
+    expect(del.exitCode).not.toBe(0);
+    expect(await connectFrom(sb, '169.254.169.254')).toBe('EHOSTUNREACH');
+
+    // A server restart adopts the container and restarts it (a new network namespace): the routes go in again.
+    const otherId = `iso-adopt-${process.pid}`;
+    const first = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    const second = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    try {
+      await first.create(otherId);
+      const adopted = await second.get(otherId);
+      if (!adopted) throw new Error('the container was not adopted');
+      expect(await connectFrom(adopted, '169.254.169.254')).toBe('EHOSTUNREACH');
+      // Ordinary addresses are still routed (no such server here, but not "unreachable").
+      expect(await connectFrom(adopted, '10.255.255.1')).not.toBe('EHOSTUNREACH');
+    } finally {
+      await second.destroy(otherId);
+      await first.shutdown().catch(() => undefined);
+      await second.shutdown();
+    }
+    // No helper container is left behind.
+    expect(await docker.listContainers({ all: true, filters: { label: ['lathe.role=routes'] } })).toEqual([]);
+  });
+
+  it('limits the writable layer where the engine can, and says so where it cannot', async () => {
+    const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${id}`] } });
+    const inspect = await docker.getContainer(info?.Id ?? '').inspect();
+    const size = (inspect.HostConfig as { StorageOpt?: Record<string, string> | null }).StorageOpt?.size;
+    // Ask the engine directly whether it takes a size.
+    const probe = await docker
+      .createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { StorageOpt: { size: '1G' } } })
+      .then(async (c) => {
+        await c.remove({ force: true });
+        return 'supported';
+      })
+      .catch((e: Error) => e.message);
+    if (probe === 'supported') {
+      expect(size).toBe(String(4 * 1024 ** 3));
+      return;
+    }
+    expect(probe).toMatch(/storage-opt/);
+    expect(size).toBeUndefined();
+    // A provider tells the operator once, on its first sandbox, and the sandbox still runs.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const fresh = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    const freshId = `iso-disk-${process.pid}`;
+    try {
+      const made = await fresh.create(freshId);
+      expect((await made.exec({ shell: 'echo up' })).stdout.trim()).toBe('up');
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('cannot limit a container'))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      await fresh.destroy(freshId);
+      await fresh.shutdown();
+    }
   });
 
   it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { fileQuery } from '../../lib/queries';
-import { type FileStream, isFileDone } from '../../lib/reducer';
+import { type FileStream, hasWholeContent, isFileDone } from '../../lib/reducer';
 import { IconCheck, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
 
@@ -46,9 +46,11 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
   // Agent text wins when it was written during this session and after the user's last edit.
   const agentNewer =
     !!stream && isFileDone(stream) && baselineSeq !== null && stream.startSeq > baselineSeq && (!draft || stream.startSeq > draft.baseSeq);
-  const fromStream = writing || agentNewer;
-  const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !draft });
-  const value = fromStream ? stream?.content : draft ? draft.text : rest.data?.content;
+  // A replay after the round's chunks were compacted lacks the text: the stored file has it.
+  const fromStream = writing || (agentNewer && !!stream && hasWholeContent(stream));
+  const fromDraft = !!draft && !agentNewer;
+  const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !fromDraft });
+  const value = fromStream ? stream?.content : fromDraft && draft ? draft.text : rest.data?.content;
 
   const save = useCallback(
     async (path: string) => {
