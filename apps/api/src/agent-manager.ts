@@ -8,8 +8,9 @@ import {
   LatheError,
   type ProjectStatus,
 } from '@lathe/protocol';
-import type { SandboxProvider } from '@lathe/sandbox';
+import type { Sandbox, SandboxProvider } from '@lathe/sandbox';
 import type { Log } from './context';
+import { EventHygiene } from './event-hygiene';
 import type { ProjectLocks } from './project-locks';
 
 /** One project's live agent, as the manager drives it (see ./agent-runtime.ts). */
@@ -47,6 +48,8 @@ export interface AgentManagerOptions {
   /** Closes the sockets of a project that is going away. */
   closeViewers: (projectId: string) => void;
   idleMs: number;
+  /** Log events kept per project (older ones are deleted; see ./event-hygiene.ts). */
+  logRing: number;
   log: Log;
 }
 
@@ -73,9 +76,11 @@ export class AgentManager {
   readonly #creating = new Map<string, Promise<Entry>>();
   readonly #devServers = new Map<string, Promise<string>>();
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #hygiene: EventHygiene;
   #stopping = false;
 
   constructor(private readonly opts: AgentManagerOptions) {
+    this.#hygiene = new EventHygiene(opts.repos.events, opts.logRing, opts.log);
     this.#sweeper = setInterval(() => void this.#evictIdle(), Math.min(opts.idleMs, 30_000));
     this.#sweeper.unref?.();
   }
@@ -171,6 +176,19 @@ export class AgentManager {
     return url || null;
   }
 
+  /**
+   * The project's sandbox for a terminal: the existing one, else one re-created from the stored
+   * files (a project without files gets the bare template).
+   */
+  async sandboxFor(project: ProjectRow): Promise<Sandbox> {
+    const existing = await this.opts.sandboxes.get(project.id);
+    if (existing) return existing;
+    const files = await this.opts.repos.files.readMany(project.id);
+    const sandbox = await this.opts.sandboxes.open(project.id, { template: 'react-vite' });
+    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content })));
+    return sandbox;
+  }
+
   async #startDevServer(projectId: string): Promise<string> {
     let sandbox = await this.opts.sandboxes.get(projectId);
     if (!sandbox) {
@@ -216,6 +234,7 @@ export class AgentManager {
     await Promise.allSettled([...this.#creating.values()]);
     await Promise.allSettled([...this.#live.values()].map((e) => e.agent.stop()));
     this.#live.clear();
+    await this.#hygiene.idle();
   }
 
   async #get(project: ProjectRow): Promise<Entry> {
@@ -256,6 +275,7 @@ export class AgentManager {
     const entry = this.#live.get(event.projectId);
     if (entry) entry.lastUsed = Date.now();
     this.opts.publish(event);
+    this.#hygiene.onEvent(event);
     if (event.type === 'state_change') {
       const problems = event.payload.to === 'COMPLETE' && (entry?.agent.snapshot().problems?.length ?? 0) > 0;
       const status = problems ? 'problems' : STATUS_FOR_STATE[event.payload.to];

@@ -52,12 +52,16 @@ export interface ApiConfig {
   sandboxIdleMs: number | null;
   /** An agent with no sockets and no work is dropped from memory after this long. */
   agentIdleMs: number;
+  /** A terminal nothing was typed into or printed by for this long is closed; null = never. */
+  terminalIdleMs: number | null;
   /** Bytes a socket may have queued before it is closed with a resume hint. */
   wsMaxBufferedBytes: number;
   /** Failed sign-ins allowed per client address (and per address and account) in a window. */
   signInLimits: SignInLimits;
   /** Projects with more file content than this cannot be downloaded as a ZIP (413). */
   downloadMaxBytes: number;
+  /** Log events (each a batch of output lines) kept per project; older ones are deleted. */
+  logRing: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (normalised). */
   trustedProxies: ReadonlySet<string>;
   /** The raw environment, handed to the agent package's own config loader. */
@@ -180,6 +184,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     webUrl,
     sandboxIdleMs: ((ms) => (ms === 0 ? null : ms))(intVar(env, 'LATHE_SANDBOX_IDLE_MS', 15 * 60_000, 0, 7 * 24 * 3_600_000)),
     agentIdleMs: intVar(env, 'LATHE_AGENT_IDLE_MS', 5 * 60_000, 1_000, 24 * 3_600_000),
+    terminalIdleMs: ((ms) => (ms === 0 ? null : ms))(intVar(env, 'LATHE_TERMINAL_IDLE_MS', 15 * 60_000, 0, 7 * 24 * 3_600_000)),
     wsMaxBufferedBytes: intVar(env, 'LATHE_WS_MAX_BUFFER_BYTES', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
     signInLimits: {
       perAccount: intVar(env, 'LATHE_SIGNIN_MAX_FAILURES', 5, 1, 1_000_000),
@@ -188,6 +193,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     },
     trustedProxies,
     downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    logRing: intVar(env, 'LATHE_LOG_RING', 1000, 1, 1_000_000),
     env,
   };
 }

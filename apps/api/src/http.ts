@@ -1,4 +1,5 @@
 import { openapi } from '@elysiajs/openapi';
+import { TerminalClientMessageSchema, TerminalServerFrameSchema } from '@lathe/protocol';
 import { Elysia, ValidationError } from 'elysia';
 import { authCookieName } from './auth';
 import type { AppContext } from './context';
@@ -54,6 +55,11 @@ export function createHttpApp(ctx: AppContext) {
           ],
           components: {
             securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: authCookieName(ctx.config.publicUrl) } },
+            // The terminal socket's messages (GET /api/projects/{id}/terminal), which no REST route carries.
+            schemas: {
+              TerminalClientMessage: TerminalClientMessageSchema as unknown as Record<string, unknown>,
+              TerminalServerFrame: TerminalServerFrameSchema as unknown as Record<string, unknown>,
+            },
           },
         },
       }),

@@ -25,6 +25,7 @@ import { GenerationLimiter, SignInLimiter } from './rate-limit';
 import { loadSecrets } from './secrets';
 import { withIdeHeaders } from './security-headers';
 import { CLOSE_SIGNED_OUT, ProjectHub, type ProjectSocketData } from './socket-hub';
+import { TerminalHub, type TerminalSocketData } from './terminal-hub';
 import { loadPriceTable } from './usage';
 import { createWebHandler, createWebProxy } from './web';
 
@@ -38,9 +39,11 @@ const HARD_BODY_BYTES = 32 * 1024 * 1024;
 const REMOTE_POLL_MS = 250;
 /** How long a preview cookie's session check is trusted, and how often socket sessions are checked. */
 const SESSION_CHECK_MS = 5_000;
-const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/ws$/i;
+const PROJECT_SOCKET_PATH = /^\/api\/projects\/([0-9a-f-]{36})\/(ws|terminal)$/i;
+/** Output a terminal socket may have queued before more is left out. */
+const TERMINAL_MAX_BUFFERED_BYTES = 1024 * 1024;
 
-type SocketData = ProjectSocketData | PreviewSocketData;
+type SocketData = ProjectSocketData | PreviewSocketData | TerminalSocketData;
 
 export interface LatheServer {
   /** The port actually bound (useful with PORT=0). */
@@ -106,6 +109,24 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
 
     // The hub and the manager refer to each other through these late-bound closures.
     let hub: ProjectHub | null = null;
+    // One shell per project, in its sandbox; the commands typed go to the project's logs.
+    const terminals = new TerminalHub({
+      openShell: async (projectId, size, onOutput) => {
+        const project = await repos.projects.getAny(projectId);
+        if (!project) throw new LatheError('not_found', 'project not found');
+        const sandbox = await agents.sandboxFor(project);
+        return sandbox.openShell({ ...size, onOutput });
+      },
+      command: (projectId, line) => {
+        repos.events
+          .append(projectId, { type: 'log', payload: { source: 'exec', stream: 'stdout', text: `$ ${line}` } })
+          .then((event) => hub?.publish(event))
+          .catch((e: unknown) => log(`logging a terminal command of ${projectId} failed: ${(e as Error).message}`));
+      },
+      idleMs: config.terminalIdleMs,
+      maxBufferedBytes: TERMINAL_MAX_BUFFERED_BYTES,
+      log,
+    });
     const agents = new AgentManager({
       repos,
       sandboxes,
@@ -124,8 +145,12 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       }),
       publish: (event) => hub?.publish(event),
       viewers: (projectId) => hub?.viewerCount(projectId) ?? 0,
-      closeViewers: (projectId) => hub?.closeProject(projectId, 4004, 'project deleted'),
+      closeViewers: (projectId) => {
+        hub?.closeProject(projectId, 4004, 'project deleted');
+        terminals.closeProject(projectId, 4004, 'project deleted');
+      },
       idleMs: config.agentIdleMs,
+      logRing: config.logRing,
       log,
     });
     cleanups.push(() => agents.shutdown());
@@ -137,6 +162,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       idleMs: config.sandboxIdleMs ?? Number.POSITIVE_INFINITY,
       watched: (projectId) =>
         (hub?.viewerCount(projectId) ?? 0) > 0 ||
+        terminals.has(projectId) ||
         agents.isBusy(projectId) ||
         [...previewSockets].some((ws) => ws.data.projectId === projectId),
       log,
@@ -183,6 +209,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     );
     hub = projectHub;
     cleanups.push(async () => projectHub.closeAll(1001, 'server shutting down'));
+    cleanups.push(() => terminals.closeAll(1001, 'server shutting down'));
 
     const api = await createApiHandler(ctx);
     const web = config.webUrl ? createWebProxy(config.webUrl, log) : await createWebHandler(config.webDistDir, log);
@@ -201,7 +228,9 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       const path = url.pathname;
       const socketMatch = PROJECT_SOCKET_PATH.exec(path);
       if (socketMatch?.[1] && request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
-        return upgradeProjectSocket(request, server, socketMatch[1], url);
+        return socketMatch[2] === 'terminal'
+          ? upgradeTerminalSocket(request, server, socketMatch[1], url)
+          : upgradeProjectSocket(request, server, socketMatch[1], url);
       }
       const isApi =
         path === '/api' || path.startsWith('/api/') || path === '/health' || path === '/openapi.json' || path.startsWith('/docs');
@@ -221,22 +250,64 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       return api(buffered);
     };
 
+    /** The owner's grant and project for a project or terminal socket, or the refusal to answer. */
+    const authorizeSocket = async (
+      request: Request,
+      projectId: string,
+      url: URL,
+    ): Promise<{ grant: SocketGrant; project: ProjectRow } | Response> => {
+      const ticket = url.searchParams.get('token');
+      // A token is a bearer credential; a cookie is only honoured from the IDE's own origin.
+      if (!ticket && foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
+      const grant = ticket ? await tokenGrant(ticket, projectId) : await cookieGrant(request.headers);
+      if (!grant) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
+      const project = await repos.projects.get(projectId.toLowerCase(), grant.userId);
+      if (!project) return errorResponse(404, 'not_found', 'project not found');
+      return { grant, project };
+    };
+
+    const upgradeTerminalSocket = async (
+      request: Request,
+      server: Server<SocketData>,
+      projectId: string,
+      url: URL,
+    ): Promise<Response | undefined> => {
+      const size = (name: string, fallback: number, max: number) => {
+        const raw = url.searchParams.get(name);
+        if (raw === null) return fallback;
+        return /^\d{1,3}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= max ? Number(raw) : -1;
+      };
+      const cols = size('cols', 80, 500);
+      const rows = size('rows', 24, 200);
+      if (cols < 2 || rows < 1)
+        return errorResponse(422, 'validation_failed', 'query cols and rows: terminal size in cells (2–500, 1–200)');
+      const allowed = await authorizeSocket(request, projectId, url);
+      if (allowed instanceof Response) return allowed;
+      const { grant, project } = allowed;
+      const data: TerminalSocketData = {
+        kind: 'terminal',
+        projectId: project.id,
+        userId: grant.userId,
+        sessionId: grant.sessionId,
+        cols,
+        rows,
+      };
+      if (server.upgrade(request, { data })) return undefined;
+      return errorResponse(400, 'bad_request', 'WebSocket upgrade failed');
+    };
+
     const upgradeProjectSocket = async (
       request: Request,
       server: Server<SocketData>,
       projectId: string,
       url: URL,
     ): Promise<Response | undefined> => {
-      const ticket = url.searchParams.get('token');
-      // A token is a bearer credential; a cookie is only honoured from the IDE's own origin.
-      if (!ticket && foreignOrigin(request)) return errorResponse(403, 'forbidden', 'this origin may not open project sockets');
       const afterRaw = url.searchParams.get('after') ?? '0';
       const afterSeq = /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : -1;
       if (afterSeq < 0) return errorResponse(422, 'validation_failed', 'query after: expected a non-negative integer');
-      const grant = ticket ? await tokenGrant(ticket, projectId) : await cookieGrant(request.headers);
-      if (!grant) return errorResponse(401, 'unauthorized', 'sign in first (or pass a fresh ?token= from /ws-token)');
-      const project = await repos.projects.get(projectId.toLowerCase(), grant.userId);
-      if (!project) return errorResponse(404, 'not_found', 'project not found');
+      const allowed = await authorizeSocket(request, projectId, url);
+      if (allowed instanceof Response) return allowed;
+      const { grant, project } = allowed;
       const data: ProjectSocketData = {
         kind: 'project',
         projectId: project.id,
@@ -264,11 +335,12 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       if (sweeping) return;
       sweeping = true;
       try {
-        const sessions = new Map(projectHub.sessions().map((s) => [s.sessionId, s.userId]));
+        const sessions = new Map([...projectHub.sessions(), ...terminals.sessions()].map((s) => [s.sessionId, s.userId]));
         for (const ws of previewSockets) sessions.set(ws.data.sessionId, ws.data.userId);
         for (const [sessionId, userId] of sessions) {
           if ((await repos.sessions.activeUntil(sessionId, userId)) !== null) continue;
           projectHub.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
+          terminals.closeSession(sessionId, CLOSE_SIGNED_OUT, 'signed out: sign in again');
           for (const ws of previewSockets) if (ws.data.sessionId === sessionId) ws.close(CLOSE_SIGNED_OUT, 'signed out: sign in again');
         }
       } catch (e) {
@@ -406,6 +478,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           maxPayloadLength: 1024 * 1024,
           open(ws) {
             if (ws.data.kind === 'project') void projectHub.open(ws as ServerWebSocket<ProjectSocketData>);
+            else if (ws.data.kind === 'terminal') void terminals.open(ws as ServerWebSocket<TerminalSocketData>);
             else {
               previewSockets.add(ws as ServerWebSocket<PreviewSocketData>);
               previewSocketHandlers.open(ws as ServerWebSocket<PreviewSocketData>);
@@ -413,10 +486,12 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
           },
           message(ws, message) {
             if (ws.data.kind === 'project') void projectHub.message(ws as ServerWebSocket<ProjectSocketData>, message);
+            else if (ws.data.kind === 'terminal') terminals.message(ws as ServerWebSocket<TerminalSocketData>, message);
             else previewSocketHandlers.message(ws as ServerWebSocket<PreviewSocketData>, message);
           },
           close(ws, code, reason) {
             if (ws.data.kind === 'project') projectHub.close(ws as ServerWebSocket<ProjectSocketData>);
+            else if (ws.data.kind === 'terminal') terminals.close(ws as ServerWebSocket<TerminalSocketData>);
             else {
               previewSockets.delete(ws as ServerWebSocket<PreviewSocketData>);
               previewSocketHandlers.close(ws as ServerWebSocket<PreviewSocketData>, code, reason);

@@ -92,6 +92,7 @@ const CASES: Record<string, Case> = {
   'GET /api/projects/{id}/events': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/events?after=0`, owner: 200 },
   'GET /api/projects/{id}/ws-token': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws-token`, owner: 200 },
   'GET /api/projects/{id}/ws': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/ws`, owner: 426 },
+  'GET /api/projects/{id}/terminal': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/terminal`, owner: 426 },
   'POST /api/projects/{id}/generate': {
     method: 'POST',
     path: (f) => `/api/projects/${f.projectId}/generate`,
@@ -245,6 +246,10 @@ describe('authorization: every route × {anonymous, another user, owner (the fir
       new FrameSocket(socketUrl(api, fixture.projectId, `?token=${encodeURIComponent(otherToken.token)}`)).opened,
     ).rejects.toThrow('status 401');
     await expect(new FrameSocket(socketUrl(api, fixture.projectId, '?token=forged.token')).opened).rejects.toThrow('status 401');
+    // The terminal socket is guarded the same way.
+    const terminalUrl = `ws://127.0.0.1:${api.port}/api/projects/${fixture.projectId}/terminal`;
+    await expect(new FrameSocket(terminalUrl).opened).rejects.toThrow('status 401');
+    await expect(new FrameSocket(terminalUrl, { cookie: other.cookie }).opened).rejects.toThrow('status 404');
 
     // A page of another origin (a preview app, say) cannot use the owner's cookie.
     const previewOrigin = `http://${'a'.repeat(26)}.preview.localhost:${api.port}`;

@@ -59,7 +59,6 @@ describe('full flow on the real server: register → generate → preview → ed
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(events.some((e) => e.type === 'file_chunk')).toBe(true);
 
-    // The REST log holds the same events.
     const logged: AgentEvent[] = [];
     for (let after = 0; ; ) {
       const page = await http.GET('/api/projects/{id}/events', { params: { path: { id: project.id }, query: { after, limit: 1000 } } });
@@ -68,7 +67,11 @@ describe('full flow on the real server: register → generate → preview → ed
       if (items.length < 1000) break;
       after = items.at(-1)?.seq ?? after;
     }
-    expect(logged.slice(0, events.length)).toEqual(events);
+    // The REST log holds the same events, except the file chunks the finished round's
+    // compaction may already have removed (see event-hygiene.test.ts).
+    const withoutChunks = (list: AgentEvent[]) => list.filter((e) => e.type !== 'file_chunk');
+    const lastSeen = events.at(-1)?.seq ?? 0;
+    expect(withoutChunks(logged.filter((e) => e.seq <= lastSeen))).toEqual(withoutChunks(events));
 
     // Every completed file is persisted with the hash its file_end announced.
     const files = (await http.GET('/api/projects/{id}/files', { params: { path: { id: project.id } } })).data ?? [];

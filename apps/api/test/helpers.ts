@@ -115,7 +115,7 @@ export class ApiProcess {
     const sql = postgres(this.pg.url, { max: 1, onnotice: () => {} });
     try {
       const rows = await sql<{ id: string }[]>`select id from projects`;
-      const provider = createSandboxProvider({ kind: 'local', dataDir: SANDBOX_DIR });
+      const provider = createSandboxProvider({ kind: this.env.LATHE_SANDBOX === 'docker' ? 'docker' : 'local', dataDir: SANDBOX_DIR });
       for (const row of rows) await provider.destroy(row.id);
     } catch {
       // The database is gone already (a shared one dropped first): nothing to look up.

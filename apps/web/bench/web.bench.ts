@@ -4,7 +4,8 @@
  * Builds the web app if there is no build, serves the production build (static client files +
  * the SSR fetch handler) on a free port, opens / in Chromium as a signed-in user with no projects
  * (the two API calls the page makes are answered in the browser), and sums every JS response,
- * gzipped. The last line is JSON: {"list_page_js_gz_kb": N}.
+ * gzipped. The last line is JSON: {"list_page_js_gz_kb": N}. xterm.js (the IDE's terminal) must not be among
+ * them: it is loaded only when a terminal opens on the IDE page.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,8 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, DIST, ensureWebBuild } from '../test/support';
 
 const BUDGET_KB = 300;
+/** A class name only xterm.js's code carries. */
+const XTERM_MARK = 'xterm-helper-textarea';
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.html': 'text/html' };
 
 interface FetchHandler {
@@ -65,10 +68,12 @@ async function main(): Promise<void> {
       return route.fulfill({ status: 404, json: { error: { code: 'not_found', message: 'not in the bench' } } });
     });
     const scripts = new Map<string, number>();
+    const withXterm: string[] = [];
     page.on('response', async (response) => {
       const type = response.headers()['content-type'] ?? '';
       if (!type.includes('javascript') || !response.url().startsWith(origin)) return;
       const body = await response.body();
+      if (body.includes(XTERM_MARK)) withXterm.push(new URL(response.url()).pathname);
       scripts.set(new URL(response.url()).pathname, gzipSync(body).length);
     });
     await page.goto(`${origin}/`, { waitUntil: 'networkidle' });
@@ -82,6 +87,10 @@ async function main(): Promise<void> {
     const kb = Math.round((total / 1024) * 10) / 10;
     console.log(`${scripts.size} scripts, ${kb} KB gzipped (budget ${BUDGET_KB} KB)`);
     if (kb > BUDGET_KB) process.exitCode = 1;
+    if (withXterm.length > 0) {
+      console.log(`xterm.js is loaded by the project list: ${withXterm.join(', ')}`);
+      process.exitCode = 1;
+    }
     console.log(JSON.stringify({ list_page_js_gz_kb: kb }));
   } finally {
     await browser.close();

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type FileStream,
+  hasWholeContent,
   initialStreamState,
   isFileDone,
   LOG_CAP,
@@ -242,6 +243,42 @@ describe('streamReducer, duplicates and reordering', () => {
     expect(state.logs).toHaveLength(LOG_CAP);
     expect(state.logs[0]?.text).toBe('line 10');
     expect(state.logs.at(-1)?.text).toBe(`line ${LOG_CAP + 9}`);
+  });
+});
+
+describe('streamReducer, after the server compacted a round', () => {
+  const file = (state: StreamState, path: string) => state.files[path] as FileStream;
+
+  it('knows a streamed file is whole, and a file with non-ASCII text by its UTF-8 size', () => {
+    const state = fold(round);
+    for (const path of ['src/App.tsx', 'src/main.tsx', 'src/index.css']) expect(hasWholeContent(file(state, path))).toBe(true);
+    const text = 'const s = "héllo 👋";\n';
+    const utf8 = fold(
+      sequence([
+        { type: 'file_start', payload: { phaseIndex: 0, path: 'a.ts' } },
+        { type: 'file_chunk', payload: { path: 'a.ts', chunk: text } },
+        { type: 'file_end', payload: { phaseIndex: 0, path: 'a.ts', hash: 'h', size: new TextEncoder().encode(text).length } },
+      ]),
+    );
+    expect(hasWholeContent(file(utf8, 'a.ts'))).toBe(true);
+  });
+
+  it('a replay without the chunks marks done files as not whole, so the IDE reads them over REST', () => {
+    const compacted = round.filter((e) => e.type !== 'file_chunk');
+    const state = fold(compacted);
+    for (const path of ['src/App.tsx', 'src/main.tsx', 'src/index.css']) {
+      expect(isFileDone(file(state, path))).toBe(true);
+      expect(hasWholeContent(file(state, path))).toBe(false);
+    }
+    // A client that saw the first chunks live, dropped, and resumed after compaction.
+    const cut = round.findIndex((e) => e.type === 'file_chunk' && e.payload.chunk.startsWith('export default'));
+    const resumed = fold(
+      compacted.filter((e) => e.seq > (round[cut]?.seq ?? 0)),
+      fold(round.slice(0, cut + 1)),
+    );
+    expect(file(resumed, 'src/App.tsx').content).toBe('export default function App() {\n');
+    expect(hasWholeContent(file(resumed, 'src/App.tsx'))).toBe(false);
+    expect(hasWholeContent(file(resumed, 'src/main.tsx'))).toBe(false);
   });
 });
 

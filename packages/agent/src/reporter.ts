@@ -1,9 +1,13 @@
-import type { AgentEvent, NewEvent } from '@lathe/protocol';
+import type { AgentEvent, LogSource, NewEvent } from '@lathe/protocol';
+import { droppedLinesText, LogThrottle } from './log-throttle';
 import { EventOutbox } from './outbox';
 import type { AgentSandbox } from './runner';
 import type { AgentStore } from './store';
 
 export type AgentListener = (event: AgentEvent) => void;
+
+/** Dev-server and install lines kept per project and second; the rest are counted and dropped. */
+export const LOG_LINES_PER_SECOND = 200;
 
 /**
  * Everything the agent tells the world: protocol events (persisted first, so each carries its
@@ -13,6 +17,9 @@ export type AgentListener = (event: AgentEvent) => void;
 export class Reporter {
   private readonly listeners = new Set<AgentListener>();
   private readonly outbox: EventOutbox;
+  private readonly throttle = new LogThrottle(LOG_LINES_PER_SECOND);
+  /** Set while dropped lines wait for their marker (at the end of the throttle's window). */
+  private dropMarker: { timer: ReturnType<typeof setTimeout>; source: LogSource; stream: 'stdout' | 'stderr' } | null = null;
   private followingLogs = false;
   private closed = false;
 
@@ -34,8 +41,15 @@ export class Reporter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Queues an event: persisted first, then passed to subscribers. */
+  /**
+   * Queues an event: persisted first, then passed to subscribers. Process output (dev server,
+   * installs) is throttled per project: lines over the cap are dropped and one marker says how many.
+   */
   emit(event: NewEvent): Promise<void> {
+    if (event.type === 'log' && event.payload.source !== 'agent' && !this.throttle.admit(Date.now())) {
+      this.markDropped(event.payload.source, event.payload.stream);
+      return Promise.resolve();
+    }
     return this.outbox.emit(event);
   }
 
@@ -79,8 +93,28 @@ export class Reporter {
 
   close(): void {
     this.closed = true;
+    if (this.dropMarker) clearTimeout(this.dropMarker.timer);
+    this.dropMarker = null;
     this.outbox.close();
     this.listeners.clear();
+  }
+
+  private markDropped(source: LogSource, stream: 'stdout' | 'stderr'): void {
+    if (this.dropMarker || this.closed) return;
+    const timer = setTimeout(
+      () => {
+        const marker = this.dropMarker;
+        this.dropMarker = null;
+        const count = this.throttle.takeDropped();
+        if (!marker || count === 0 || this.closed) return;
+        const text = droppedLinesText(count, this.throttle.perSecond);
+        this.outbox
+          .emit({ type: 'log', payload: { source: marker.source, stream: marker.stream, text } })
+          .catch((e: unknown) => this.hooks.failed(e));
+      },
+      Math.max(0, this.throttle.windowEnd - Date.now()),
+    );
+    this.dropMarker = { timer, source, stream };
   }
 
   private deliver(stored: AgentEvent[]): void {

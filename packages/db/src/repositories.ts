@@ -12,7 +12,7 @@ import {
   type NewEvent,
   type ProjectStatus,
 } from '@lathe/protocol';
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Database, Orm } from './database';
 import { driverErrorCode } from './errors';
 import {
@@ -362,6 +362,40 @@ function eventsRepository(orm: Orm): EventsRepository {
       if (!isUuid(projectId)) return 0;
       const [row] = await orm.select({ last: projects.lastEventSeq }).from(projects).where(eq(projects.id, projectId));
       return row?.last ?? 0;
+    },
+
+    async compactFileChunks(projectId, throughSeq) {
+      const through = requireInt('throughSeq', throughSeq, 0);
+      if (!isUuid(projectId)) return 0;
+      const deleted = await orm
+        .delete(projectEvents)
+        .where(and(eq(projectEvents.projectId, projectId), eq(projectEvents.type, 'file_chunk'), lte(projectEvents.seq, through)))
+        .returning({ seq: projectEvents.seq });
+      return deleted.length;
+    },
+
+    async trimLogs(projectId, keep) {
+      const n = requireInt('keep', keep, 1);
+      if (!isUuid(projectId)) return 0;
+      // The seq of the oldest log event to keep; when there are fewer, the comparison is NULL and nothing goes.
+      const oldestKept = orm
+        .select({ seq: projectEvents.seq })
+        .from(projectEvents)
+        .where(and(eq(projectEvents.projectId, projectId), eq(projectEvents.type, 'log')))
+        .orderBy(desc(projectEvents.seq))
+        .offset(n - 1)
+        .limit(1);
+      const deleted = await orm
+        .delete(projectEvents)
+        .where(and(eq(projectEvents.projectId, projectId), eq(projectEvents.type, 'log'), lt(projectEvents.seq, oldestKept)))
+        .returning({ seq: projectEvents.seq });
+      return deleted.length;
+    },
+
+    async count(projectId) {
+      if (!isUuid(projectId)) return 0;
+      const [row] = await orm.select({ n: sql<number>`count(*)::int` }).from(projectEvents).where(eq(projectEvents.projectId, projectId));
+      return row?.n ?? 0;
     },
   };
 }

@@ -140,6 +140,16 @@ export interface EventsRepository {
   after(projectId: string, afterSeq: number, limit?: number): Promise<AgentEvent[]>;
   /** The highest seq appended so far, 0 when none (or unknown project). */
   lastSeq(projectId: string): Promise<number>;
+  /**
+   * Deletes the file_chunk events with seq <= throughSeq (a finished round's streamed file text,
+   * which lives on in the files and phase snapshots) and returns how many went. Seqs are never
+   * reused: the log keeps its order, with holes where the chunks were.
+   */
+  compactFileChunks(projectId: string, throughSeq: number): Promise<number>;
+  /** Keeps the newest `keep` log events of the project, deletes older ones, returns how many went. */
+  trimLogs(projectId: string, keep: number): Promise<number>;
+  /** How many events the project's log holds now (after compaction and trimming). */
+  count(projectId: string): Promise<number>;
 }
 
 export interface AgentStatesRepository {

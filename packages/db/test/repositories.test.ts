@@ -284,6 +284,51 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       });
       expect(await rejection(t.repos.events.after(p.id, -1))).toMatchObject({ code: 'invalid_input' });
     });
+
+    it('compacts file chunks up to a seq: later events, later chunks and seqs stay', async () => {
+      const p = await newProject();
+      const chunk = (chunk: string) => ({ type: 'file_chunk' as const, payload: { path: 'a.ts', chunk } });
+      await t.repos.events.appendMany(p.id, [
+        { type: 'file_start', payload: { phaseIndex: 0, path: 'a.ts' } },
+        chunk('one'),
+        chunk('two'),
+        { type: 'file_end', payload: { phaseIndex: 0, path: 'a.ts', hash: 'h', size: 6 } },
+        { type: 'state_change', payload: { from: 'REVIEWING', to: 'COMPLETE' } },
+        { type: 'file_start', payload: { phaseIndex: 0, path: 'b.ts' } },
+        chunk('three'),
+      ]);
+      expect(await t.repos.events.compactFileChunks(p.id, 5)).toBe(2);
+      expect((await t.repos.events.after(p.id, 0)).map((e) => `${e.seq}:${e.type}`)).toEqual([
+        '1:file_start',
+        '4:file_end',
+        '5:state_change',
+        '6:file_start',
+        '7:file_chunk',
+      ]);
+      expect(await t.repos.events.count(p.id)).toBe(5);
+      // Seqs are never reused after compaction.
+      expect((await t.repos.events.append(p.id, chunk('four'))).seq).toBe(8);
+      expect(await t.repos.events.compactFileChunks(p.id, 5)).toBe(0);
+      expect(await rejection(t.repos.events.compactFileChunks(p.id, -1))).toMatchObject({ code: 'invalid_input' });
+    });
+
+    it('trims log events to the newest N, leaving other events alone', async () => {
+      const p = await newProject();
+      const log = (text: string) => ({ type: 'log' as const, payload: { source: 'dev' as const, stream: 'stdout' as const, text } });
+      await t.repos.events.appendMany(p.id, [
+        log('1'),
+        log('2'),
+        { type: 'phase_designing', payload: { phaseIndex: 0 } },
+        log('3'),
+        log('4'),
+      ]);
+      expect(await t.repos.events.trimLogs(p.id, 10)).toBe(0);
+      expect(await t.repos.events.trimLogs(p.id, 2)).toBe(2);
+      const left = await t.repos.events.after(p.id, 0);
+      expect(left.map((e) => (e.type === 'log' ? e.payload.text : e.type))).toEqual(['phase_designing', '3', '4']);
+      expect(await t.repos.events.trimLogs(p.id, 2)).toBe(0);
+      expect(await rejection(t.repos.events.trimLogs(p.id, 0))).toMatchObject({ code: 'invalid_input' });
+    });
   });
 
   describe('agent states', () => {

@@ -4,4 +4,5 @@ export * from './events';
 export * from './limits';
 export * from './rest';
 export * from './socket';
+export * from './terminal';
 export * from './validate';

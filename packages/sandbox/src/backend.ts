@@ -1,4 +1,4 @@
-import type { FileInfo, SandboxKind } from './contract';
+import type { FileInfo, SandboxKind, Shell } from './contract';
 
 /** A running process (group) inside a sandbox. */
 export interface Proc {
@@ -24,6 +24,13 @@ export interface SpawnRequest {
   onStderr(chunk: string): void;
 }
 
+export interface ShellRequest {
+  cols: number;
+  rows: number;
+  env: Record<string, string>;
+  onOutput(text: string): void;
+}
+
 /**
  * What differs between the local and Docker providers. Paths given to a backend are already
  * normalised by checkProjectPath; the backend adds the filesystem checks (symlinks) and does the I/O.
@@ -40,6 +47,8 @@ export interface Backend {
   deleteFile(path: string): Promise<void>;
   /** Starts a process; rejects (nothing started) when the working directory is not a real project directory. */
   spawn(req: SpawnRequest): Promise<Proc>;
+  /** An interactive shell on a pseudo-terminal in the project root (size already checked). */
+  openShell(req: ShellRequest): Promise<Shell>;
   /** argv prefix that runs Node (e.g. ['/opt/node22/bin/node']). */
   readonly node: string;
   /** argv that runs npm. */

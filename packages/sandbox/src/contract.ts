@@ -26,6 +26,7 @@ export type SandboxErrorCode =
   | 'cancelled'
   | 'no_free_port'
   | 'docker_unavailable'
+  | 'shell_unavailable'
   | 'sandbox_error';
 
 export interface FileWrite {
@@ -112,6 +113,28 @@ export interface LogLine {
   time: number;
 }
 
+export interface ShellOptions {
+  /** Terminal size in character cells (clamped to 2–500 columns, 1–200 rows). */
+  cols: number;
+  rows: number;
+  /** Everything the terminal shows (the shell's output and the echo of its input), as it comes. */
+  onOutput(text: string): void;
+}
+
+/**
+ * An interactive shell inside the sandbox, on a pseudo-terminal: a `docker exec` with a TTY in the
+ * container, `script(1)` inside the bubblewrap jail for the local provider. Never a host shell.
+ */
+export interface Shell {
+  /** Keystrokes and pasted text, as a terminal sends them (`\r` for Enter, `\x03` for Ctrl+C). */
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** The shell's exit code; null when it was killed. */
+  readonly exited: Promise<number | null>;
+  /** Ends the shell and everything it started; resolves once they are gone. */
+  kill(): Promise<void>;
+}
+
 export interface Sandbox {
   readonly projectId: string;
   readonly kind: SandboxKind;
@@ -152,6 +175,11 @@ export interface Sandbox {
   renderCheck(opts?: { signal?: AbortSignal }): Promise<RenderCheckResult>;
   /** Restarts a running dev server (after installs, so pages never mix old and new dependencies). */
   restartDevServer(): Promise<{ url: string }>;
+  /**
+   * An interactive shell in the project's directory, confined like every other process of the
+   * sandbox. `shell_unavailable` where the provider cannot confine one (local without bubblewrap).
+   */
+  openShell(opts: ShellOptions): Promise<Shell>;
 }
 
 export interface CreateOptions {
@@ -190,6 +218,8 @@ export interface SandboxLimits {
   cpus: number;
   /** Max processes (Docker pids limit; local RLIMIT_NPROC applies per uid, so it is generous). */
   pids: number;
+  /** Docker: size of a container's writable layer, where the engine supports it; 0 = none. */
+  diskBytes: number;
 }
 
 export interface SandboxConfig {

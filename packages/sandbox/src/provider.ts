@@ -17,6 +17,7 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   memoryBytes: 2 * GiB,
   cpus: 1,
   pids: 512,
+  diskBytes: 4 * GiB,
 };
 
 /** Local address-space limit: Vite, esbuild/rolldown and tsc reserve far more than they use. */
@@ -76,7 +77,7 @@ export function defaultHeavySlots(): number {
 
 /**
  * Reads the provider settings from the environment (LATHE_SANDBOX, LATHE_SANDBOX_IMAGE,
- * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS,
+ * LATHE_SANDBOX_PORT_RANGE, LATHE_SANDBOX_MEMORY_MB, LATHE_SANDBOX_CPUS, LATHE_SANDBOX_PIDS, LATHE_SANDBOX_DISK_MB,
  * LATHE_SANDBOX_CONCURRENCY, LATHE_SANDBOX_INSTALL_SCRIPTS, LATHE_CHROMIUM_PATH, LATHE_RENDER_CHECK_MS).
  */
 export function sandboxConfigFromEnv(env: Record<string, string | undefined>, dataDir: string): SandboxConfig {
@@ -109,6 +110,13 @@ export function sandboxConfigFromEnv(env: Record<string, string | undefined>, da
   }
   const pids = num('LATHE_SANDBOX_PIDS');
   if (pids) limits.pids = Math.round(pids);
+  const disk = env.LATHE_SANDBOX_DISK_MB?.trim();
+  if (disk) {
+    const mb = Number(disk);
+    if (!Number.isInteger(mb) || mb < 0)
+      throw new LatheError('sandbox_error', 'LATHE_SANDBOX_DISK_MB must be a whole number of MiB (0: no limit)');
+    limits.diskBytes = mb * 1024 * 1024;
+  }
   config.limits = limits;
   const renderMs = num('LATHE_RENDER_CHECK_MS');
   config.renderCheck = { executablePath: chromiumFromEnv(env), ...(renderMs ? { timeoutMs: Math.round(renderMs) } : {}) };

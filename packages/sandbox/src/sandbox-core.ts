@@ -14,6 +14,8 @@ import type {
   Sandbox,
   SandboxKind,
   SandboxLimits,
+  Shell,
+  ShellOptions,
 } from './contract';
 import { parseDevMarker, parseTscOutput } from './diagnostics';
 import { allowedScripts, installAll } from './install';
@@ -34,6 +36,10 @@ const WATCH_THROTTLE_MS = 60;
 const SOURCE_MODULE = /^src\/.+\.(tsx?|jsx?|mts|css)$/;
 const MAX_SWEEP_FILES = 300;
 const MAX_RUNTIME_ERRORS = 50;
+const MAX_COLS = 500;
+const MAX_ROWS = 200;
+/** A terminal's shell: colours on, its history in the jail's private /tmp rather than in the project. */
+const SHELL_ENV: Record<string, string> = { TERM: 'xterm-256color', COLORTERM: 'truecolor', HISTFILE: '/tmp/.lathe_history' };
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables a command may not override: they carry the sandbox's own set-up. */
 const PROTECTED_ENV = new Set(['PATH', 'HOME', 'npm_config_cache', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH']);
@@ -236,6 +242,30 @@ export class SandboxCore implements Sandbox {
       outLog(null);
       errLog(null);
     }
+  }
+
+  // ---- terminal -------------------------------------------------------------------------
+
+  async openShell(opts: ShellOptions): Promise<Shell> {
+    this.alive();
+    const size = (n: unknown, max: number, name: string) => {
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new LatheError('invalid_command', `${name} must be a number`);
+      return Math.max(name === 'cols' ? 2 : 1, Math.min(max, Math.round(n)));
+    };
+    const shell = await this.backend.openShell({
+      cols: size(opts.cols, MAX_COLS, 'cols'),
+      rows: size(opts.rows, MAX_ROWS, 'rows'),
+      env: SHELL_ENV,
+      onOutput: opts.onOutput,
+    });
+    this.running.add(shell);
+    void shell.exited.finally(() => this.running.delete(shell));
+    return {
+      write: (data) => shell.write(data),
+      resize: (cols, rows) => shell.resize(size(cols, MAX_COLS, 'cols'), size(rows, MAX_ROWS, 'rows')),
+      exited: shell.exited,
+      kill: () => shell.kill(),
+    };
   }
 
   // ---- dev server -----------------------------------------------------------------------

@@ -134,6 +134,7 @@ describe('sandboxConfigFromEnv', () => {
           LATHE_SANDBOX_MEMORY_MB: '1024',
           LATHE_SANDBOX_CPUS: '1.5',
           LATHE_SANDBOX_PIDS: '300',
+          LATHE_SANDBOX_DISK_MB: '2048',
           LATHE_CHROMIUM_PATH: process.execPath,
           LATHE_RENDER_CHECK_MS: '9000',
         },
@@ -144,7 +145,7 @@ describe('sandboxConfigFromEnv', () => {
       dataDir: '/data',
       image: 'img:1',
       portRange: [45000, 45100],
-      limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1.5, pids: 300 },
+      limits: { memoryBytes: 1024 * 1024 * 1024, cpus: 1.5, pids: 300, diskBytes: 2048 * 1024 * 1024 },
       renderCheck: { executablePath: process.execPath, timeoutMs: 9000 },
     });
     expect(sandboxConfigFromEnv({ LATHE_CHROMIUM_PATH: 'none' }, '/data')).toEqual({
@@ -159,6 +160,8 @@ describe('sandboxConfigFromEnv', () => {
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX: 'k8s' }, '/d')).toThrow(/LATHE_SANDBOX/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_PORT_RANGE: '1-' }, '/d')).toThrow(/PORT_RANGE/);
     expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_CPUS: '-1' }, '/d')).toThrow(/CPUS/);
+    expect(() => sandboxConfigFromEnv({ LATHE_SANDBOX_DISK_MB: '1.5' }, '/d')).toThrow(/DISK_MB/);
+    expect(sandboxConfigFromEnv({ LATHE_SANDBOX_DISK_MB: '0', LATHE_CHROMIUM_PATH: 'none' }, '/d').limits).toEqual({ diskBytes: 0 });
     expect(() => sandboxConfigFromEnv({ LATHE_CHROMIUM_PATH: '/no/such/chromium' }, '/d')).toThrow(/LATHE_CHROMIUM_PATH/);
     expect(() => sandboxConfigFromEnv({ LATHE_RENDER_CHECK_MS: 'soon' }, '/d')).toThrow(/RENDER_CHECK_MS/);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chromiumFromEnv, createSandboxProvider, type Sandbox, type SandboxKind, type SandboxProvider } from '../src/index';
 import { connectHmr, errorCode, getWithHost, processesIn, processesRunning, startProxy, upgradeWithHost, waitFor } from './helpers';
 
@@ -168,6 +168,49 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
     expect(argv.stdout.trim()).toBe(`a b|$HOME ${root}/src`);
     expect(await errorCode(sb.exec({ argv: [] }))).toBe('invalid_command');
     expect(await errorCode(sb.exec({ shell: 'true' }, { env: { PATH: '/evil' } }))).toBe('invalid_command');
+  });
+
+  it('opens a shell on a terminal in the project: echo, commands, resize, Ctrl+C, and kill ends all it started', async () => {
+    let screen = '';
+    // Colours and terminal queries (busybox asks where the cursor is) are left out.
+    const escapes = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+    const shell = await sb.openShell({ cols: 100, rows: 30, onOutput: (text) => (screen += text.replace(escapes, '')) });
+    const until = (what: string, test: RegExp) =>
+      waitFor(what, () => (test.test(screen) ? true : undefined), 30_000).catch((e: Error) => {
+        throw new Error(`${e.message}; the terminal shows:\n${screen}`);
+      });
+    shell.write('stty size; pwd; ls src\r');
+    await until('the size, the directory and the listing', /30 100\r?\n[\s\S]*App\.tsx/);
+    expect(screen).toContain(root);
+    shell.write('node -e "console.log(6 * 7, process.stdout.isTTY)"\r');
+    await until('node on a tty', /42 true/);
+    shell.resize(120, 40);
+    // A resize reaches the shell asynchronously: ask until it shows.
+    await waitFor(
+      'the new size',
+      async () => {
+        shell.write('stty size\r');
+        await new Promise((r) => setTimeout(r, 200));
+        return /40 120/.test(screen) ? true : undefined;
+      },
+      30_000,
+    );
+    shell.write(`sleep 400.${process.pid}\r`);
+    const running = (nap: string) => processesRunning(['sleep', `${nap}.${process.pid}`]).length > 0;
+    await waitFor('the sleep', () => (running('400') ? true : undefined));
+    shell.write('\x03');
+    await waitFor('Ctrl+C to stop it', () => (running('400') ? undefined : true));
+    // A background job outlives nothing: killing the shell ends it too.
+    shell.write(`sleep 401.${process.pid} &\r`);
+    await waitFor('the background sleep', () => (running('401') ? true : undefined));
+    await shell.kill();
+    expect(await shell.exited).toBeNull();
+    await waitFor('no process left', () => (running('401') ? undefined : true));
+    shell.write('echo after\r');
+    // A shell that exits on its own reports its code.
+    const second = await sb.openShell({ cols: 80, rows: 24, onOutput: () => undefined });
+    second.write('exit 3\r');
+    expect(await second.exited).toBe(3);
   });
 
   it('times out and cancels commands, killing the whole process group', async () => {
@@ -706,6 +749,84 @@ describe('docker isolation', () => {
     }
     // The network goes with its sandbox.
     expect(await docker.listNetworks({ filters: { label: [`lathe.project=${otherId}`] } })).toEqual([]);
+  });
+
+  /** What a TCP connection from inside a sandbox to `host` ends with (an error code or "connected"). */
+  const connectFrom = async (sandbox: Sandbox, host: string) =>
+    (
+      await sandbox.exec({
+        argv: [
+          'node',
+          '-e',
+          `const s = require("node:net").connect({ host: ${JSON.stringify(host)}, port: 80, timeout: 5000 });
+           s.on("connect", () => { console.log("connected"); s.destroy(); });
+           s.on("timeout", () => { console.log("timeout"); s.destroy(); });
+           s.on("error", (e) => console.log(e.code));`,
+        ],
+      })
+    ).stdout.trim();
+
+  it('cannot reach link-local or cloud metadata addresses, also after the container restarts', async () => {
+    // Refused at once by an `unreachable` route in the sandbox's own network namespace.
+    expect(await connectFrom(sb, '169.254.169.254')).toBe('EHOSTUNREACH');
+    expect(await connectFrom(sb, '169.254.1.1')).toBe('EHOSTUNREACH');
+    expect(await connectFrom(sb, '100.100.100.200')).toBe('EHOSTUNREACH');
+    // Without capabilities the sandbox cannot take the routes out.
+    const del = await sb.exec({ shell: 'ip route del 169.254.0.0/16' });
+    expect(del.exitCode).not.toBe(0);
+    expect(await connectFrom(sb, '169.254.169.254')).toBe('EHOSTUNREACH');
+
+    // A server restart adopts the container and restarts it (a new network namespace): the routes go in again.
+    const otherId = `iso-adopt-${process.pid}`;
+    const first = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    const second = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    try {
+      await first.create(otherId);
+      const adopted = await second.get(otherId);
+      if (!adopted) throw new Error('the container was not adopted');
+      expect(await connectFrom(adopted, '169.254.169.254')).toBe('EHOSTUNREACH');
+      // Ordinary addresses are still routed (no such server here, but not "unreachable").
+      expect(await connectFrom(adopted, '10.255.255.1')).not.toBe('EHOSTUNREACH');
+    } finally {
+      await second.destroy(otherId);
+      await first.shutdown().catch(() => undefined);
+      await second.shutdown();
+    }
+    // No helper container is left behind.
+    expect(await docker.listContainers({ all: true, filters: { label: ['lathe.role=routes'] } })).toEqual([]);
+  });
+
+  it('limits the writable layer where the engine can, and says so where it cannot', async () => {
+    const [info] = await docker.listContainers({ filters: { label: [`lathe.project=${id}`] } });
+    const inspect = await docker.getContainer(info?.Id ?? '').inspect();
+    const size = (inspect.HostConfig as { StorageOpt?: Record<string, string> | null }).StorageOpt?.size;
+    // Ask the engine directly whether it takes a size.
+    const probe = await docker
+      .createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { StorageOpt: { size: '1G' } } })
+      .then(async (c) => {
+        await c.remove({ force: true });
+        return 'supported';
+      })
+      .catch((e: Error) => e.message);
+    if (probe === 'supported') {
+      expect(size).toBe(String(4 * 1024 ** 3));
+      return;
+    }
+    expect(probe).toMatch(/storage-opt/);
+    expect(size).toBeUndefined();
+    // A provider tells the operator once, on its first sandbox, and the sandbox still runs.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const fresh = createSandboxProvider({ kind: 'docker', dataDir, portRange: [42300, 42399], image: IMAGE });
+    const freshId = `iso-disk-${process.pid}`;
+    try {
+      const made = await fresh.create(freshId);
+      expect((await made.exec({ shell: 'echo up' })).stdout.trim()).toBe('up');
+      expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('cannot limit a container'))).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+      await fresh.destroy(freshId);
+      await fresh.shutdown();
+    }
   });
 
   it('kills a memory hog inside the container and stops a fork bomb at the pid limit', async () => {

@@ -129,5 +129,26 @@ export function agentRoutes(ctx: AppContext) {
           ...detail('The project WebSocket (upgrade): snapshot, events after ?after=, then live events; see ServerFrame'),
         },
       },
+    )
+    .get(
+      '/terminal',
+      async ({ request, params, status }) => {
+        await ownedProject(ctx, request.headers, params.id);
+        return status(426, { error: { code: 'upgrade_required', message: 'connect with a WebSocket client' } });
+      },
+      {
+        params: ProjectParams,
+        query: Type.Object({
+          cols: t.Optional(t.Integer({ minimum: 2, maximum: 500, description: 'terminal width in cells (default 80)' })),
+          rows: t.Optional(t.Integer({ minimum: 1, maximum: 200, description: 'terminal height in cells (default 24)' })),
+          token: t.Optional(t.String({ description: 'a single-use token from /ws-token, for clients that cannot send cookies' })),
+        }),
+        response: { 426: E[401], 401: E[401], 404: E[404], 422: E[422] },
+        detail: {
+          ...detail(
+            "The project's terminal WebSocket (upgrade), owner only: a shell inside the project's sandbox (the Docker container, or the bubblewrap jail of the local provider; never a host shell), one per project — a second connection takes it over. Client messages: TerminalClientMessage (input, resize); server frames: TerminalServerFrame (ready, output, dropped, error, exit). The shell ends when its socket closes, on exit, and after LATHE_TERMINAL_IDLE_MS without input or output. Where the sandbox cannot confine a shell, an error frame with code shell_unavailable, then the socket closes (4011). Commands typed show in the project's logs (source exec).",
+          ),
+        },
+      },
     );
 }

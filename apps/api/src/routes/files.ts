@@ -89,6 +89,19 @@ export function fileRoutes(ctx: AppContext) {
 
 /** A file batch read from the database per pull: about this many bytes of content. */
 const ZIP_BATCH_BYTES = 1024 * 1024;
+/** A full garbage collection after about this many bytes of content zipped (see collectGarbage). */
+const ZIP_GC_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Each file passes through as a string from the driver, its UTF-8 bytes and its compressed
+ * bytes: garbage the engine tracks as memory outside its heap and collects lazily, so a large
+ * download left the server's memory several hundred MiB up (measured: +270 MiB for 200 MiB of
+ * files) although nothing was retained. A full collection every few batches keeps it flat.
+ */
+function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  bun?.gc(true);
+}
 
 async function zipResponse(ctx: AppContext, projectId: string, name: string): Promise<Response> {
   const files = await ctx.repos.files.list(projectId);
@@ -106,6 +119,7 @@ async function zipResponse(ctx: AppContext, projectId: string, name: string): Pr
       .replace(/^-|-$/g, '') || 'project';
   const encoder = new TextEncoder();
   let next = 0;
+  let sinceGc = 0;
   let zip: Zip | null = null;
   // Pulled: the next batch of files is read and compressed only when the client has taken what
   // came before, so a slow download never piles the archive up in memory.
@@ -131,6 +145,11 @@ async function zipResponse(ctx: AppContext, projectId: string, name: string): Pr
           if (!file) break;
           batch.push(file.path);
           bytes += file.size;
+        }
+        sinceGc += bytes;
+        if (sinceGc >= ZIP_GC_BYTES) {
+          sinceGc = 0;
+          collectGarbage();
         }
         for (const file of await ctx.repos.files.readMany(projectId, batch)) {
           const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });

@@ -29,7 +29,7 @@ export function AccountControls() {
           to="/admin"
           aria-label="Admin: users"
           title="Admin: users"
-          className="grid size-8 shrink-0 place-items-center rounded-md text-muted transition hover:bg-raised hover:text-fg"
+          className="grid size-8 shrink-0 place-items-center rounded-md text-muted max-lg:size-10 transition hover:bg-raised hover:text-fg"
         >
           <IconUsers />
         </Link>

@@ -17,7 +17,7 @@ export function IconButton({
       aria-label={label}
       title={label}
       className={cx(
-        'grid size-8 shrink-0 place-items-center rounded-md text-muted transition hover:bg-raised hover:text-fg disabled:pointer-events-none disabled:opacity-40',
+        'grid size-8 shrink-0 place-items-center rounded-md text-muted max-lg:size-10 transition hover:bg-raised hover:text-fg disabled:pointer-events-none disabled:opacity-40',
         className,
       )}
       {...rest}

@@ -316,6 +316,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/projects/{id}/terminal': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The project's terminal WebSocket (upgrade), owner only: a shell inside the project's sandbox (the Docker container, or the bubblewrap jail of the local provider; never a host shell), one per project — a second connection takes it over. Client messages: TerminalClientMessage (input, resize); server frames: TerminalServerFrame (ready, output, dropped, error, exit). The shell ends when its socket closes, on exit, and after LATHE_TERMINAL_IDLE_MS without input or output. Where the sandbox cannot confine a shell, an error frame with code shell_unavailable, then the socket closes (4011). Commands typed show in the project's logs (source exec). */
+    get: operations['getApiProjectsByIdTerminal'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/keys': {
     parameters: {
       query?: never;
@@ -388,7 +405,50 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: never;
+  schemas: {
+    TerminalClientMessage:
+      | {
+          /** @constant */
+          type: 'input';
+          data: string;
+        }
+      | {
+          /** @constant */
+          type: 'resize';
+          cols: number;
+          rows: number;
+        };
+    TerminalServerFrame:
+      | {
+          /** @constant */
+          type: 'ready';
+          replay: string;
+        }
+      | {
+          /** @constant */
+          type: 'output';
+          data: string;
+        }
+      | {
+          /** @constant */
+          type: 'dropped';
+          chars: number;
+        }
+      | {
+          /** @constant */
+          type: 'error';
+          error: {
+            code: string;
+            message: string;
+          };
+        }
+      | {
+          /** @constant */
+          type: 'exit';
+          reason: 'exited' | 'idle' | 'taken_over' | 'closed';
+          code: number | null;
+        };
+  };
   responses: never;
   parameters: never;
   requestBodies: never;
@@ -2281,6 +2341,79 @@ export interface operations {
       };
       /** @description Response for status 404 */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 426 */
+      426: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdTerminal: {
+    parameters: {
+      query?: {
+        cols?: string | number;
+        rows?: string | number;
+        token?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
         headers: {
           [name: string]: unknown;
         };

@@ -59,6 +59,8 @@ export interface FileStream {
   /** Seq of the latest file_end; the file is done when it is newer than startSeq. */
   endSeq: number;
   hash: string | null;
+  /** Bytes (UTF-8) the latest file_end announced. */
+  size: number | null;
 }
 
 export interface PhaseInfo {
@@ -139,7 +141,7 @@ function insertBySeq<T extends { seq: number }>(list: readonly T[], item: T): re
 }
 
 function emptyFile(path: string, phaseIndex: number): FileStream {
-  return { path, phaseIndex, startSeq: 0, chunks: [], content: '', endSeq: 0, hash: null };
+  return { path, phaseIndex, startSeq: 0, chunks: [], content: '', endSeq: 0, hash: null, size: null };
 }
 
 function withChunks(file: FileStream, chunks: readonly { seq: number; text: string }[]): FileStream {
@@ -169,10 +171,10 @@ function foldFile(files: StreamState['files'], event: AgentEvent): StreamState['
       return { ...files, [path]: withChunks(file, chunks) };
     }
     case 'file_end': {
-      const { path, phaseIndex, hash } = event.payload;
+      const { path, phaseIndex, hash, size } = event.payload;
       const file = files[path] ?? emptyFile(path, phaseIndex);
       if (event.seq <= file.endSeq) return files;
-      return { ...files, [path]: { ...file, endSeq: event.seq, hash } };
+      return { ...files, [path]: { ...file, endSeq: event.seq, hash, size } };
     }
     default:
       return files;
@@ -390,6 +392,30 @@ export function selectPhases(state: StreamState): PhaseView[] {
 /** Whether the latest attempt at a file has been completed. */
 export function isFileDone(file: FileStream): boolean {
   return file.startSeq > 0 && file.endSeq > file.startSeq;
+}
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      // A surrogate pair is one 4-byte character.
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Whether the stream holds the whole text of a done file. Once a round ends the server compacts
+ * its file_chunk events away, so a client that replays the round later sees file_start and
+ * file_end with no (or only some) chunks: it must read that file over REST instead.
+ */
+export function hasWholeContent(file: FileStream): boolean {
+  return isFileDone(file) && file.size !== null && utf8Length(file.content) === file.size;
 }
 
 /**

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import type { Backend, Proc, SpawnRequest } from '../backend';
+import type { Backend, Proc, ShellRequest, SpawnRequest } from '../backend';
 import {
   type CreateOptions,
   type FileInfo,
@@ -13,6 +13,7 @@ import {
   type Sandbox,
   type SandboxLimits,
   type SandboxProvider,
+  type Shell,
 } from '../contract';
 import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
@@ -26,10 +27,19 @@ const LABEL_MANAGED = 'lathe.managed';
 const LABEL_PROJECT = 'lathe.project';
 /** Which Lathe installation (data dir) owns a container, so two servers on one engine never adopt each other's. */
 const LABEL_INSTANCE = 'lathe.instance';
+/** Marks short-lived helper containers (they carry no project label). */
+const LABEL_ROLE = 'lathe.role';
 const DEV_PORT = 5173;
 const ROOT = '/app';
 const PROC_DIR = '/tmp/.lathe';
 const CA_IN_CONTAINER = '/etc/lathe/ca.crt';
+/** The terminal's shell: bash when the image has it, else the image's sh (busybox ash in the local base). */
+const SHELL_INIT = 'if command -v bash >/dev/null 2>&1; then PS1="$ " exec bash --noprofile --norc -i; else PS1="$ " exec sh -i; fi';
+/**
+ * Addresses no sandbox may reach: link-local, where clouds serve instance metadata and
+ * credentials (169.254.169.254, and Alibaba's 100.100.100.200 outside that range).
+ */
+const BLOCKED_ROUTES = ['169.254.0.0/16', '100.100.100.200/32'];
 
 export interface DockerProviderOptions {
   dataDir: string;
@@ -53,6 +63,8 @@ export class DockerProvider implements SandboxProvider {
   private readonly heavy: Slots;
   private npmSettings: Promise<NpmSettings> | null = null;
   private readonly adopting = new Map<string, Promise<SandboxCore | null>>();
+  /** Set once the engine has refused a writable-layer size (StorageOpt): later sandboxes go without. */
+  private storageOptRefused = false;
 
   private readonly instance: string;
 
@@ -73,8 +85,9 @@ export class DockerProvider implements SandboxProvider {
       const port = await this.ports.take((p) => used.has(p));
       let container: Docker.Container | null = null;
       try {
-        container = await this.docker.createContainer(await this.containerSpec(projectId, port, network));
+        container = await this.createContainer(projectId, port, network);
         await container.start();
+        await this.blockRoutes(container);
         return this.attach(projectId, container, port);
       } catch (e) {
         this.ports.release(port);
@@ -116,6 +129,11 @@ export class DockerProvider implements SandboxProvider {
     // dev server would hold the port), and keeps the files.
     await (info.State.Running ? container.restart({ t: 0 }) : container.start()).catch((e) => {
       throw dockerError(e);
+    });
+    // A (re)started container has a fresh network namespace: the blocked routes go in again.
+    await this.blockRoutes(container).catch(async (e: unknown) => {
+      await container.stop({ t: 0 }).catch(() => undefined);
+      throw e;
     });
     const binding = info.HostConfig.PortBindings?.[`${DEV_PORT}/tcp`]?.[0]?.HostPort;
     const port = Number(binding);
@@ -256,6 +274,75 @@ export class DockerProvider implements SandboxProvider {
     return name;
   }
 
+  /**
+   * Creates the sandbox container with a writable-layer size limit where the engine supports one
+   * (overlay2 on xfs with pquota, btrfs, zfs…). An engine that refuses it is remembered and told
+   * about once; its sandboxes are then bounded only by the per-user storage quota of their files
+   * and by the host's disk (see README).
+   */
+  private async createContainer(projectId: string, port: number, network: string): Promise<Docker.Container> {
+    const spec = await this.containerSpec(projectId, port, network);
+    const sized = spec.HostConfig?.StorageOpt !== undefined;
+    try {
+      return await this.docker.createContainer(spec);
+    } catch (e) {
+      if (!sized || !/storage-opt|storage opt/i.test(String((e as Error).message))) throw e;
+      this.storageOptRefused = true;
+      console.warn(
+        `lathe: this Docker engine cannot limit a container's disk (${(e as Error).message.trim()}); sandboxes run without a disk limit (LATHE_SANDBOX_DISK_MB). See the README's security model.`,
+      );
+      delete spec.HostConfig?.StorageOpt;
+      return this.docker.createContainer(spec);
+    }
+  }
+
+  /**
+   * Makes link-local and metadata addresses unreachable from a sandbox. The sandbox itself has
+   * no capabilities, so a short-lived helper joins its network namespace with NET_ADMIN alone
+   * and adds `unreachable` routes the sandbox cannot remove (no host firewall needed). A sandbox
+   * whose routes cannot be set is not used.
+   */
+  private async blockRoutes(container: Docker.Container): Promise<void> {
+    let helper: Docker.Container;
+    try {
+      helper = await this.docker.createContainer({
+        Image: this.opts.image,
+        User: '0:0',
+        Cmd: ['sh', '-c', BLOCKED_ROUTES.map((r) => `ip route replace unreachable ${r}`).join(' && ')],
+        Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: this.instance, [LABEL_ROLE]: 'routes' },
+        HostConfig: {
+          NetworkMode: `container:${container.id}`,
+          CapDrop: ['ALL'],
+          CapAdd: ['NET_ADMIN'],
+          SecurityOpt: ['no-new-privileges'],
+          Memory: 64 * 1024 * 1024,
+          PidsLimit: 16,
+          RestartPolicy: { Name: 'no' },
+        },
+      });
+    } catch (e) {
+      throw dockerError(e);
+    }
+    try {
+      await helper.start();
+      const { StatusCode } = (await helper.wait()) as { StatusCode: number };
+      if (StatusCode !== 0) {
+        const output = (await helper.logs({ stdout: true, stderr: true }))
+          .toString('utf8')
+          .replace(/[^\x20-\x7e\n]/g, '')
+          .trim();
+        throw new LatheError(
+          'sandbox_error',
+          `could not make link-local and metadata addresses unreachable in the sandbox (exit ${StatusCode}: ${output}); the sandbox image needs the ip tool (iproute2 or busybox)`,
+        );
+      }
+    } catch (e) {
+      throw dockerError(e);
+    } finally {
+      await removeContainer(helper).catch(() => undefined);
+    }
+  }
+
   private async containerSpec(projectId: string, port: number, network: string): Promise<Docker.ContainerCreateOptions> {
     const { limits } = this.opts;
     // No shared npm cache: one project could poison another's installs through it. The image's
@@ -295,6 +382,7 @@ export class DockerProvider implements SandboxProvider {
         Binds: binds,
         NetworkMode: network,
         RestartPolicy: { Name: 'no' },
+        ...(limits.diskBytes > 0 && !this.storageOptRefused ? { StorageOpt: { size: String(limits.diskBytes) } } : {}),
       },
     };
   }
@@ -430,6 +518,62 @@ class DockerBackend implements Backend {
       return killing;
     };
     return { exited, kill };
+  }
+
+  /**
+   * A `docker exec` with a TTY: the engine gives the shell a real pty in the container (resized
+   * through the API). It leads a session of its own; ending it ends every process of that session.
+   */
+  async openShell(req: ShellRequest): Promise<Shell> {
+    const pidFile = `${PROC_DIR}/${randomUUID()}.pid`;
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      exec = await this.container.exec({
+        Cmd: ['sh', '-c', `echo $$ > ${pidFile}; exec sh -c '${SHELL_INIT}'`],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        WorkingDir: ROOT,
+        Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      });
+      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+    } catch (e) {
+      throw dockerError(e);
+    }
+    stream.setEncoding('utf8');
+    stream.on('data', (text: string) => req.onOutput(text));
+    stream.on('error', () => undefined);
+    const resize = (cols: number, rows: number) => void exec.resize({ h: rows, w: cols }).catch(() => undefined);
+    resize(req.cols, req.rows);
+    const killSession = async () => {
+      // busybox has no pkill -s: find the session's processes in /proc (field 6 of stat, after the name).
+      const script = `[ -f ${pidFile} ] || exit 0; sid=$(cat ${pidFile}); rm -f ${pidFile}; awk -v sid="$sid" '{ l = $0; sub(/^.*) /, "", l); split(l, f, " "); if (f[4] == sid) { split(FILENAME, p, "/"); print p[3] } }' /proc/[0-9]*/stat 2>/dev/null | xargs -r kill -9 2>/dev/null; true`;
+      await this.collect(['sh', '-c', script]).catch(() => undefined);
+    };
+    let killedByUs = false;
+    const exited = ended(stream).then(async () => {
+      const info = await exec.inspect().catch(() => null);
+      await killSession();
+      return killedByUs ? null : (info?.ExitCode ?? null);
+    });
+    let killing: Promise<void> | null = null;
+    return {
+      write: (data) => {
+        if (!stream.destroyed) stream.write(data);
+      },
+      resize,
+      exited,
+      kill: () => {
+        killedByUs = true;
+        killing ??= killSession().then(async () => {
+          stream.destroy();
+          await exited;
+        });
+        return killing;
+      },
+    };
   }
 
   async devEndpoint(): Promise<{ port: number; host: string; url: string }> {

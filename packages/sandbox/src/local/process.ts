@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { Proc } from '../backend';
 
 export interface GroupSpawn {
@@ -8,17 +9,29 @@ export interface GroupSpawn {
   env: Record<string, string>;
   onStdout(chunk: string): void;
   onStderr(chunk: string): void;
+  /** Give the process a stdin pipe and a second input pipe on fd 3 (a terminal's keystrokes and its resizes). */
+  interactive?: boolean;
 }
 
 /**
  * Spawns a process as the leader of its own process group, so killing it kills everything it
  * started. Resolves `exited` once the group leader is gone and its output is drained.
  */
-export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } {
+export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined; stdin: Writable | null; control: Writable | null } {
   const [cmd, ...args] = req.argv;
-  const child = spawn(cmd ?? 'false', args, { cwd: req.cwd, env: req.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd ?? 'false', args, {
+    cwd: req.cwd,
+    env: req.env,
+    detached: true,
+    stdio: req.interactive ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+  });
+  if (!child.stdout || !child.stderr) throw new Error('spawn gave no output pipes');
   child.stdout.setEncoding('utf8').on('data', req.onStdout);
   child.stderr.setEncoding('utf8').on('data', req.onStderr);
+  const control = req.interactive ? (child.stdio[3] as Writable | null) : null;
+  // A shell that is gone leaves its pipes broken: writes to them are dropped, not thrown.
+  child.stdin?.on('error', () => undefined);
+  control?.on('error', () => undefined);
   let spawnError: Error | null = null;
   const exited = new Promise<number | null>((resolve) => {
     let code: number | null = null;
@@ -29,12 +42,15 @@ export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } 
     });
     child.once('exit', (c) => {
       code = c;
+      // Our ends of the input pipes: nothing reads them now, and 'close' waits for every pipe.
+      child.stdin?.destroy();
+      control?.destroy();
       // What the command left running in its group goes with it: no orphans.
       killGroup(child.pid);
       // A descendant that left the group may still hold the pipes open: stop waiting for them.
       setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
       }, 2000).unref();
     });
     child.once('close', () => resolve(code));
@@ -44,7 +60,7 @@ export function spawnGroup(req: GroupSpawn): Proc & { pid: number | undefined } 
     killGroup(child.pid);
     await exited;
   };
-  return { pid: child.pid, exited, kill };
+  return { pid: child.pid, exited, kill, stdin: req.interactive ? child.stdin : null, control };
 }
 
 /** Runs a helper command to completion (template install, copies); rejects with its output on failure. */

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { LatheError } from '@lathe/protocol';
-import type { Backend, Proc, SpawnRequest } from '../backend';
+import type { Backend, Proc, ShellRequest, SpawnRequest } from '../backend';
 import {
   type CreateOptions,
   type FileInfo,
@@ -11,6 +11,7 @@ import {
   type Sandbox,
   type SandboxLimits,
   type SandboxProvider,
+  type Shell,
 } from '../contract';
 import { type NpmSettings, sandboxEnv } from '../env';
 import { findNode, findNpmCli, readNpmSettings } from '../host';
@@ -39,6 +40,16 @@ const VITE_TEMP = 'node_modules/.vite-temp';
 const JAIL_PASSWD =
   'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
 const JAIL_GROUP = 'root:x:0:\nlathe:x:1000:\nnogroup:x:65534:\n';
+/**
+ * Runs inside the jail: a loop applying "rows cols" lines from fd 3 to the pty, started twice
+ * removed so that it is nobody's child but the jail's init (script(1) would wait for it), then
+ * script(1) in the foreground (a background job would ignore Ctrl+C), giving the shell (bash when
+ * the system has it) its pty. When the shell exits the jail ends, and the loop with it.
+ */
+const SHELL_LAUNCHER = [
+  '( (while read -r r c; do stty -F /dev/pts/0 rows "$r" cols "$c" 2>/dev/null; done <&3) & )',
+  `exec script -qfec 'stty rows "$LATHE_ROWS" cols "$LATHE_COLS" 2>/dev/null; if command -v bash >/dev/null 2>&1; then PS1="$ " exec bash --noprofile --norc -i; else PS1="$ " exec sh -i; fi' /dev/null 3<&-`,
+].join('\n');
 
 export interface LocalProviderOptions {
   dataDir: string;
@@ -66,6 +77,7 @@ export class LocalProvider implements SandboxProvider {
   private store: Promise<string> | null = null;
   private jail: Promise<JailProbe> | null = null;
   private etc: Promise<string> | null = null;
+  private script: boolean | null = null;
   readonly projectsDir: string;
   readonly templatesDir: string;
   readonly npmCacheDir: string;
@@ -82,6 +94,12 @@ export class LocalProvider implements SandboxProvider {
     this.templatesDir = join(opts.dataDir, 'templates');
     this.npmCacheDir = join(opts.dataDir, 'npm-cache');
     this.scratchDir = join(opts.dataDir, 'scratch');
+  }
+
+  /** Whether script(1), which gives a jailed shell its terminal, is installed. */
+  hasScript(): boolean {
+    this.script ??= (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'script')));
+    return this.script;
   }
 
   /** Whether this provider's processes run inside bubblewrap (probed once). */
@@ -329,8 +347,56 @@ class LocalBackend implements Backend {
 
   async spawn(req: SpawnRequest): Promise<Proc> {
     const cwd = await checkProjectDir(this.root, req.cwd);
+    const { prefix, env } = await this.confine(cwd, req.network === true, req.cpuSeconds);
+    return spawnGroup({ argv: [...prefix, ...req.argv], cwd, env: { ...env, ...req.env }, onStdout: req.onStdout, onStderr: req.onStderr });
+  }
+
+  /**
+   * A shell on a pseudo-terminal that `script(1)` opens inside the jail (its devpts is the jail's
+   * own, so the terminal is /dev/pts/0 there). Resizes arrive as "rows cols" lines on fd 3 and are
+   * applied with stty. Without bubblewrap there is no confined shell to give: `shell_unavailable`.
+   */
+  async openShell(req: ShellRequest): Promise<Shell> {
+    const probe = await this.provider.confinement();
+    if (!probe.confined) {
+      throw new LatheError(
+        'shell_unavailable',
+        `the terminal needs bubblewrap to confine its shell to the project, and this server has none (${probe.reason}); use the Docker sandbox or install bubblewrap`,
+      );
+    }
+    if (!this.provider.hasScript()) {
+      throw new LatheError('shell_unavailable', 'the terminal needs script(1) from util-linux on the server to give the shell a terminal');
+    }
+    const cwd = await checkProjectDir(this.root, '');
+    // The template store is read-only in the jail: the project gets its own node_modules first, so
+    // an `npm install` typed in the terminal works (as before the agent's first install).
+    await this.prepareInstall();
+    // Network on, as for installs: the terminal is where a user runs the install the agent missed.
+    const { prefix, env } = await this.confine(cwd, true, undefined);
+    const proc = spawnGroup({
+      argv: [...prefix, 'sh', '-c', SHELL_LAUNCHER, 'lathe-shell'],
+      cwd,
+      env: { ...env, ...req.env, LATHE_ROWS: String(req.rows), LATHE_COLS: String(req.cols) },
+      onStdout: req.onOutput,
+      onStderr: req.onOutput,
+      interactive: true,
+    });
+    return {
+      write: (data) => {
+        proc.stdin?.write(data);
+      },
+      resize: (cols, rows) => {
+        proc.control?.write(`${rows} ${cols}\n`);
+      },
+      exited: proc.exited,
+      kill: () => proc.kill(),
+    };
+  }
+
+  /** The argv prefix (priority, limits, the jail where there is one) and environment of a project process. */
+  private async confine(cwd: string, network: boolean, cpuSeconds: number | undefined) {
     const limits = [`--as=${this.opts.addressSpaceBytes}`, `--nofile=${LOCAL_NOFILE}`, `--nproc=${LOCAL_NPROC}`];
-    if (req.cpuSeconds) limits.push(`--cpu=${req.cpuSeconds}`);
+    if (cpuSeconds) limits.push(`--cpu=${cpuSeconds}`);
     const probe = await this.provider.confinement();
     let jail: string[] = [];
     let env: Record<string, string>;
@@ -338,26 +404,19 @@ class LocalBackend implements Backend {
       const npmCache = join(this.scratch, 'npm');
       await mkdir(npmCache, { recursive: true });
       await mkdir(join(this.scratch, 'vite-temp'), { recursive: true });
-      const base = await this.provider.processEnv(this.root, npmCache);
-      env = { ...base, ...req.env };
+      env = await this.provider.processEnv(this.root, npmCache);
       jail = jailArgv(probe.jail, {
         // From the operator's environment only: a command's own variables never choose what is bound.
-        binds: await this.provider.jailBinds(this.root, this.scratch, base),
+        binds: await this.provider.jailBinds(this.root, this.scratch, env),
         cwd,
-        network: req.network === true,
+        network,
       });
     } else {
-      env = { ...(await this.provider.processEnv(this.root)), ...req.env };
+      env = await this.provider.processEnv(this.root);
     }
     // Lower priority: installs, tsc and Vite of generated apps must never starve the API's relay.
     // The limits are set outside the jail and inherited by everything in it.
-    return spawnGroup({
-      argv: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...jail, ...req.argv],
-      cwd,
-      env,
-      onStdout: req.onStdout,
-      onStderr: req.onStderr,
-    });
+    return { prefix: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...jail], env };
   }
 
   async devEndpoint(): Promise<{ port: number; host: string; url: string }> {

@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, lazy, Suspense, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
 import { fileQuery } from '../../lib/queries';
-import { type FileStream, isFileDone } from '../../lib/reducer';
+import { type FileStream, hasWholeContent, isFileDone } from '../../lib/reducer';
 import { IconCheck, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
 
@@ -46,9 +46,11 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
   // Agent text wins when it was written during this session and after the user's last edit.
   const agentNewer =
     !!stream && isFileDone(stream) && baselineSeq !== null && stream.startSeq > baselineSeq && (!draft || stream.startSeq > draft.baseSeq);
-  const fromStream = writing || agentNewer;
-  const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !draft });
-  const value = fromStream ? stream?.content : draft ? draft.text : rest.data?.content;
+  // A replay after the round's chunks were compacted lacks the text: the stored file has it.
+  const fromStream = writing || (agentNewer && !!stream && hasWholeContent(stream));
+  const fromDraft = !!draft && !agentNewer;
+  const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !fromDraft });
+  const value = fromStream ? stream?.content : fromDraft && draft ? draft.text : rest.data?.content;
 
   const save = useCallback(
     async (path: string) => {
@@ -148,7 +150,7 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
 
   return (
     <div className="flex h-full min-h-0 flex-col bg-surface">
-      <div className="flex h-9 shrink-0 items-stretch border-b border-line">
+      <div className="flex h-9 shrink-0 items-stretch border-b border-line max-lg:h-11">
         <div ref={tabList} role="tablist" aria-label="Open files" className="flex min-w-0 flex-1 overflow-x-auto">
           {tabs.map((path, i) => {
             const selected = path === active;
@@ -174,7 +176,7 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
                   onClick={() => onActivate(path)}
                   onKeyDown={(e) => onTabKey(e, i)}
                   onAuxClick={(e) => e.button === 1 && onClose(path)}
-                  className="flex items-center gap-1.5 py-2 pl-3 pr-1 font-mono outline-offset-[-2px]"
+                  className="flex items-center gap-1.5 py-2 pl-3 pr-1 font-mono outline-offset-[-2px] max-lg:min-h-10"
                 >
                   {writingPaths.includes(path) && <span className="size-1.5 animate-pulse rounded-full bg-accent" />}
                   {path.split('/').pop()}
@@ -192,7 +194,7 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
                   tabIndex={-1}
                   title={`Close ${path}`}
                   onClick={() => onClose(path)}
-                  className="mr-1 grid size-5 place-items-center rounded opacity-0 transition group-hover:opacity-100 hover:bg-line"
+                  className="mr-1 grid size-5 place-items-center rounded opacity-0 transition group-hover:opacity-100 hover:bg-line max-lg:size-10 max-lg:opacity-100"
                 >
                   <IconX width={11} height={11} />
                 </button>

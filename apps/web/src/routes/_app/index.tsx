@@ -42,7 +42,7 @@ function ProjectsPage() {
   return (
     <div className="min-h-screen bg-canvas">
       <header className="sticky top-0 z-10 border-b border-line bg-canvas/80 backdrop-blur">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-6">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-3 px-6 max-sm:gap-1 max-sm:px-3">
           <span className="grid size-7 place-items-center rounded-lg bg-accent-solid text-accent-fg">
             <IconLogo width={15} height={15} />
           </span>
@@ -52,13 +52,13 @@ function ProjectsPage() {
         </div>
       </header>
 
-      <main className="mx-auto max-w-6xl px-6 pb-20">
+      <main className="mx-auto max-w-6xl px-6 pb-20 max-sm:px-4">
         <section className="relative pt-16 pb-12 text-center">
           <div
             aria-hidden="true"
             className="pointer-events-none absolute inset-x-0 top-0 mx-auto h-64 max-w-3xl rounded-full bg-accent/15 blur-3xl"
           />
-          <h1 className="relative text-4xl font-semibold tracking-tight">What do you want to build?</h1>
+          <h1 className="relative text-4xl font-semibold tracking-tight max-sm:text-3xl">What do you want to build?</h1>
           <p className="relative mt-3 text-muted">Describe it in a sentence. Lathe plans it, writes it, and runs it live.</p>
           <form onSubmit={submit} className="relative mx-auto mt-8 max-w-2xl">
             <div className="rounded-2xl border border-line bg-surface p-2 shadow-xl shadow-black/10 transition focus-within:border-accent focus-within:ring-4 focus-within:ring-accent/15">
@@ -76,11 +76,11 @@ function ProjectsPage() {
                 className="block w-full resize-none bg-transparent px-3 py-2 text-base outline-none placeholder:text-faint"
               />
               <div className="flex items-center justify-between px-2 pb-1">
-                <span className="text-xs text-faint">Enter to build · Shift+Enter for a new line</span>
+                <span className="text-xs text-faint max-sm:hidden">Enter to build · Shift+Enter for a new line</span>
                 <button
                   type="submit"
                   disabled={!prompt.trim() || create.isPending}
-                  className="inline-flex items-center gap-2 rounded-lg bg-accent-solid px-3.5 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-50"
+                  className="inline-flex items-center gap-2 whitespace-nowrap rounded-lg bg-accent-solid px-3.5 py-2 text-sm font-medium text-accent-fg transition hover:brightness-110 disabled:opacity-50 max-sm:ml-auto max-lg:min-h-10"
                 >
                   {create.isPending ? <Spinner /> : <IconSparkle />}
                   Build it
@@ -99,7 +99,7 @@ function ProjectsPage() {
                 key={idea}
                 type="button"
                 onClick={() => setPrompt(idea)}
-                className="rounded-full border border-line bg-surface px-3 py-1 text-xs text-muted transition hover:border-accent hover:text-fg"
+                className="rounded-full border border-line bg-surface px-3 py-1 text-xs text-muted transition hover:border-accent hover:text-fg max-lg:min-h-10"
               >
                 {idea}
               </button>

@@ -3,15 +3,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { AccountControls } from '../../components/account-controls';
-import { IconDownload, IconLogo } from '../../components/icons';
+import { IconChevron, IconDownload, IconLogo, IconTerminal } from '../../components/icons';
 import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
+import { QuickOpenDialog, ShortcutsDialog } from '../../components/ide/ide-dialogs';
 import { LogsPane } from '../../components/ide/logs-pane';
+import { IDE_TABS, type IdeTab, NarrowIde, progressText } from '../../components/ide/narrow-ide';
 import { PreviewPane } from '../../components/ide/preview-pane';
+import { TerminalPane } from '../../components/ide/terminal-pane';
 import { Split } from '../../components/split';
-import { cx, Spinner } from '../../components/ui';
+import { cx, IconButton, Spinner } from '../../components/ui';
 import { ApiError, api } from '../../lib/api';
 import { filesQuery, messagesQuery, modelsQuery, projectQuery, projectUsageQuery } from '../../lib/queries';
 import {
@@ -28,6 +31,7 @@ import {
 } from '../../lib/reducer';
 import { fromTotals, roundUsage, usageLine, usageTitle } from '../../lib/usage';
 import { useProjectStream } from '../../lib/use-project-stream';
+import { useShortcuts, useWideScreen } from '../../lib/use-shortcuts';
 
 export const Route = createFileRoute('/_app/project/$id')({
   head: () => ({ meta: [{ title: 'Lathe IDE' }] }),
@@ -93,7 +97,7 @@ function ProjectName({ id, name }: { id: string; name: string }) {
           autoFocus
           onBlur={(e) => e.currentTarget.form?.requestSubmit()}
           onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}
-          className="w-64 rounded-md border border-accent bg-canvas px-2 py-1 text-sm font-medium outline-none"
+          className="w-64 rounded-md border border-accent bg-canvas px-2 py-1 text-sm font-medium outline-none max-lg:min-h-10 max-lg:w-full"
         />
       </form>
     );
@@ -102,7 +106,7 @@ function ProjectName({ id, name }: { id: string; name: string }) {
       type="button"
       onClick={() => setEditing(true)}
       title="Rename project"
-      className="max-w-72 truncate rounded-md px-2 py-1 text-sm font-medium hover:bg-raised"
+      className="max-w-72 truncate rounded-md px-2 py-1 text-sm font-medium hover:bg-raised max-lg:min-h-10 max-lg:max-w-full"
       data-testid="project-name"
     >
       {rename.isPending ? (rename.variables ?? name) : name}
@@ -219,8 +223,6 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
     await queryClient.invalidateQueries({ queryKey: messagesQuery(id).queryKey });
   };
 
-  const [logsOpen, setLogsOpen] = useState(true);
-
   // Only what happens while the user is here is announced, not the replay of a finished round.
   const announced =
     caughtUp && (busy || state.lastSeq > (baselineSeq ?? 0))
@@ -234,54 +236,222 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         })
       : '';
 
+  const [logsOpen, setLogsOpen] = useState(true);
+  const [chatOpen, setChatOpen] = useState(true);
+  const [terminalOpen, setTerminalOpen] = useState(false);
+  const [filesOpen, setFilesOpen] = useState(true);
+  const [tab, setTab] = useState<IdeTab>('chat');
+  const [dialog, setDialog] = useState<'help' | 'quickOpen' | null>(null);
+  const wide = useWideScreen();
+  const mac = useMemo(() => /Mac|iPhone|iPad/.test(navigator.platform), []);
+
+  const openFromTree = (path: string) => {
+    open(path, true);
+    if (!wide) setFilesOpen(false);
+  };
+  const toggleTerminal = () => {
+    setTerminalOpen((o) => !o || (!wide && tab !== 'logs'));
+    if (!wide) setTab('logs');
+  };
+
+  useShortcuts({
+    mac,
+    onAction: (m) => {
+      if (m.action === 'quickOpen') setDialog('quickOpen');
+      else if (m.action === 'help') setDialog('help');
+      else if (m.action === 'toggleTerminal') toggleTerminal();
+      else if (m.action === 'toggleChat') wide ? setChatOpen((o) => !o) : setTab('chat');
+      else if (m.action === 'toggleLogs') wide ? setLogsOpen((o) => !o) : setTab('logs');
+      else if (m.action === 'tab') setTab(IDE_TABS[m.index]?.id ?? tab);
+      else if (m.action === 'send') {
+        if (!wide) setTab('chat');
+        const input = document.getElementById('follow-up');
+        if (input instanceof HTMLTextAreaElement && input.value.trim()) input.form?.requestSubmit();
+        else input?.focus();
+      } else if (m.action === 'stop') {
+        if (!busy || cancel.isPending) return false;
+        cancel.mutate();
+      }
+      return true;
+    },
+  });
+
+  const statePill = (
+    <span
+      data-testid="agent-state"
+      data-state={agentState}
+      data-problems={problems.length}
+      className={cx(
+        'inline-flex shrink-0 items-center gap-1.5 rounded-full border px-2.5 py-0.5 text-xs font-medium',
+        busy
+          ? 'border-accent/40 bg-accent-soft text-accent'
+          : agentState === 'ERROR'
+            ? 'border-bad/40 text-bad'
+            : unfinished
+              ? 'border-warn/40 text-warn'
+              : 'border-line text-muted',
+      )}
+    >
+      {busy ? (
+        <Spinner className="size-3" />
+      ) : (
+        <span
+          className={cx(
+            'size-1.5 rounded-full',
+            agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' || unfinished ? 'bg-warn' : 'bg-ok',
+          )}
+        />
+      )}
+      {unfinished ? `Done, ${problems.length} problem${problems.length === 1 ? '' : 's'} left` : stateText(agentState)}
+    </span>
+  );
+
+  const chatPane = (
+    <ChatPanel
+      items={chat}
+      usage={chatUsage}
+      phases={phases}
+      agentState={agentState}
+      error={error}
+      onSend={send}
+      onStop={() => cancel.mutate()}
+      stopping={cancel.isPending || cancel.isSuccess}
+      onOpenFile={(p) => {
+        open(p, true);
+        if (!wide) setTab('code');
+      }}
+      blueprint={selectBlueprint(state)}
+    />
+  );
+  const filesPane = (
+    <div className="flex h-full min-h-0 flex-col bg-surface">
+      <div className="flex h-9 shrink-0 items-center justify-between border-b border-line px-3 max-lg:h-11">
+        <span className="text-xs font-semibold uppercase tracking-wider text-faint">Files</span>
+        <label className="flex items-center gap-1 text-[11px] text-faint max-lg:min-h-10" title="Open each file as Lathe writes it">
+          <input
+            type="checkbox"
+            checked={follow}
+            onChange={(e) => setFollow(e.target.checked)}
+            className="accent-[var(--accent)] max-lg:size-5"
+          />
+          Follow
+        </label>
+      </div>
+      <FileTree paths={paths} marks={marks} active={active} onOpen={openFromTree} />
+    </div>
+  );
+  const editorPane = (
+    <EditorPane
+      projectId={id}
+      files={state.files}
+      writingPaths={streaming}
+      baselineSeq={baselineSeq}
+      lastSeq={state.lastSeq}
+      tabs={tabs}
+      active={active}
+      onActivate={(p) => open(p, true)}
+      onClose={close}
+    />
+  );
+  const previewPane = (
+    <PreviewPane
+      projectId={id}
+      url={previewUrl}
+      serverVersion={serverVersion}
+      agentState={agentState}
+      error={error}
+      problems={problems}
+      onFix={send}
+    />
+  );
+  const logsPane = <LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />;
+  const terminalPane = terminalOpen ? <TerminalPane projectId={id} onClose={() => setTerminalOpen(false)} /> : null;
+
+  const workArea = (
+    <Split
+      direction="row"
+      initial={Math.round((window.innerWidth - (chatOpen ? 300 : 0)) * 0.58)}
+      min={320}
+      minRest={300}
+      label="Resize editor"
+      className="h-full"
+      first={
+        <Split
+          direction="row"
+          initial={170}
+          min={120}
+          minRest={200}
+          label="Resize file tree"
+          className="h-full"
+          first={filesPane}
+          second={editorPane}
+        />
+      }
+      second={previewPane}
+    />
+  );
+  const bottom = terminalPane ? (
+    logsOpen ? (
+      <Split
+        direction="row"
+        initial={Math.round(window.innerWidth * 0.4)}
+        min={200}
+        minRest={320}
+        label="Resize logs and terminal"
+        className="h-full"
+        first={logsPane}
+        second={terminalPane}
+      />
+    ) : (
+      terminalPane
+    )
+  ) : (
+    logsPane
+  );
+  const desktop = (
+    <Split
+      direction="column"
+      initial={terminalOpen ? 260 : logsOpen ? 150 : 32}
+      min={32}
+      minRest={200}
+      sizeSecond
+      label="Resize logs"
+      key={`${logsOpen ? 'logs-open' : 'logs-closed'}-${terminalOpen ? 'terminal' : 'no-terminal'}-${chatOpen ? 'chat' : 'no-chat'}`}
+      className="h-full"
+      first={workArea}
+      second={bottom}
+    />
+  );
+
   return (
-    <div className="flex h-screen min-w-[1024px] flex-col bg-canvas text-fg">
+    <div className={cx('flex h-dvh flex-col bg-canvas text-fg', wide ? 'min-w-[1024px]' : 'w-full overflow-hidden')}>
       <Announcer text={announced} />
-      <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-surface px-3">
-        <Link to="/" aria-label="All projects" className="grid size-7 place-items-center rounded-lg bg-accent-solid text-accent-fg">
+      <header className="flex h-12 shrink-0 items-center gap-2 border-b border-line bg-surface px-3 max-lg:h-14 max-lg:gap-1 max-lg:px-2">
+        <Link
+          to="/"
+          aria-label="All projects"
+          className="grid size-7 shrink-0 place-items-center rounded-lg bg-accent-solid text-accent-fg max-lg:size-10"
+        >
           <IconLogo width={15} height={15} />
         </Link>
-        <span className="text-faint">/</span>
-        <ProjectName id={id} name={name} />
-        <span
-          data-testid="agent-state"
-          data-state={agentState}
-          data-problems={problems.length}
-          className={cx(
-            'ml-1 inline-flex items-center gap-1.5 rounded-full border px-2.5 py-0.5 text-xs font-medium',
-            busy
-              ? 'border-accent/40 bg-accent-soft text-accent'
-              : agentState === 'ERROR'
-                ? 'border-bad/40 text-bad'
-                : unfinished
-                  ? 'border-warn/40 text-warn'
-                  : 'border-line text-muted',
-          )}
-        >
-          {busy ? (
-            <Spinner className="size-3" />
-          ) : (
-            <span
-              className={cx(
-                'size-1.5 rounded-full',
-                agentState === 'ERROR' ? 'bg-bad' : agentState === 'CANCELLED' || unfinished ? 'bg-warn' : 'bg-ok',
-              )}
-            />
-          )}
-          {unfinished ? `Done, ${problems.length} problem${problems.length === 1 ? '' : 's'} left` : stateText(agentState)}
-        </span>
+        <span className="text-faint max-lg:hidden">/</span>
+        <div className="min-w-0 max-lg:flex-1">
+          <ProjectName id={id} name={name} />
+        </div>
+        {wide && <span className="ml-1">{statePill}</span>}
         {status !== 'open' && (
-          <span className="inline-flex items-center gap-1.5 text-xs text-warn" role="status">
-            <Spinner className="size-3" /> {status === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          <span className="inline-flex shrink-0 items-center gap-1.5 text-xs text-warn" role="status">
+            <Spinner className="size-3" />{' '}
+            <span className="max-lg:sr-only">{status === 'connecting' ? 'Connecting…' : 'Reconnecting…'}</span>
           </span>
         )}
         {frameError && (
-          <span className="truncate text-xs text-bad" role="status" title={frameError.message}>
+          <span className="truncate text-xs text-bad max-lg:hidden" role="status" title={frameError.message}>
             {frameError.message}
           </span>
         )}
-        <div className="ml-auto flex items-center gap-1">
-          {projectSum && projectSum.calls > 0 && (
+        <div className="ml-auto flex shrink-0 items-center gap-1">
+          {wide && projectSum && projectSum.calls > 0 && (
             <span
               className="mr-2 text-xs text-muted tabular-nums"
               data-testid="project-usage"
@@ -293,10 +463,18 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           <a
             href={api.downloadUrl(id)}
             download
-            className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg"
+            className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg max-lg:mr-0 max-lg:size-10 max-lg:justify-center max-lg:border-0 max-lg:p-0"
           >
-            <IconDownload width={13} height={13} /> Download ZIP
+            <IconDownload width={13} height={13} /> <span className="max-lg:sr-only">Download ZIP</span>
           </a>
+          <IconButton label="Terminal" aria-pressed={terminalOpen} onClick={toggleTerminal} className="max-lg:hidden">
+            <IconTerminal width={15} height={15} />
+          </IconButton>
+          <IconButton label="Keyboard shortcuts" onClick={() => setDialog('help')} className="max-md:hidden max-lg:size-10">
+            <span aria-hidden="true" className="text-sm font-semibold">
+              ?
+            </span>
+          </IconButton>
           <AccountControls />
         </div>
       </header>
@@ -309,101 +487,78 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           Using Lathe's built-in offline model — add an API key in Settings for real LLM output
         </div>
       )}
-      <Split
-        direction="row"
-        initial={300}
-        min={260}
-        minRest={640}
-        label="Resize chat"
-        className="min-h-0 flex-1"
-        first={
-          <ChatPanel
-            items={chat}
-            usage={chatUsage}
-            phases={phases}
-            agentState={agentState}
-            error={error}
-            onSend={send}
-            onStop={() => cancel.mutate()}
-            stopping={cancel.isPending || cancel.isSuccess}
-            onOpenFile={(p) => open(p, true)}
-            blueprint={selectBlueprint(state)}
-          />
-        }
-        second={
+      {wide ? (
+        chatOpen ? (
           <Split
-            direction="column"
-            initial={logsOpen ? 150 : 32}
-            min={32}
-            minRest={200}
-            sizeSecond
-            label="Resize logs"
-            key={logsOpen ? 'logs-open' : 'logs-closed'}
-            className="h-full"
-            first={
-              <Split
-                direction="row"
-                initial={Math.round((window.innerWidth - 300) * 0.58)}
-                min={320}
-                minRest={300}
-                label="Resize editor"
-                className="h-full"
-                first={
-                  <Split
-                    direction="row"
-                    initial={170}
-                    min={120}
-                    minRest={200}
-                    label="Resize file tree"
-                    className="h-full"
-                    first={
-                      <div className="flex h-full min-h-0 flex-col bg-surface">
-                        <div className="flex h-9 shrink-0 items-center justify-between border-b border-line px-3">
-                          <span className="text-xs font-semibold uppercase tracking-wider text-faint">Files</span>
-                          <label className="flex items-center gap-1 text-[11px] text-faint" title="Open each file as Lathe writes it">
-                            <input
-                              type="checkbox"
-                              checked={follow}
-                              onChange={(e) => setFollow(e.target.checked)}
-                              className="accent-[var(--accent)]"
-                            />
-                            Follow
-                          </label>
-                        </div>
-                        <FileTree paths={paths} marks={marks} active={active} onOpen={(p) => open(p, true)} />
-                      </div>
-                    }
-                    second={
-                      <EditorPane
-                        projectId={id}
-                        files={state.files}
-                        writingPaths={streaming}
-                        baselineSeq={baselineSeq}
-                        lastSeq={state.lastSeq}
-                        tabs={tabs}
-                        active={active}
-                        onActivate={(p) => open(p, true)}
-                        onClose={close}
-                      />
-                    }
-                  />
-                }
-                second={
-                  <PreviewPane
-                    projectId={id}
-                    url={previewUrl}
-                    serverVersion={serverVersion}
-                    agentState={agentState}
-                    error={error}
-                    problems={problems}
-                    onFix={send}
-                  />
-                }
-              />
-            }
-            second={<LogsPane logs={state.logs} reviews={state.reviews} open={logsOpen} onToggle={() => setLogsOpen((o) => !o)} />}
+            direction="row"
+            initial={300}
+            min={260}
+            minRest={640}
+            label="Resize chat"
+            className="min-h-0 flex-1"
+            first={chatPane}
+            second={desktop}
           />
-        }
+        ) : (
+          <div className="min-h-0 flex-1">{desktop}</div>
+        )
+      ) : (
+        <NarrowIde
+          tab={tab}
+          onTab={setTab}
+          statePill={statePill}
+          progress={progressText(phases, agentState)}
+          busy={busy}
+          stopping={cancel.isPending || cancel.isSuccess}
+          onStop={() => cancel.mutate()}
+          badges={{ logs: state.logs.filter((l) => l.stream === 'stderr').length, preview: problems.length }}
+          panels={{
+            chat: chatPane,
+            code: (
+              <div className="flex h-full min-h-0 flex-col">
+                <button
+                  type="button"
+                  aria-expanded={filesOpen}
+                  onClick={() => setFilesOpen((o) => !o)}
+                  className="flex min-h-10 shrink-0 items-center gap-2 border-b border-line bg-surface px-3 text-left text-xs font-medium text-muted"
+                >
+                  <IconChevron width={12} height={12} className={cx('transition-transform', filesOpen ? 'rotate-90' : '')} />
+                  {filesOpen ? 'Hide files' : `Files (${paths.length})`}
+                  {active && <span className="min-w-0 truncate font-mono text-faint">{active}</span>}
+                </button>
+                {filesOpen && <div className="flex max-h-[45%] min-h-0 shrink-0 flex-col border-b border-line">{filesPane}</div>}
+                <div className="min-h-0 flex-1">{editorPane}</div>
+              </div>
+            ),
+            preview: previewPane,
+            logs: (
+              <div className="flex h-full min-h-0 flex-col">
+                <div className={cx('flex min-h-0 flex-col', logsOpen ? 'flex-1' : 'shrink-0')}>{logsPane}</div>
+                {terminalPane ? (
+                  <div className="flex min-h-0 flex-1 flex-col border-t border-line">{terminalPane}</div>
+                ) : (
+                  <button
+                    type="button"
+                    onClick={() => setTerminalOpen(true)}
+                    className="flex min-h-11 shrink-0 items-center justify-center gap-2 border-t border-line bg-surface text-sm font-medium text-muted hover:text-fg"
+                  >
+                    <IconTerminal width={14} height={14} /> Open a terminal
+                  </button>
+                )}
+              </div>
+            ),
+          }}
+        />
+      )}
+      <ShortcutsDialog open={dialog === 'help'} onClose={() => setDialog(null)} mac={mac} />
+      <QuickOpenDialog
+        open={dialog === 'quickOpen'}
+        onClose={() => setDialog(null)}
+        paths={paths}
+        onOpen={(p) => {
+          open(p, true);
+          if (!wide) setTab('code');
+        }}
       />
     </div>
   );
