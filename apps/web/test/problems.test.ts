@@ -75,7 +75,12 @@ beforeAll(async () => {
       { role: 'designer', kind: 'reply', content: `I'll keep it to one phase.\n\n\`\`\`json\n${plan('Bill splitter')}\n\`\`\`` },
       { role: 'implementer', kind: 'reply', content: files("Here's the splitter.", app(false)) },
       // Review hands the fixer the console error of the first load; this model does not find the cause.
-      { role: 'fixer', kind: 'reply', requires: [LOAD_ERROR], content: 'The code looks right to me; the error may come from old data in the browser.' },
+      {
+        role: 'fixer',
+        kind: 'reply',
+        requires: [LOAD_ERROR],
+        content: 'The code looks right to me; the error may come from old data in the browser.',
+      },
       { role: 'fixer', kind: 'reply', requires: [LOAD_ERROR], content: 'I could not find anything to change.' },
       // The fix round: answered only when the request carries the error the user saw.
       { role: 'designer', kind: 'reply', requires: [ERROR], content: plan('Guard the split') },
@@ -134,7 +139,10 @@ describe('problems in the IDE (scripted model, real API, Chromium)', () => {
     await problems.getByText(LOAD_ERROR).waitFor();
     expect(await page.locator('[data-testid=problem-count]').textContent()).toBe('1');
     expect(await page.locator('[data-testid=agent-state]').textContent()).toBe('Done, 1 problem left');
-    await page.getByText(/1 problem remains after the automatic fixes/).first().waitFor();
+    await page
+      .getByText(/1 problem remains after the automatic fixes/)
+      .first()
+      .waitFor();
     const projectId = page.url().split('/').pop() ?? '';
     const listed = (await (await page.request.get(`${api.origin}/api/projects/${projectId}`)).json()) as { status: string };
     expect(listed.status).toBe('problems');
