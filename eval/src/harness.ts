@@ -63,6 +63,8 @@ export interface CaseResult {
   /** The last review was clean after the first one was not (within the configured fix rounds). */
   fixed: boolean;
   fixerCalls: number;
+  /** What the first review found (before any fix round). */
+  firstErrors: string[];
   promptTokens: number;
   completionTokens: number;
   costUsd: number | null;
@@ -188,6 +190,8 @@ export async function runCase(env: EvalEnv, c: EvalCase): Promise<CaseResult> {
       behaviourOk = true;
     } catch (e) {
       problems.push(`behaviour: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+      const said = problems.at(-1) ?? '';
+      if (pageErrors.length > 0 && !said.includes('uncaught error')) problems.push(`uncaught error while using the app: ${pageErrors[0]}`);
     } finally {
       await mkdir(join(env.reportDir, 'shots'), { recursive: true });
       const file = join('shots', `${slug(c.name)}.jpg`);
@@ -214,6 +218,7 @@ export async function runCase(env: EvalEnv, c: EvalCase): Promise<CaseResult> {
       neededFix,
       fixed,
       fixerCalls: usage.filter((u) => u.role === 'fixer').length,
+      firstErrors: (reviews[0]?.errors ?? []).slice(0, 5).map(short),
       promptTokens: usage.reduce((s, u) => s + u.promptTokens, 0),
       completionTokens: usage.reduce((s, u) => s + u.completionTokens, 0),
       costUsd: costs.some((x) => x === null) ? null : costs.reduce<number>((s, x) => s + (x ?? 0), 0),
@@ -281,7 +286,7 @@ export function markdownReport(results: CaseResult[], summary: Summary, meta: { 
     JSON.stringify(summary),
     '```',
     '',
-    '| case | typecheck | render | behaviour | fix rounds | tokens | cost (USD) | ms |',
+    '| case | typecheck | render | behaviour | fixer calls | tokens | cost (USD) | ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...results.map(
       (r) =>

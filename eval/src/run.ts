@@ -112,6 +112,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
             neededFix: null,
             fixed: false,
             fixerCalls: 0,
+            firstErrors: [],
             promptTokens: 0,
             completionTokens: 0,
             costUsd: null,
