@@ -434,6 +434,8 @@ export function createHeredocParser(): HeredocParser {
   let outside = '';
   // A path alone on the last non-blank prose line, for a fence that follows it.
   let pathAbove: string | null = null;
+  /** Prose lines since `pathAbove` was named. */
+  let proseSincePath = 0;
   // Whether the line handled by outsideLine ended with a newline (false only for the last, from end()).
   let rawHadNewline = true;
   // The file the last edit block named: a next block without a path line edits it too.
@@ -679,7 +681,15 @@ export function createHeredocParser(): HeredocParser {
           pathAbove = null;
           return;
         }
-        if (text.trim() !== '') pathAbove = pathAlone(text);
+        if (text.trim() !== '') {
+          const named = pathAlone(text);
+          // A sentence or two between a file's heading and its fence ("This file holds the
+          // shared types.") keeps the heading's path, as chat models often write it.
+          if (named !== null || pathAbove === null || proseSincePath >= 2) {
+            pathAbove = named;
+            proseSincePath = 0;
+          } else proseSincePath++;
+        }
         return;
       }
     }

@@ -231,13 +231,26 @@ describe('tolerant forms: fenced code blocks', () => {
   });
 
   it.each([
+    ['### `src/types.ts`\nThis file defines the shared types.\n'],
+    ['**src/types.ts**\n\nThe types every component shares.\n\n'],
+    ['2. **src/types.ts** (new file)\nShared types.\nUsed by the list and the form:\n'],
+  ])('a file heading with a sentence or two before its fence (as chat models write): %j', (head) => {
+    const types = 'export interface Todo {\n  id: number;\n}\n';
+    const out = parse(`Here are the files.\n\n${head}\`\`\`ts\n${types}\`\`\`\n`);
+    expect([...out.files]).toEqual([['src/types.ts', types]]);
+  });
+
+  it.each([
     ['plain code shown as an example', 'Here is how you use it:\n```tsx\n<App />\n```\n'],
     ['a sentence naming the file above', 'Now update `src/App.tsx` with the new route:\n```tsx\nconst x = 1;\n```\n'],
     ['a product name as the heading', '### Node.js\n```js\nconsole.log(1);\n```\n'],
     ['a diff', '**src/App.tsx**\n```diff\n- a\n+ b\n```\n'],
     ['a shell fence under a path heading', '### src/App.tsx\n```bash\nnpm run dev\n```\n'],
     ['an empty fence', '**src/App.tsx**\n```tsx\n```\n'],
-    ['a path with prose between it and the fence', '`src/App.tsx`\nThis is the main file.\n```tsx\nx\n```\n'],
+    [
+      'a path with a paragraph between it and the fence',
+      '`src/App.tsx`\nThis is the main file.\nIt renders the list.\nIt also keeps the filter.\n```tsx\nx\n```\n',
+    ],
   ])('saves nothing for %s', (_, text) => {
     const out = parse(text);
     expect(out.files.size).toBe(0);
