@@ -1,14 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
-import { type Browser, type BrowserContext, chromium, type Frame, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { auditPage, formatFindings } from './axe';
 import { KEYBOARD_EDIT, keyboardWalk } from './keyboard';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, PASSWORD, previewFrame, ROOT, register } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
-const PASSWORD = 'correct horse battery';
 const NEW_TITLE = 'Groceries Today';
 
 let api: ApiServer;
@@ -45,27 +44,6 @@ function watchErrors(page: Page, origin: string): string[] {
     if (msg.type() === 'error' && msg.location().url.startsWith(origin)) errors.push(`console: ${msg.text()}`);
   });
   return errors;
-}
-
-async function register(page: Page, name: string): Promise<string> {
-  const email = `${name}-${Date.now()}@example.test`;
-  await page.goto(`${api.origin}/register`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  const landed = page.getByRole('heading', { name: 'What do you want to build?' });
-  const failed = page.getByRole('alert');
-  await landed.or(failed).first().waitFor();
-  if (await failed.isVisible()) throw new Error(`sign-up failed: ${await failed.textContent()}`);
-  return email;
-}
-
-async function previewFrame(page: Page): Promise<Frame> {
-  const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
-  const frame = await handle?.contentFrame();
-  if (!frame) throw new Error('the preview iframe has no frame');
-  return frame;
 }
 
 /** The text Monaco currently renders (it draws spaces as U+00A0). */
@@ -148,7 +126,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     await page.goto(`${api.origin}/register`);
     a11y.push(...(await auditThemes(page, 'register', page.getByRole('button', { name: 'Create account' }))));
 
-    await register(page, 'ada');
+    await register(page, api.origin, 'ada');
     const listHeading = page.getByRole('heading', { name: 'What do you want to build?' });
     await listHeading.waitFor();
     await shot('02-project-list');
@@ -334,7 +312,7 @@ describe('the IDE against the real API (offline model, local sandbox)', () => {
     const other = await newContext();
     const page2 = await other.newPage();
     onTestFailed(() => page2.screenshot({ path: join(ARTIFACTS, 'failed-other-user.png') }).then(() => undefined));
-    await register(page2, 'eve');
+    await register(page2, api.origin, 'eve');
     await page2.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
     await page2.getByText('No projects yet').waitFor();
 

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { auditPage, formatFindings } from './axe';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, register } from './support';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/narrow');
-const PASSWORD = 'correct horse battery';
 const EDIT = '// edited on a phone';
 
 let api: ApiServer;
@@ -52,15 +51,6 @@ async function smallTargets(page: Page): Promise<string[]> {
   });
 }
 
-async function register(page: Page, name: string): Promise<void> {
-  await page.goto(`${api.origin}/register`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(`${name}-${Date.now()}@example.test`);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'What do you want to build?' }).waitFor();
-}
-
 const tab = (page: Page, name: string) => page.getByRole('tablist', { name: 'IDE panels' }).getByRole('tab', { name });
 
 describe('the IDE on narrow screens (375 px), against the real API', () => {
@@ -86,7 +76,7 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await expectNoHorizontalScroll(page, 'sign-in');
     await shot('375-01-sign-in');
-    await register(page, 'pia');
+    await register(page, api.origin, 'pia');
     await expectNoHorizontalScroll(page, 'project list');
     await shot('375-02-project-list');
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -120,10 +110,8 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
 
     // Preview: the generated app works at phone width.
     await tab(page, 'Preview').click();
-    const frameEl = page.locator('[data-testid=preview-frame]');
-    await frameEl.waitFor();
-    const frame = await (await frameEl.elementHandle())?.contentFrame();
-    if (!frame) throw new Error('the preview iframe has no frame');
+    await page.locator('[data-testid=preview-frame]').waitFor();
+    const frame = await previewFrame(page);
     await frame.getByPlaceholder('What needs doing?').fill('Buy milk');
     await frame.getByRole('button', { name: 'Add' }).click();
     await frame.getByText('Buy milk').waitFor();
@@ -180,7 +168,7 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
       await page.goto(`${api.origin}/login`);
       await page.getByLabel('Email').waitFor();
       await expectNoHorizontalScroll(page, `sign-in at ${width}`);
-      await register(page, `w${width}`);
+      await register(page, api.origin, `w${width}`);
       await page.screenshot({ path: join(ARTIFACTS, `${width}-01-project-list.png`) });
       await page.getByLabel('What do you want to build?').fill('a counter');
       await page.getByRole('button', { name: 'Build it' }).click();

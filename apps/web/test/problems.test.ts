@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, register } from './support';
 
 /**
  * Runtime errors as the user meets them: an app that renders fine and throws when a button is
@@ -12,7 +12,6 @@ import { ApiServer, CHROMIUM, CHROMIUM_ARGS, ROOT } from './support';
  */
 
 const ARTIFACTS = join(ROOT, 'test-artifacts/e2e');
-const PASSWORD = 'correct horse battery';
 const ERROR = 'Cannot split the bill: nobody is at the table';
 const LOAD_ERROR = 'Could not read the saved bill';
 
@@ -102,13 +101,6 @@ afterAll(async () => {
   await model?.close();
 }, 60_000);
 
-async function previewFrame(page: Page): Promise<Frame> {
-  const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
-  const frame = await handle?.contentFrame();
-  if (!frame) throw new Error('the preview iframe has no frame');
-  return frame;
-}
-
 describe('problems in the IDE (scripted model, real API, Chromium)', () => {
   it('an error thrown on a click in the preview shows under Problems; "Fix with AI" starts a round that fixes it', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -119,11 +111,7 @@ describe('problems in the IDE (scripted model, real API, Chromium)', () => {
       await writeFile(join(ARTIFACTS, 'failed-problems-api.log'), api.output);
     });
 
-    await page.goto(`${api.origin}/register`);
-    await page.getByLabel('Name').fill('grace');
-    await page.getByLabel('Email').fill(`grace-${Date.now()}@example.test`);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await register(page, api.origin, 'grace');
     await page.getByLabel('What do you want to build?').fill('a bill splitter');
     await page.getByRole('button', { name: 'Build it' }).click();
     await page.waitForURL(/\/project\/[^/]+$/);

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Frame, Page } from 'playwright-core';
 import { apiServerEnv } from '../../../testing/api-env';
 import { type SpawnedApi, spawnApiServer, waitHealthy } from '../../../testing/api-server';
 import { createTestPostgresUrl, type TestPostgres } from '../../../testing/db';
@@ -104,4 +105,30 @@ export class ApiServer {
     await this.pg.drop().catch(() => undefined);
     for (const dir of this.dirs) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The password every browser test signs up with. */
+export const PASSWORD = 'correct horse battery';
+
+/** Signs up a new account through the register page and waits for the project list; returns its email. */
+export async function register(page: Page, origin: string, name: string): Promise<string> {
+  const email = `${name}-${Date.now()}@example.test`;
+  await page.goto(`${origin}/register`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const landed = page.getByRole('heading', { name: 'What do you want to build?' });
+  const failed = page.getByRole('alert');
+  await landed.or(failed).first().waitFor();
+  if (await failed.isVisible()) throw new Error(`sign-up failed: ${await failed.textContent()}`);
+  return email;
+}
+
+/** The IDE's preview iframe, as a frame to drive. */
+export async function previewFrame(page: Page): Promise<Frame> {
+  const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
+  const frame = await handle?.contentFrame();
+  if (!frame) throw new Error('the preview iframe has no frame');
+  return frame;
 }
