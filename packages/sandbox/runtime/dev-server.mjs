@@ -10,7 +10,7 @@
 // (uncaught errors, unhandled rejections, console.error, failed loads); it posts them to
 // `/__lathe/runtime` on this same server (through the preview proxy), and tells the page that
 // embeds the preview. The reporter swallows its own failures: it never breaks the app.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,8 @@ import { pathToFileURL } from 'node:url';
 const root = process.cwd();
 const port = Number(process.env.LATHE_DEV_PORT);
 const host = process.env.LATHE_DEV_HOST || '127.0.0.1';
+// Jailed with no network: listen on this unix socket (the sandbox forwards a host port to it).
+const socketPath = process.env.LATHE_DEV_SOCKET || null;
 const MARK = '__LATHE_DIAG__';
 // Terminal colour codes in Vite's messages.
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
@@ -321,7 +323,7 @@ const server = await vite.createServer({
   cacheDir: join(root, '.vite'),
   customLogger: logger,
   clearScreen: false,
-  server: { host, port, strictPort: true },
+  server: socketPath ? { host: '127.0.0.1', strictPort: true } : { host, port, strictPort: true },
 });
 
 // Errors pushed to the browser overlay.
@@ -332,8 +334,19 @@ hot.send = (payload, ...rest) => {
   return send(payload, ...rest);
 };
 
-await server.listen();
-server.printUrls();
+if (socketPath) {
+  // Vite's own listen() takes a port; its http server's listen (which Vite wraps to start its
+  // optimizer first) takes a socket path. A socket left by an earlier run is removed first.
+  rmSync(socketPath, { force: true });
+  await new Promise((resolve, reject) => {
+    server.httpServer.once('error', reject);
+    server.httpServer.listen(socketPath, resolve);
+  });
+  logger.info(`  ➜  Listening on ${socketPath} (no network in this sandbox; the host forwards the preview's port to it)`);
+} else {
+  await server.listen();
+  server.printUrls();
+}
 
 // The HMR socket: Vite's own check (allowedHosts) lets any IP address through; hold upgrades to
 // the same loopback rule as HTTP by putting a guard in front of Vite's upgrade listeners.

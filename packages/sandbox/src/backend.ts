@@ -24,6 +24,12 @@ export interface SpawnRequest {
   onStderr(chunk: string): void;
 }
 
+/**
+ * A TCP port, or (a jailed local dev server, which has no network of its own) a unix socket that
+ * the backend forwards the URL's port to.
+ */
+export type DevListen = { port: number; host: string } | { socket: string };
+
 export interface ShellRequest {
   cols: number;
   rows: number;
@@ -55,8 +61,8 @@ export interface Backend {
   readonly npm: string[];
   /** The dev-server runner script's path as processes see it. */
   readonly devRunner: string;
-  /** Port the dev server listens on (as processes see it) and the URL the host reaches it at. */
-  devEndpoint(): Promise<{ port: number; host: string; url: string }>;
+  /** Where the dev server listens (as its process sees it) and the URL the host reaches it at. */
+  devEndpoint(): Promise<{ listen: DevListen; url: string }>;
   /** Gives the project its own node_modules before a first install (the template store stays untouched). */
   prepareInstall(): Promise<void>;
   /** Removes the directory / container. Processes are already stopped. */

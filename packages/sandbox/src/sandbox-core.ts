@@ -321,7 +321,7 @@ export class SandboxCore implements Sandbox {
   }
 
   private async launchDevInSlot(generation: number): Promise<{ url: string }> {
-    const { port, host, url } = await this.backend.devEndpoint();
+    const { listen, url } = await this.backend.devEndpoint();
     const nonce = randomUUID();
     this.viteErrors = [];
     const root = this.backend.root;
@@ -338,8 +338,15 @@ export class SandboxCore implements Sandbox {
     const proc = await this.backend.spawn({
       argv: [this.backend.node, this.backend.devRunner, root],
       cwd: '',
-      env: { LATHE_DEV_PORT: String(port), LATHE_DEV_HOST: host, LATHE_DEV_NONCE: nonce, NODE_ENV: 'development' },
-      network: true,
+      env: {
+        ...('socket' in listen
+          ? { LATHE_DEV_SOCKET: listen.socket }
+          : { LATHE_DEV_PORT: String(listen.port), LATHE_DEV_HOST: listen.host }),
+        LATHE_DEV_NONCE: nonce,
+        NODE_ENV: 'development',
+      },
+      // A dev server on a unix socket needs no network: its jail gets none (no host ports, no internet).
+      network: !('socket' in listen),
       onStdout: outLog,
       onStderr: errLog,
     });

@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +86,59 @@ export default defineConfig({
     expect(seen?.split(' | ')).toEqual(['blocked:ENOENT', 'blocked:ENOENT', JSON.stringify([`mine-${run}`]), 'blocked:ENOENT']);
   });
 
+  it("serves an app whose dev server tries to reach the host's ports and another project's preview, without reaching them", async () => {
+    let hits = 0;
+    const listener = createServer((_req, res) => {
+      hits++;
+      res.end('reached');
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const hostPort = (listener.address() as AddressInfo).port;
+    const { url: theirUrl } = await theirs.startDevServer();
+    try {
+      await mine.writeFiles([
+        {
+          path: 'vite.config.ts',
+          content: `import tailwindcss from '@tailwindcss/vite';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const attempt = (url: string): Promise<string> =>
+  fetch(url, { signal: AbortSignal.timeout(3000) }).then(
+    (r) => r.text().then((t) => 'reached:' + t.slice(0, 40)),
+    (e) => 'blocked:' + String((e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name),
+  );
+
+export default defineConfig(async () => {
+  const seen = await Promise.all([attempt('http://127.0.0.1:${hostPort}/'), attempt('${theirUrl}/src/private.txt')]);
+  return {
+    plugins: [
+      tailwindcss(),
+      react(),
+      { name: 'leak', transformIndexHtml: (html: string) => html.replace('</body>', '<script type="text/x-seen">' + seen.join(' | ') + '</script></body>') },
+    ],
+    cacheDir: '.vite',
+  };
+});
+`,
+        },
+      ]);
+      await mine.stopDevServer();
+      const { url } = await mine.startDevServer();
+      // Reached from the host as before (the port is forwarded to the jailed server's socket).
+      const page = await (await fetch(url)).text();
+      expect(page).toContain('<div id="root"></div>');
+      const seen = /<script type="text\/x-seen">([^<]*)<\/script>/.exec(page)?.[1];
+      expect(seen?.split(' | ').every((s) => s.startsWith('blocked:'))).toBe(true);
+      expect(hits).toBe(0);
+      // Their dev server is up and answers the host: only the jail could not reach it.
+      expect((await fetch(`${theirUrl}/src/private.txt`)).status).toBe(200);
+    } finally {
+      listener.close();
+      await theirs.stopDevServer();
+    }
+  });
+
   it("cannot list or read another project, the data dir, the server's checkout or home", async () => {
     const probe = async (shell: string) => {
       const res = await mine.exec({ shell });
@@ -124,7 +179,7 @@ export default defineConfig({
     expect(existsSync(scratch(`theirs-${run}`))).toBe(false);
   });
 
-  it('gives commands no network (only installs and the dev server share the host network)', async () => {
+  it('gives commands no network (only installs and the terminal share the host network)', async () => {
     const { url } = await mine.startDevServer();
     const port = new URL(url).port;
     const res = await mine.exec({

@@ -5,7 +5,7 @@ import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import { LatheError } from '@lathe/protocol';
 import Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import type { Backend, Proc, ShellRequest, SpawnRequest } from '../backend';
+import type { Backend, DevListen, Proc, ShellRequest, SpawnRequest } from '../backend';
 import {
   type CreateOptions,
   type FileInfo,
@@ -576,8 +576,8 @@ class DockerBackend implements Backend {
     };
   }
 
-  async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
-    return { port: DEV_PORT, host: '0.0.0.0', url: `http://127.0.0.1:${this.hostPort}` };
+  async devEndpoint(): Promise<{ listen: DevListen; url: string }> {
+    return { listen: { port: DEV_PORT, host: '0.0.0.0' }, url: `http://127.0.0.1:${this.hostPort}` };
   }
 
   /** The container's writable layer is the project's own: installing never touches the image. */

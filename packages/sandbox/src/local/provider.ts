@@ -3,7 +3,7 @@ import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { LatheError } from '@lathe/protocol';
-import type { Backend, Proc, ShellRequest, SpawnRequest } from '../backend';
+import type { Backend, DevListen, Proc, ShellRequest, SpawnRequest } from '../backend';
 import {
   type CreateOptions,
   type FileInfo,
@@ -22,6 +22,7 @@ import { SandboxCore } from '../sandbox-core';
 import { Slots } from '../slots';
 import { DEV_RUNNER, TEMPLATE_DIR, templateKey } from '../template';
 import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, writeProjectFiles } from './files';
+import { type Forwarder, forwardToSocket } from './forward';
 import { type JailBind, type JailProbe, jailArgv, probeJail } from './jail';
 import { reapOrphans, runToEnd, spawnGroup } from './process';
 
@@ -36,6 +37,9 @@ const TEMPLATE_INSTALL_TIMEOUT_MS = 10 * 60_000;
  * folder over it, so it must exist in the store as a mount point.
  */
 const VITE_TEMP = 'node_modules/.vite-temp';
+/** Where a jailed dev server sees its socket directory, and the socket's name in it. */
+const JAIL_DEV_DIR = '/run/lathe-dev';
+const DEV_SOCKET = 'dev.sock';
 /** Names for the jail's users (git, `whoami` and os.userInfo() need one), none of the host's. */
 const JAIL_PASSWD =
   'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
@@ -267,7 +271,12 @@ export class LocalProvider implements SandboxProvider {
       { from: join(etc, 'passwd'), to: '/etc/passwd', writable: false },
       { from: join(etc, 'group'), to: '/etc/group', writable: false },
     );
-    binds.push({ from: root, to: root, writable: true }, { from: join(scratch, 'npm'), to: join(scratch, 'npm'), writable: true });
+    binds.push(
+      { from: root, to: root, writable: true },
+      { from: join(scratch, 'npm'), to: join(scratch, 'npm'), writable: true },
+      // Where the dev server puts its socket (the jail's only way to be reached).
+      { from: join(scratch, 'dev'), to: JAIL_DEV_DIR, writable: true },
+    );
     const store = this.storeLinkedFrom(root);
     if (store) {
       binds.push(ro(store), { from: join(scratch, 'vite-temp'), to: join(dirname(store), VITE_TEMP), writable: true });
@@ -317,6 +326,8 @@ class LocalBackend implements Backend {
   readonly npm: string[];
   readonly devRunner = DEV_RUNNER;
   private port: number | null = null;
+  /** Jailed: the host's port carried to the dev server's socket. */
+  private forwarder: Forwarder | null = null;
   /** The project's own writable folder outside its directory (used when jailed). */
   private readonly scratch: string;
 
@@ -404,6 +415,7 @@ class LocalBackend implements Backend {
       const npmCache = join(this.scratch, 'npm');
       await mkdir(npmCache, { recursive: true });
       await mkdir(join(this.scratch, 'vite-temp'), { recursive: true });
+      await mkdir(join(this.scratch, 'dev'), { recursive: true });
       env = await this.provider.processEnv(this.root, npmCache);
       jail = jailArgv(probe.jail, {
         // From the operator's environment only: a command's own variables never choose what is bound.
@@ -419,12 +431,32 @@ class LocalBackend implements Backend {
     return { prefix: ['nice', '-n', String(LOCAL_NICE), 'prlimit', ...limits, '--', ...jail], env };
   }
 
-  async devEndpoint(): Promise<{ port: number; host: string; url: string }> {
+  /**
+   * Jailed, the dev server gets no network (`--unshare-net`): it listens on a unix socket in the
+   * project's scratch dir, and a port on the host's loopback is forwarded to it. Unconfined, it
+   * listens on that loopback port itself.
+   */
+  async devEndpoint(): Promise<{ listen: DevListen; url: string }> {
+    if ((await this.provider.confinement()).confined) {
+      if (!this.forwarder) {
+        await this.release();
+        const port = await this.ports.take();
+        await mkdir(join(this.scratch, 'dev'), { recursive: true });
+        try {
+          this.forwarder = await forwardToSocket(port, join(this.scratch, 'dev'), DEV_SOCKET);
+        } catch (e) {
+          this.ports.release(port);
+          throw e;
+        }
+        this.port = port;
+      }
+      return { listen: { socket: `${JAIL_DEV_DIR}/${DEV_SOCKET}` }, url: `http://127.0.0.1:${this.port}` };
+    }
     if (this.port === null || !(await isPortFree(this.port))) {
       if (this.port !== null) this.ports.release(this.port);
       this.port = await this.ports.take();
     }
-    return { port: this.port, host: '127.0.0.1', url: `http://127.0.0.1:${this.port}` };
+    return { listen: { port: this.port, host: '127.0.0.1' }, url: `http://127.0.0.1:${this.port}` };
   }
 
   async prepareInstall(): Promise<void> {
@@ -450,6 +482,9 @@ class LocalBackend implements Backend {
   }
 
   async release(): Promise<void> {
+    const forwarder = this.forwarder;
+    this.forwarder = null;
+    await forwarder?.close();
     if (this.port !== null) this.ports.release(this.port);
     this.port = null;
   }
