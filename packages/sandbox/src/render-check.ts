@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Diagnostic, LatheError } from '@lathe/protocol';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
