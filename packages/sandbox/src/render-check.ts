@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { type Diagnostic, LatheError } from '@lathe/protocol';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
  * The render check: loads a dev server's page in headless Chromium as a user would, waits for the
  * network to settle, and reports what went wrong in the browser (uncaught errors, rejections,
  * console errors, failed loads, a blank page), with a small screenshot. One browser per server
- * process, started at the first check and shared by every sandbox; a page (in its own context)
- * per check. The page may reach only the dev server it was opened on: anything else it asks for
- * is refused, so generated code cannot use the check to reach other hosts.
+ * process, started at the first check and shared by every sandbox. Each sandbox keeps one browser
+ * context while its dev server runs (so a warm check reuses the browser's HTTP cache of the
+ * dependencies, as a user's reload would) and gets a fresh page per check, with the origin's
+ * storage (cookies, localStorage, IndexedDB, ...) cleared first. The page may reach only the dev
+ * server it was opened on: anything else it asks for is refused, so generated code cannot use the
+ * check to reach other hosts.
  */
 
 export interface RenderCheckConfig {
@@ -28,13 +33,29 @@ export interface RenderCheckResult {
   diagnostics: Diagnostic[];
   /** A JPEG thumbnail as a data URL (null when skipped or the page could not be captured). */
   screenshot: string | null;
+  /** Reports the page's own reporter posted to its dev server (they reach `reported` through its output). */
+  reportsSent: number;
   ms: number;
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 const DEFAULT_TIMEOUT_MS = 20_000;
-/** After the network settles: time for effects to run and the page's reports to arrive. */
-const SETTLE_MS = 400;
+/** The network counts as settled once no request has been in flight for this long. */
+const QUIET_MS = 150;
+/** Longest wait for the network to settle (a page that polls forever is checked as it stands). */
+const MAX_QUIET_WAIT_MS = 8_000;
+/** Runs in the page: resolves after two frames and a moment, so effects run and errors surface. */
+const AFTER_FRAMES = `new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 50))))`;
+/** A sandbox's browser context is closed after this long without a check. */
+const CONTEXT_IDLE_MS = 60_000;
+/** Storage a check starts without; the HTTP cache is kept (it is what makes a warm check fast). */
+const CLEARED_STORAGE = 'cookies,local_storage,indexeddb,service_workers,cache_storage,file_systems';
+const RUNTIME_PATH = '/__lathe/runtime';
+const CLEAR_WEB_STORAGE = `(() => {
+  if (window !== window.top) return;
+  try { localStorage.clear(); } catch (e) {}
+  try { sessionStorage.clear(); } catch (e) {}
+})()`;
 const MAX_SCREENSHOT_BYTES = 96 * 1024;
 /** Runs in the page: true when #root (or the body) shows no text, media or controls. */
 const BLANK_CHECK = `(() => {
@@ -57,9 +78,20 @@ export function chromiumFromEnv(env: Record<string, string | undefined>): string
 export const BLANK_PAGE_MESSAGE =
   'The page renders nothing: after loading, #root has no text, images or controls. The app may have thrown before rendering, returned null, or hidden everything.';
 
+interface SandboxContext {
+  origin: string;
+  context: Promise<BrowserContext>;
+  /** A blank page opened after the last check, ready for the next one. */
+  spare: Promise<Page> | null;
+  idle: ReturnType<typeof setTimeout> | null;
+}
+
 export class RenderChecker {
   private browser: Promise<Browser> | null = null;
   private readonly timeoutMs: number;
+  private readonly contexts = new Map<string, SandboxContext>();
+  private proxy: Promise<string> | null = null;
+  private proxyServer: Server | null = null;
 
   constructor(private readonly config: RenderCheckConfig) {
     this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -70,10 +102,10 @@ export class RenderChecker {
   }
 
   /**
-   * Loads `url` and reports what the browser saw. `reported()` returns the runtime errors the
-   * page's own reporter sent to the dev server since `since` (they carry mapped file and line).
+   * Loads `url` for sandbox `key` and reports what the browser saw. `reported()` returns the
+   * runtime errors the page's own reporter sent to the dev server (they carry mapped file and line).
    */
-  async check(url: string, reported: () => Diagnostic[], signal?: AbortSignal): Promise<RenderCheckResult> {
+  async check(key: string, url: string, reported: () => Diagnostic[], signal?: AbortSignal): Promise<RenderCheckResult> {
     const started = Date.now();
     if (!this.config.executablePath) {
       return {
@@ -82,29 +114,27 @@ export class RenderChecker {
         blank: false,
         diagnostics: [],
         screenshot: null,
+        reportsSent: 0,
         ms: 0,
       };
     }
-    const browser = await this.launch();
-    const context = await browser.newContext({ viewport: { width: 1024, height: 640 }, deviceScaleFactor: 0.5, serviceWorkers: 'block' });
     const origin = new URL(url).origin;
-    const onAbort = () => void context.close().catch(() => undefined);
+    const context = await this.contextFor(key, origin);
+    const page = (await this.takeSpare(key)) ?? (await context.newPage());
+    const onAbort = () => void page.close().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     const seen: string[] = [];
+    const network = trackNetwork(page);
     try {
-      await context.route('**/*', (route) => {
-        const target = route.request().url();
-        if (target.startsWith(`${origin}/`) || target === origin || target.startsWith('data:') || target.startsWith('blob:'))
-          return route.continue();
-        return route.abort('blockedbyclient');
-      });
-      const page = await context.newPage();
       page.on('pageerror', (e) => seen.push(e.message));
+      await clearStorage(context, page, origin);
       const deadline = started + this.timeoutMs;
       const left = () => Math.max(1_000, deadline - Date.now());
       await page.goto(url, { waitUntil: 'load', timeout: left() });
-      await page.waitForLoadState('networkidle', { timeout: Math.min(8_000, left()) }).catch(() => undefined);
-      await page.waitForTimeout(SETTLE_MS);
+      await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
+      await page.evaluate(AFTER_FRAMES);
+      // Effects that fetched or reported after the first quiet spell: let those settle too.
+      if (network.busySince()) await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
       const blank = (await page.evaluate(BLANK_CHECK)) === true;
       const shot = await page.screenshot({ type: 'jpeg', quality: 55, timeout: left() }).catch(() => null);
       const diagnostics = mergeErrors(reported(), seen);
@@ -115,6 +145,7 @@ export class RenderChecker {
         blank,
         diagnostics,
         screenshot: shot && shot.length <= MAX_SCREENSHOT_BYTES ? `data:image/jpeg;base64,${shot.toString('base64')}` : null,
+        reportsSent: network.reports(),
         ms: Date.now() - started,
       };
     } catch (e) {
@@ -129,18 +160,116 @@ export class RenderChecker {
           { source: 'runtime', file: null, line: null, column: null, message: `The page did not finish loading: ${message}` },
         ],
         screenshot: null,
+        reportsSent: network.reports(),
         ms: Date.now() - started,
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await context.close().catch(() => undefined);
+      await page.close().catch(() => undefined);
+      this.touch(key, context);
     }
   }
 
+  /** Closes sandbox `key`'s browser context (its dev server stopped: the next check starts cold). */
+  async release(key: string): Promise<void> {
+    const entry = this.contexts.get(key);
+    if (!entry) return;
+    this.contexts.delete(key);
+    if (entry.idle) clearTimeout(entry.idle);
+    void entry.spare?.catch(() => undefined);
+    await (await entry.context.catch(() => null))?.close().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
+    await Promise.all([...this.contexts.keys()].map((key) => this.release(key)));
     const browser = this.browser;
     this.browser = null;
     if (browser) await (await browser.catch(() => null))?.close().catch(() => undefined);
+    this.proxyServer?.close();
+    this.proxyServer = null;
+    this.proxy = null;
+  }
+
+  /** The sandbox's context for `origin`: kept between checks, new when the origin changed. */
+  private async contextFor(key: string, origin: string): Promise<BrowserContext> {
+    const entry = this.contexts.get(key);
+    if (entry && entry.origin !== origin) await this.release(key);
+    const kept = this.contexts.get(key);
+    if (kept) {
+      if (kept.idle) clearTimeout(kept.idle);
+      kept.idle = null;
+      try {
+        return await kept.context;
+      } catch {
+        this.contexts.delete(key);
+      }
+    }
+    // Everything but the dev server goes to a proxy that refuses it (loopback included: Playwright
+    // proxies loopback unless the bypass names it). Routing would do the same but turns off the
+    // HTTP cache, and does not see WebSockets.
+    const context = Promise.all([this.launch(), this.refusingProxy()]).then(([browser, proxy]) =>
+      browser.newContext({
+        viewport: { width: 1024, height: 640 },
+        deviceScaleFactor: 0.5,
+        serviceWorkers: 'block',
+        proxy: { server: proxy, bypass: new URL(origin).host },
+      }),
+    );
+    const fresh: SandboxContext = { origin, context, spare: null, idle: null };
+    this.contexts.set(key, fresh);
+    try {
+      return await context;
+    } catch (e) {
+      if (this.contexts.get(key) === fresh) this.contexts.delete(key);
+      throw e;
+    }
+  }
+
+  /** The page opened ahead for sandbox `key`, if it opened. */
+  private async takeSpare(key: string): Promise<Page | null> {
+    const entry = this.contexts.get(key);
+    const spare = entry?.spare ?? null;
+    if (entry) entry.spare = null;
+    const page = spare ? await spare.catch(() => null) : null;
+    return page && !page.isClosed() ? page : null;
+  }
+
+  /** After a check: the context stays for the next one, with a page opened ahead, until idle. */
+  private touch(key: string, context: BrowserContext): void {
+    const entry = this.contexts.get(key);
+    if (!entry) return;
+    if (!entry.spare) {
+      const spare = context.newPage();
+      spare.catch(() => undefined);
+      entry.spare = spare;
+    }
+    if (entry.idle) clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => void this.release(key), CONTEXT_IDLE_MS);
+    entry.idle.unref?.();
+  }
+
+  /** A local proxy that answers every request with 403 and every tunnel with a closed socket. */
+  private refusingProxy(): Promise<string> {
+    if (!this.proxy) {
+      const server = createServer((_req, res) => {
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.end('The render check may reach only the dev server.');
+      });
+      server.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
+      server.on('clientError', (_e, socket) => socket.destroy());
+      this.proxy = new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          server.unref();
+          this.proxyServer = server;
+          resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+        });
+      });
+      this.proxy.catch(() => {
+        this.proxy = null;
+      });
+    }
+    return this.proxy;
   }
 
   private launch(): Promise<Browser> {
@@ -153,7 +282,9 @@ export class RenderChecker {
       starting
         .then((b) =>
           b.on('disconnected', () => {
-            if (this.browser === starting) this.browser = null;
+            if (this.browser !== starting) return;
+            this.browser = null;
+            this.contexts.clear();
           }),
         )
         .catch(() => {
@@ -162,6 +293,61 @@ export class RenderChecker {
     }
     return this.browser;
   }
+}
+
+/**
+ * A check starts as a first visit would: no cookies, IndexedDB or caches of the origin, and (in
+ * the page, before its own scripts run, since a closed page's last writes may land late) empty
+ * localStorage and sessionStorage.
+ */
+async function clearStorage(context: BrowserContext, page: Page, origin: string): Promise<void> {
+  await context.clearCookies();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: CLEARED_STORAGE }).catch(() => undefined);
+  await cdp.detach().catch(() => undefined);
+  await page.addInitScript(CLEAR_WEB_STORAGE);
+}
+
+/**
+ * Requests in flight on a page: `quiet` resolves once none has been for QUIET_MS (or at `maxMs`),
+ * a tighter test than Playwright's networkidle (500 ms). Counts the reporter's posts too.
+ */
+function trackNetwork(page: Page) {
+  let inFlight = 0;
+  let lastChange = Date.now();
+  let reports = 0;
+  const done = () => {
+    inFlight = Math.max(0, inFlight - 1);
+    lastChange = Date.now();
+  };
+  page.on('request', (r) => {
+    inFlight++;
+    lastChange = Date.now();
+    try {
+      if (new URL(r.url()).pathname === RUNTIME_PATH) reports++;
+    } catch {
+      // not a URL we can parse: not a report
+    }
+  });
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  let quietAt = 0;
+  return {
+    async quiet(maxMs: number): Promise<void> {
+      const until = Date.now() + maxMs;
+      while (Date.now() < until && (inFlight > 0 || Date.now() - lastChange < QUIET_MS)) await sleep(25);
+      quietAt = Date.now();
+    },
+    /** A request started or ended since the last quiet spell. */
+    busySince(): boolean {
+      return inFlight > 0 || lastChange > quietAt;
+    },
+    reports: () => reports,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The page's own reports, then browser errors none of them already covers. */

@@ -36,6 +36,8 @@ const WATCH_THROTTLE_MS = 60;
 const SOURCE_MODULE = /^src\/.+\.(tsx?|jsx?|mts|css)$/;
 const MAX_SWEEP_FILES = 300;
 const MAX_RUNTIME_ERRORS = 50;
+/** Longest wait, after a render check, for the reports its page sent to arrive through the dev server. */
+const REPORT_WAIT_MS = 500;
 const MAX_COLS = 500;
 const MAX_ROWS = 200;
 /** A terminal's shell: colours on, its history in the jail's private /tmp rather than in the project. */
@@ -294,6 +296,7 @@ export class SandboxCore implements Sandbox {
     this.devStarting = null;
     this.dev = { state: 'stopped', url: null, restarts: 0, error: null };
     if (proc) await proc.kill();
+    await this.opts.renderer.release(this.projectId);
   }
 
   private async launchDev(generation: number): Promise<{ url: string }> {
@@ -440,10 +443,16 @@ export class SandboxCore implements Sandbox {
     const { url } = await this.startDevServer();
     return this.opts.heavy.run(async () => {
       this.runtimeErrors = [];
-      const result = await this.opts.renderer.check(url, () => [...this.runtimeErrors], opts.signal);
-      // The page's reports reach us through the dev server's output: give late ones a moment.
-      if (result.status === 'checked' && this.runtimeErrors.length === 0 && result.diagnostics.length > 0) await sleep(150);
-      return result;
+      const result = await this.opts.renderer.check(this.projectId, url, () => [...this.runtimeErrors], opts.signal);
+      // The page's reports reach us through the dev server's output, a moment after the page sent
+      // them: wait for as many as it sent (duplicates are merged, so not forever).
+      const until = Date.now() + REPORT_WAIT_MS;
+      while (this.runtimeErrors.length < result.reportsSent && Date.now() < until) await sleep(25);
+      if (result.status !== 'checked' || this.runtimeErrors.length === 0) return result;
+      // The page's reports carry file and line: they replace what the browser alone saw of the same error.
+      const reported = [...this.runtimeErrors];
+      const others = result.diagnostics.filter((d) => !reported.some((r) => d.message.includes(r.message)));
+      return { ...result, diagnostics: [...reported, ...others] };
     }, opts.signal);
   }
 

@@ -1,4 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -439,6 +441,39 @@ describe.each(PROVIDERS)('sandbox contract: $kind', ({ kind, ports }) => {
       expect(blocked.diagnostics).toContainEqual(
         expect.objectContaining({ source: 'runtime', message: expect.stringContaining('tracking blocked') }),
       );
+
+      // Nor any other port on this machine (loopback included), and no WebSocket either.
+      let hits = 0;
+      const listener = createServer((_req, res) => {
+        hits++;
+        res.end('reached');
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const other = (listener.address() as AddressInfo).port;
+      try {
+        // Module scope runs once per load (a component body runs twice under StrictMode).
+        const probing = [
+          `fetch('http://127.0.0.1:${other}/steal').then((r) => r.text()).then((t) => { if (t === 'reached') console.error('reached another port'); }).catch(() => undefined);`,
+          `try { new WebSocket('ws://127.0.0.1:${other}/ws'); } catch {}`,
+          "const earlier = localStorage.getItem('lathe-check') ?? sessionStorage.getItem('lathe-check') ?? (document.cookie || null);",
+          "localStorage.setItem('lathe-check', 'set');",
+          "sessionStorage.setItem('lathe-check', 'set');",
+          "document.cookie = 'lathe-check=set; max-age=3600';",
+          "if (earlier) console.error('storage survived an earlier check');",
+          'export default function App() {',
+          '  return <h1>Probe</h1>;',
+          '}',
+          '',
+        ].join('\n');
+        await sb.writeFiles([{ path: 'src/App.tsx', content: probing }]);
+        const first = await sb.renderCheck();
+        const second = await sb.renderCheck();
+        expect(hits).toBe(0);
+        // Each check starts with the origin's storage cleared, as a first visit would.
+        for (const r of [first, second]) expect(r).toMatchObject({ status: 'checked', blank: false, diagnostics: [] });
+      } finally {
+        listener.close();
+      }
     } finally {
       await sb.writeFiles([{ path: 'src/App.tsx', content: original }]);
     }
