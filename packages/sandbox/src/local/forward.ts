@@ -17,15 +17,27 @@ export interface Forwarder {
 /** Longest unix socket path we pass to connect(2) (sun_path holds 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 100;
 
+/**
+ * A path for socket `name` in `dir` that fits in sun_path: a long data dir is reached through an
+ * open handle of the directory (/proc/self/fd/N/name), short whatever the directory. `release`
+ * closes the handle.
+ */
+export function socketPath(dir: string, name: string): { path: string; release(): void } {
+  const direct = join(dir, name);
+  if (Buffer.byteLength(direct) <= MAX_SOCKET_PATH) return { path: direct, release: () => undefined };
+  let fd: number | null = openSync(dir, 'r');
+  return {
+    path: `/proc/self/fd/${fd}/${name}`,
+    release: () => {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
 export async function forwardToSocket(port: number, dir: string, name: string): Promise<Forwarder> {
-  // A long data dir would not fit in sun_path: reach the socket through an open handle of its
-  // directory instead (/proc/self/fd/N/name), which is short whatever the directory.
-  let dirFd: number | null = null;
-  let target = join(dir, name);
-  if (Buffer.byteLength(target) > MAX_SOCKET_PATH) {
-    dirFd = openSync(dir, 'r');
-    target = `/proc/self/fd/${dirFd}/${name}`;
-  }
+  const socket = socketPath(dir, name);
+  const target = socket.path;
   const open = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(target);
@@ -43,7 +55,10 @@ export async function forwardToSocket(port: number, dir: string, name: string): 
     upstream.pipe(client);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new LatheError('sandbox_error', `could not listen on port ${port}: ${e.message}`)));
+    server.once('error', (e) => {
+      socket.release();
+      reject(new LatheError('sandbox_error', `could not listen on port ${port}: ${e.message}`));
+    });
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return {
@@ -53,10 +68,7 @@ export async function forwardToSocket(port: number, dir: string, name: string): 
         for (const s of open) s.destroy();
         open.clear();
         server.close(() => resolve());
-        if (dirFd !== null) {
-          closeSync(dirFd);
-          dirFd = null;
-        }
+        socket.release();
       }),
   };
 }

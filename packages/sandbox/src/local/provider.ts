@@ -25,6 +25,7 @@ import { checkProjectDir, deleteProjectFile, listProjectFiles, readProjectFile, 
 import { type Forwarder, forwardToSocket } from './forward';
 import { type JailBind, type JailProbe, jailArgv, probeJail } from './jail';
 import { reapOrphans, runToEnd, spawnGroup } from './process';
+import { type RegistryProxy, registryTarget, startRegistryProxy } from './registry-proxy';
 
 /** RLIMIT_NPROC counts every process of the user, not just the sandbox's, so it only stops runaway forks. */
 const LOCAL_NPROC = 4096;
@@ -40,6 +41,9 @@ const VITE_TEMP = 'node_modules/.vite-temp';
 /** Where a jailed dev server sees its socket directory, and the socket's name in it. */
 const JAIL_DEV_DIR = '/run/lathe-dev';
 const DEV_SOCKET = 'dev.sock';
+const REGISTRY_SOCKET = 'registry.sock';
+/** Runs a jailed install or shell with the registry proxy as its only network. */
+const NET_BRIDGE = join(dirname(DEV_RUNNER), 'net-bridge.mjs');
 /** Names for the jail's users (git, `whoami` and os.userInfo() need one), none of the host's. */
 const JAIL_PASSWD =
   'root:x:0:0:root:/root:/bin/sh\nlathe:x:1000:1000:Lathe sandbox:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
@@ -328,6 +332,8 @@ class LocalBackend implements Backend {
   private port: number | null = null;
   /** Jailed: the host's port carried to the dev server's socket. */
   private forwarder: Forwarder | null = null;
+  /** Jailed: installs' and the terminal's only way out, to the npm registry. */
+  private proxy: Promise<RegistryProxy> | null = null;
   /** The project's own writable folder outside its directory (used when jailed). */
   private readonly scratch: string;
 
@@ -421,8 +427,14 @@ class LocalBackend implements Backend {
         // From the operator's environment only: a command's own variables never choose what is bound.
         binds: await this.provider.jailBinds(this.root, this.scratch, env),
         cwd,
-        network,
+        // No jail shares the host's network: one that needs the registry reaches it through the
+        // registry proxy, by way of the bridge that starts its command.
+        network: false,
       });
+      if (network) {
+        await this.registryProxy(env);
+        jail.push(this.node, NET_BRIDGE, `${JAIL_DEV_DIR}/${REGISTRY_SOCKET}`, '--');
+      }
     } else {
       env = await this.provider.processEnv(this.root);
     }
@@ -481,7 +493,24 @@ class LocalBackend implements Backend {
     await rm(this.scratch, { recursive: true, force: true });
   }
 
+  /** The project's registry proxy (started at its first install or terminal). */
+  private registryProxy(env: Record<string, string>): Promise<RegistryProxy> {
+    this.proxy ??= startRegistryProxy(
+      join(this.scratch, 'dev'),
+      REGISTRY_SOCKET,
+      registryTarget(env.npm_config_registry ?? null),
+      process.env.HTTPS_PROXY ?? process.env.https_proxy ?? null,
+    ).catch((e) => {
+      this.proxy = null;
+      throw e;
+    });
+    return this.proxy;
+  }
+
   async release(): Promise<void> {
+    const proxy = this.proxy;
+    this.proxy = null;
+    await (await proxy?.catch(() => null))?.close();
     const forwarder = this.forwarder;
     this.forwarder = null;
     await forwarder?.close();
