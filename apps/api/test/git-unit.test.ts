@@ -84,7 +84,12 @@ describe('ProjectRepositories: commits from stored files with plumbing', () => {
     expect(show('public/logo.bin')).toEqual(Buffer.from([0, 1, 2, 255, 254, 10, 13]));
     expect(show('docs/name with spaces & ünïcödé.md').toString('utf8')).toBe('no trailing newline');
     expect(execFileSync('git', ['-C', clone, 'ls-files'], { encoding: 'utf8' }).trim().split('\n').sort()).toEqual(
-      ['"docs/name with spaces & \\303\\274n\\303\\257c\\303\\266d\\303\\251.md"', 'src/App.tsx', 'src/components/deep/Item.tsx', 'src/new.ts'].sort(),
+      [
+        '"docs/name with spaces & \\303\\274n\\303\\257c\\303\\266d\\303\\251.md"',
+        'src/App.tsx',
+        'src/components/deep/Item.tsx',
+        'src/new.ts',
+      ].sort(),
     );
   });
 
@@ -137,7 +142,11 @@ describe('push failures', () => {
     ['git@git.example.test: Permission denied (publickey).\nfatal: Could not read from remote repository.', ssh, 'git_auth_failed'],
     [' ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs', https, 'git_rejected'],
     ['ssh: connect to host git.example.test port 22: Connection refused', ssh, 'git_remote_unreachable'],
-    ["fatal: unable to access 'https://git.example.test/a/b.git/': Could not resolve host: git.example.test", https, 'git_remote_unreachable'],
+    [
+      "fatal: unable to access 'https://git.example.test/a/b.git/': Could not resolve host: git.example.test",
+      https,
+      'git_remote_unreachable',
+    ],
     ['Host key verification failed.', ssh, 'git_host_key_mismatch'],
   ])('%j → %s', (stderr, remote, code) => {
     expect(classifyPushFailure(stderr, remote).code).toBe(code);

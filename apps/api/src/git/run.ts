@@ -39,8 +39,19 @@ const SAFE_CONFIG = [
   'http.followRedirects=false',
 ];
 
-/** Variables passed through to git from the server's environment: proxies and nothing else. */
-const PASSED = ['PATH', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy', 'ALL_PROXY'];
+/** Variables passed through to git from the server's environment: proxies and CA bundles, nothing else. */
+const PASSED = [
+  'PATH',
+  'https_proxy',
+  'HTTPS_PROXY',
+  'no_proxy',
+  'NO_PROXY',
+  'all_proxy',
+  'ALL_PROXY',
+  'GIT_SSL_CAINFO',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+];
 
 /**
  * Runs git with an argument array (no shell), a scrubbed environment (no user or system config,
