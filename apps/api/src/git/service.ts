@@ -8,6 +8,7 @@ import type { GitConfig } from './config';
 import { type PushCredential, pushToRemote } from './push';
 import { checkRemoteUrl } from './remote-url';
 import { type GitAuthor, type GitFile, ProjectRepositories } from './repository';
+import { runGit } from './run';
 
 /** The default user name sent with an HTTPS token (GitHub and GitLab accept any with a token). */
 export const DEFAULT_HTTPS_USERNAME = 'x-access-token';
@@ -47,13 +48,27 @@ export class GitService {
   readonly repositories: ProjectRepositories;
   readonly #pending = new Map<string, PendingEdits>();
   readonly #pushing = new Set<string>();
+  #available: Promise<boolean> | null = null;
 
   constructor(readonly opts: GitServiceOptions) {
     this.repositories = new ProjectRepositories(opts.config.root);
   }
 
+  /** Whether the server has git; without it (said once in the log) there is no history and no push. */
+  available(): Promise<boolean> {
+    this.#available ??= runGit(['--version']).then(
+      (r) => r.code === 0,
+      (e: unknown) => {
+        this.opts.log(`git is not available (${(e as Error).message}): projects get no git history and cannot be pushed`);
+        return false;
+      },
+    );
+    return this.#available;
+  }
+
   /** Commits the files as the project's tree when it changed; the new commit or null. */
-  commitVersion(projectId: string, files: GitFile[], message: string, author: GitAuthor): Promise<string | null> {
+  async commitVersion(projectId: string, files: GitFile[], message: string, author: GitAuthor): Promise<string | null> {
+    if (!(await this.available())) return null;
     return this.repositories.commitVersion(projectId, files, message, author);
   }
 
@@ -128,6 +143,8 @@ export class GitService {
 
   /** Commits what is pending, then pushes the branch to the project's remote with the user's credential. */
   async push(project: ProjectRow, userId: string, force: boolean): Promise<PushResult> {
+    if (!(await this.available()))
+      throw new LatheError('git_unavailable', 'git is not installed on this server, so projects cannot be pushed');
     const saved = await this.opts.git.remotes.get(project.id);
     if (!saved) throw new LatheError('git_remote_missing', 'set a remote URL for this project first');
     const checked = checkRemoteUrl(saved.url);
