@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpsGitServer, initBare, type SshGitServer, startHttpsGitServer, startSshGitServer } from './git-servers';
+import { type HttpsGitServer, initBare, type SshGitServer, startHttpsGitServer, startSshGitServer } from '../../../testing/git-servers';
 import { ApiProcess, FrameSocket, freePort, isEvent, SANDBOX_DIR, signUp, socketUrl, type TestUser } from './helpers';
 
 /** No user or system git config, and none of the machine's GIT_* settings (a CA bundle, say). */
@@ -278,5 +278,12 @@ describe('git: commits per phase and edit burst, push over HTTPS (token) and SSH
     const res = await push();
     expect(res.status).toBe(422);
     expect(res.json.error.code).toBe('git_remote_unreachable');
+  });
+
+  it('deleting the project removes its repository', async () => {
+    const gitDir = join(api.dataDir, 'git', `${projectId}.git`);
+    expect((await stat(gitDir)).isDirectory()).toBe(true);
+    expect((await call('DELETE', `/api/projects/${projectId}`)).status).toBe(204);
+    await expect(stat(gitDir)).rejects.toThrow('ENOENT');
   });
 });

@@ -93,6 +93,12 @@ describe('ProjectRepositories: commits from stored files with plumbing', () => {
     );
   });
 
+  it('makes no commit of an empty first tree', async () => {
+    const empty = '2b6f6c0e-4a1c-4c36-9d0e-1f2a3b4c5d6e';
+    expect(await repos.commitVersion(empty, [], 'Phase 1: Nothing', author)).toBeNull();
+    expect(await repos.head(empty)).toBeNull();
+  });
+
   it('concurrent commits of one project queue up and chain', async () => {
     const other = '1b6f6c0e-4a1c-4c36-9d0e-1f2a3b4c5d6e';
     const results = await Promise.all(

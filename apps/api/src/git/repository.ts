@@ -101,6 +101,8 @@ export class ProjectRepositories {
   }
 
   async #commit(projectId: string, files: GitFile[], message: string, author: GitAuthor): Promise<string | null> {
+    // A project's history starts with its first file, not with an empty tree.
+    if (files.length === 0 && !(await this.head(projectId))) return null;
     const gitDir = await this.ensure(projectId);
     const blobs = files.map((f) => {
       const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : Buffer.from(f.content);

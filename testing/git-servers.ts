@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../testing/net';
+import { freePort } from './net';
 
 /** A bare repository to push to, made with the system's git. */
 export function initBare(path: string): string {
