@@ -54,7 +54,7 @@ describe('Settings → Git and the Push dialog (real API, Chromium, a local HTTP
     await page.getByRole('button', { name: 'Settings' }).click();
     const settings = page.getByRole('dialog', { name: 'Settings' });
     await settings.getByLabel('User name (optional)').fill(USER);
-    await settings.getByLabel('Token').fill('wrong-token-0000');
+    await settings.getByLabel('Token', { exact: true }).fill('wrong-token-0000');
     await settings.getByRole('button', { name: 'Save token' }).click();
     await settings.getByTestId('git-token').getByText(`${USER} · …0000`).waitFor();
     await settings.getByRole('button', { name: 'Generate SSH key' }).click();
@@ -75,12 +75,12 @@ describe('Settings → Git and the Push dialog (real API, Chromium, a local HTTP
     const dialog = page.getByRole('dialog', { name: 'Push to a git remote' });
     const url = dialog.getByLabel(/Remote URL/);
     await url.fill('file:///etc/passwd');
-    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     expect(await dialog.getByRole('alert').textContent()).toContain('file:// remotes are not allowed');
     const remote = `https://127.0.0.1:${git.port}/app.git`;
     await url.fill(remote);
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.getByRole('button', { name: 'Push' }).click();
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Push', exact: true }).click();
     const alert = dialog.getByRole('alert');
     await alert.getByText('Wrong credential.').waitFor();
     expect(await alert.textContent()).toContain('refused the HTTPS token');
@@ -89,13 +89,13 @@ describe('Settings → Git and the Push dialog (real API, Chromium, a local HTTP
 
     await page.getByRole('button', { name: 'Settings' }).click();
     await settings.getByLabel('User name (optional)').fill(USER);
-    await settings.getByLabel('Token').fill(TOKEN);
+    await settings.getByLabel('Token', { exact: true }).fill(TOKEN);
     await settings.getByRole('button', { name: 'Replace token' }).click();
     await settings.getByTestId('git-token').getByText(`${USER} · …0123`).waitFor();
     await settings.getByRole('button', { name: 'Close settings' }).click();
 
     await page.getByRole('button', { name: 'Push to git' }).click();
-    await dialog.getByRole('button', { name: 'Push' }).click();
+    await dialog.getByRole('button', { name: 'Push', exact: true }).click();
     const status = dialog.getByTestId('git-push-status');
     await status.getByText(`Pushed 1 commit to ${remote}`).waitFor();
     await dialog.getByRole('list', { name: 'Newest commits' }).getByText('Edit src/App.tsx').waitFor();
