@@ -108,5 +108,5 @@ describe('Settings → Git and the Push dialog (real API, Chromium, a local HTTP
     });
     expect(await readFile(join(clone, 'src/App.tsx'), 'utf8')).toBe(content);
     await context.close();
-    }, 240_000);
+  }, 240_000);
 });
