@@ -11,6 +11,8 @@ import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
 import type { Log } from './context';
 import { open } from './crypto';
+import { withGitCommits } from './git/agent-store';
+import type { GitService } from './git/service';
 import { allowedChoices, withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
 import { withUsageLedger } from './usage';
@@ -28,6 +30,8 @@ export interface AgentRuntimeOptions {
   /** The browser-facing preview URL of a project. */
   previewUrl: (previewToken: string) => string;
   env: Record<string, string | undefined>;
+  /** Commits each phase snapshot to the project's git repository. */
+  git?: GitService;
   log: Log;
 }
 
@@ -53,7 +57,9 @@ export function createAgentFactory(opts: AgentRuntimeOptions): AgentFactory {
     const sandbox = await opts.sandboxes.open(project.id, { template: 'react-vite' });
     const agent = await CodeGeneratorAgent.load({
       projectId: project.id,
-      store: withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
+      store: ((ledgered) => (opts.git ? withGitCommits(ledgered, opts.git, project, opts.log) : ledgered))(
+        withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
+      ),
       sandbox,
       llm: createLlmClientFromConfig(config),
       config: { ...config, prices: opts.prices },

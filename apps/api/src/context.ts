@@ -5,6 +5,7 @@ import type { AgentManager } from './agent-manager';
 import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
+import type { GitService } from './git/service';
 import type { IdleSandboxes } from './idle-sandboxes';
 import type { PreviewAccess } from './preview-access';
 import { checkSandboxQuota, checkStorageQuota } from './quotas';
@@ -32,6 +33,8 @@ export interface AppContext {
   sandboxActivity: IdleSandboxes;
   /** The models a user's generations use (their own key, if stored, wins). */
   models: (userId: string) => Promise<Models>;
+  /** Projects' git repositories, git credentials and pushes. */
+  git: GitService;
   log: Log;
 }
 

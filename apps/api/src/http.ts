@@ -8,6 +8,7 @@ import { errorResponse, toErrorResponse } from './errors';
 import { adminRoutes } from './routes/admin';
 import { agentRoutes } from './routes/agent';
 import { fileRoutes } from './routes/files';
+import { gitRoutes } from './routes/git';
 import { keyRoutes } from './routes/keys';
 import { projectRoutes } from './routes/projects';
 import { systemRoutes } from './routes/system';
@@ -50,6 +51,7 @@ export function createHttpApp(ctx: AppContext) {
             { name: 'files', description: "A project's files" },
             { name: 'agent', description: 'The code generator agent of a project' },
             { name: 'keys', description: 'Your LLM API keys' },
+            { name: 'git', description: 'Git credentials, remotes and pushes' },
             { name: 'system', description: 'Health and models' },
             { name: 'admin', description: 'Accounts and their use (administrators only)' },
           ],
@@ -70,6 +72,7 @@ export function createHttpApp(ctx: AppContext) {
     .use(fileRoutes(ctx))
     .use(agentRoutes(ctx))
     .use(keyRoutes(ctx))
+    .use(gitRoutes(ctx))
     .use(adminRoutes(ctx));
 }
 

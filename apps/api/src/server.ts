@@ -1,5 +1,5 @@
 import { loadAgentConfig, startOfflineModel, withOfflineModel } from '@lathe/agent';
-import { createDatabase, createRepositories, type Database, type ProjectRow } from '@lathe/db';
+import { createDatabase, createGitRepositories, createRepositories, type Database, type ProjectRow } from '@lathe/db';
 import { LatheError } from '@lathe/protocol';
 import { createSandboxProvider, type SandboxProvider, sandboxConfigFromEnv } from '@lathe/sandbox';
 import type { Server, ServerWebSocket } from 'bun';
@@ -13,6 +13,8 @@ import type { AppContext, Log } from './context';
 import { startRound } from './context';
 import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
+import { loadGitConfig } from './git/config';
+import { GitService } from './git/service';
 import { createApiHandler } from './http';
 import { IdleSandboxes } from './idle-sandboxes';
 import { checkLocalSandbox } from './local-sandbox';
@@ -73,6 +75,14 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
     const db: Database = await createDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
     const repos = createRepositories(db);
+    const git = new GitService({
+      config: loadGitConfig(config),
+      repos,
+      git: createGitRepositories(db),
+      encryptionKey: secrets.encryptionKey,
+      log,
+    });
+    cleanups.push(() => git.close());
 
     let agentConfig = loadAgentConfig(config.env);
     if (agentConfig.offline) {
@@ -141,6 +151,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         allowedModels: config.allowedModels,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,
+        git,
         log,
       }),
       publish: (event) => hub?.publish(event),
@@ -183,6 +194,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       llmOffline: finalAgentConfig.offline,
       models,
       sandboxActivity: activity,
+      git,
       log,
     };
 

@@ -12,6 +12,8 @@ interface Fixture {
   keyId: string;
   otherProjectId: string;
   otherUserId: string;
+  /** The owner's SSH public key (Settings → Git). */
+  sshPublicKey: string;
 }
 
 interface Case {
@@ -116,6 +118,48 @@ const CASES: Record<string, Case> = {
     own: { status: 201, leak: (body, f) => body.includes(f.keyId) },
   },
   'DELETE /api/keys/{keyId}': { method: 'DELETE', path: (f) => `/api/keys/${f.keyId}`, owner: 204 },
+  'GET /api/git/credentials': {
+    method: 'GET',
+    path: () => '/api/git/credentials',
+    owner: 200,
+    own: { status: 200, leak: (body, f) => body.includes(f.sshPublicKey) },
+  },
+  'PUT /api/git/credentials/https': {
+    method: 'PUT',
+    path: () => '/api/git/credentials/https',
+    body: { token: 'ghp_test0123456789' },
+    owner: 200,
+    own: { status: 200, leak: (body, f) => body.includes(f.sshPublicKey) },
+  },
+  'DELETE /api/git/credentials/https': {
+    method: 'DELETE',
+    path: () => '/api/git/credentials/https',
+    owner: 204,
+    // Another user deletes only their own token (the one they stored just before).
+    own: { status: 204, leak: () => false },
+  },
+  'POST /api/git/credentials/ssh': {
+    method: 'POST',
+    path: () => '/api/git/credentials/ssh',
+    owner: 201,
+    own: { status: 201, leak: (body, f) => body.includes(f.sshPublicKey) },
+  },
+  'DELETE /api/git/credentials/ssh': {
+    method: 'DELETE',
+    path: () => '/api/git/credentials/ssh',
+    owner: 204,
+    own: { status: 204, leak: () => false },
+  },
+  'GET /api/projects/{id}/git': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/git`, owner: 200 },
+  'PUT /api/projects/{id}/git/remote': {
+    method: 'PUT',
+    path: (f) => `/api/projects/${f.projectId}/git/remote`,
+    body: { url: 'git@git.example.test:owner/app.git' },
+    owner: 200,
+  },
+  'DELETE /api/projects/{id}/git/remote': { method: 'DELETE', path: (f) => `/api/projects/${f.projectId}/git/remote`, owner: 204 },
+  // After the remote is gone, the owner's push is refused for that reason, past authorization.
+  'POST /api/projects/{id}/git/push': { method: 'POST', path: (f) => `/api/projects/${f.projectId}/git/push`, body: {}, owner: 422 },
   'GET /api/admin/users': { method: 'GET', path: () => '/api/admin/users', admin: true, owner: 200 },
   'PATCH /api/admin/users/{userId}': {
     method: 'PATCH',
@@ -165,6 +209,7 @@ describe('authorization: every route × {anonymous, another user, owner (the fir
       doomedId: (await create(owner.cookie)).id,
       otherProjectId: (await create(other.cookie)).id,
       otherUserId: other.id,
+      sshPublicKey: '',
       keyId: (
         await json('/api/keys', {
           method: 'POST',
@@ -174,6 +219,9 @@ describe('authorization: every route × {anonymous, another user, owner (the fir
       ).id,
     };
     await json('/api/models', { method: 'PUT', cookie: owner.cookie, body: JSON.stringify({ fixer: OWNER_MODEL }) });
+    fixture.sshPublicKey = (
+      (await json('/api/git/credentials/ssh', { method: 'POST', cookie: owner.cookie })) as unknown as { publicKey: string }
+    ).publicKey;
     const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     specRoutes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
   });

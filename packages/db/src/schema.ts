@@ -215,3 +215,45 @@ export const usageLedger = pgTable(
     index('usage_ledger_project_idx').on(t.projectId),
   ],
 );
+
+// ---- git (issue 15): per-user git credentials and per-project remotes. Additive block. ----
+
+/**
+ * A user's credentials for pushing projects: at most one HTTPS token and one SSH key pair. The
+ * secret half (the token, the SSH private key in OpenSSH format) is encrypted by the api
+ * (AES-GCM, like user_api_keys); the public key is stored in the clear to be shown.
+ */
+export const userGitCredentials = pgTable(
+  'user_git_credentials',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<'https' | 'ssh'>().notNull(),
+    // HTTPS: the user name sent with the token (null: the default); SSH: null.
+    username: text('username'),
+    // SSH: the OpenSSH public key line and its SHA256 fingerprint; HTTPS: null.
+    publicKey: text('public_key'),
+    fingerprint: text('fingerprint'),
+    // HTTPS: the token's last four characters, for the masked display.
+    last4: text('last4'),
+    ciphertext: text('ciphertext').notNull(),
+    iv: text('iv').notNull(),
+    tag: text('tag').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('user_git_credentials_user_kind').on(t.userId, t.kind), check('git_kind_valid', sql`${t.kind} in ('https','ssh')`)],
+);
+
+/** The git remote a project pushes to, and what its last push sent. */
+export const projectGitRemotes = pgTable('project_git_remotes', {
+  projectId: uuid('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  lastPushedAt: timestamp('last_pushed_at', { withTimezone: true, mode: 'date' }),
+  lastPushedCommit: text('last_pushed_commit'),
+  updatedAt: updatedAt(),
+});
+// ---- end git block ----

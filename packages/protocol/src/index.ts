@@ -1,6 +1,7 @@
 export * from './agent';
 export * from './errors';
 export * from './events';
+export * from './git';
 export * from './limits';
 export * from './rest';
 export * from './socket';

@@ -51,7 +51,9 @@ export function fileRoutes(ctx: AppContext) {
         }
         const replaced = (await ctx.repos.files.list(project.id)).find((f) => f.path === path)?.size ?? 0;
         await checkStorageQuota(ctx, user.id, bytes - replaced);
-        return ctx.agents.userEdit(project, path, body.content);
+        const entry = await ctx.agents.userEdit(project, path, body.content);
+        ctx.git.userEdited(project.id, path);
+        return entry;
       },
       {
         params: ProjectParams,

@@ -86,6 +86,7 @@ export function projectRoutes(ctx: AppContext) {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
         await ctx.agents.remove(project.id);
         await ctx.repos.projects.delete(project.id, user.id);
+        await ctx.git.forget(project.id);
         return new Response(null, { status: 204 });
       },
       {

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { ApiError, api } from '../lib/api';
 import { keysQuery, modelsQuery } from '../lib/queries';
+import { GitSettings } from './git-settings';
 import { IconTrash, IconX } from './icons';
 import { IconButton, Spinner } from './ui';
 
@@ -159,6 +160,7 @@ function SettingsBody({ onClose }: { onClose: () => void }) {
             </ul>
           )}
         </section>
+        <GitSettings />
       </div>
     </div>
   );

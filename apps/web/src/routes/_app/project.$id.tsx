@@ -8,6 +8,7 @@ import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
+import { GitPushButton } from '../../components/ide/git-push';
 import { QuickOpenDialog, ShortcutsDialog } from '../../components/ide/ide-dialogs';
 import { LogsPane } from '../../components/ide/logs-pane';
 import { IDE_TABS, type IdeTab, NarrowIde, progressText } from '../../components/ide/narrow-ide';
@@ -467,6 +468,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           >
             <IconDownload width={13} height={13} /> <span className="max-lg:sr-only">Download ZIP</span>
           </a>
+          <GitPushButton projectId={id} />
           <IconButton label="Terminal" aria-pressed={terminalOpen} onClick={toggleTerminal} className="max-lg:hidden">
             <IconTerminal width={15} height={15} />
           </IconButton>
