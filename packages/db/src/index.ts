@@ -4,5 +4,6 @@ export { createDatabase, type Database, type DatabaseOptions, type DbKind, MIGRA
 export { createRepositories } from './repositories';
 export type * from './types';
 export { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus, userAdditionalFields } from './user-fields';
+export type * from './versions';
 /** Drizzle tables, better-auth's included: `drizzleAdapter(db.orm, { provider: 'pg', schema })`. */
 export { schema };

@@ -6,3 +6,4 @@ export * from './rest';
 export * from './socket';
 export * from './terminal';
 export * from './validate';
+export * from './versions';
