@@ -11,6 +11,7 @@ import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentFactory, LiveAgent } from './agent-manager';
 import type { Log } from './context';
 import { open } from './crypto';
+import { type History, withVersionHistory } from './history';
 import { allowedChoices, withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
 import { withUsageLedger } from './usage';
@@ -28,6 +29,8 @@ export interface AgentRuntimeOptions {
   /** The browser-facing preview URL of a project. */
   previewUrl: (previewToken: string) => string;
   env: Record<string, string | undefined>;
+  /** Records a version after each phase (issue 15). */
+  history: Pick<History, 'phaseSaved' | 'roundEnded'>;
   log: Log;
 }
 
@@ -53,7 +56,7 @@ export function createAgentFactory(opts: AgentRuntimeOptions): AgentFactory {
     const sandbox = await opts.sandboxes.open(project.id, { template: 'react-vite' });
     const agent = await CodeGeneratorAgent.load({
       projectId: project.id,
-      store: withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
+      store: withVersionHistory(withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log), opts.history, opts.log),
       sandbox,
       llm: createLlmClientFromConfig(config),
       config: { ...config, prices: opts.prices },

@@ -11,6 +11,7 @@ import { fileRoutes } from './routes/files';
 import { keyRoutes } from './routes/keys';
 import { projectRoutes } from './routes/projects';
 import { systemRoutes } from './routes/system';
+import { versionRoutes } from './routes/versions';
 
 function validationMessage(error: ValidationError): string {
   const first = error.all[0];
@@ -52,6 +53,7 @@ export function createHttpApp(ctx: AppContext) {
             { name: 'keys', description: 'Your LLM API keys' },
             { name: 'system', description: 'Health and models' },
             { name: 'admin', description: 'Accounts and their use (administrators only)' },
+            { name: 'history', description: "A project's versions: timeline, diff, restore, ZIP" },
           ],
           components: {
             securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: authCookieName(ctx.config.publicUrl) } },
@@ -70,7 +72,8 @@ export function createHttpApp(ctx: AppContext) {
     .use(fileRoutes(ctx))
     .use(agentRoutes(ctx))
     .use(keyRoutes(ctx))
-    .use(adminRoutes(ctx));
+    .use(adminRoutes(ctx))
+    .use(versionRoutes(ctx));
 }
 
 type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>> };

@@ -13,6 +13,7 @@ import type { AppContext, Log } from './context';
 import { startRound } from './context';
 import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
+import { DEFAULT_EDIT_BURST_MAX_MS, editBurstMsFromEnv, History } from './history';
 import { createApiHandler } from './http';
 import { IdleSandboxes } from './idle-sandboxes';
 import { checkLocalSandbox } from './local-sandbox';
@@ -127,6 +128,16 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       maxBufferedBytes: TERMINAL_MAX_BUFFERED_BYTES,
       log,
     });
+    // Version history: phases, edit bursts and restores; restores wait while a round runs.
+    const history: History = new History({
+      repos,
+      sandboxes,
+      isBusy: (projectId): boolean => agents.isBusy(projectId),
+      publish: (event) => hub?.publish(event),
+      burstMs: editBurstMsFromEnv(config.env),
+      burstMaxMs: DEFAULT_EDIT_BURST_MAX_MS,
+      log,
+    });
     const agents = new AgentManager({
       repos,
       sandboxes,
@@ -141,6 +152,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         allowedModels: config.allowedModels,
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,
+        history,
         log,
       }),
       publish: (event) => hub?.publish(event),
@@ -183,6 +195,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       llmOffline: finalAgentConfig.offline,
       models,
       sandboxActivity: activity,
+      history,
       log,
     };
 

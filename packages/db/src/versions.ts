@@ -52,8 +52,8 @@ export interface RecordOptions {
 
 export interface RecordResult {
   version: VersionRow;
-  /** False when the files joined an open edit burst, or nothing changed (skipUnchanged). */
-  created: boolean;
+  /** `updated`: the files joined an open edit burst; `unchanged`: nothing changed (skipUnchanged), no version made. */
+  outcome: 'created' | 'updated' | 'unchanged';
 }
 
 export interface VersionFileMeta {
@@ -282,7 +282,7 @@ async function recordIn(
 ): Promise<RecordResult> {
   const treeHash = treeHashOf(files);
   const last = await latest(tx, projectId);
-  if (options.skipUnchanged && last && last.treeHash === treeHash) return { version: toVersion(last), created: false };
+  if (options.skipUnchanged && last && last.treeHash === treeHash) return { version: toVersion(last), outcome: 'unchanged' };
   await ensureTree(tx, projectId, treeHash, files);
   const burst =
     input.kind === 'edit' &&
@@ -298,7 +298,7 @@ async function recordIn(
       .set({ treeHash, changes, label: label(input, changes), updatedAt: sql`now()` })
       .where(and(eq(projectVersions.projectId, projectId), eq(projectVersions.seq, last.seq)));
     if (last.treeHash !== treeHash) await dropTreeIfUnused(tx, projectId, last.treeHash);
-    return { version: await byTx(tx, projectId, last.seq), created: false };
+    return { version: await byTx(tx, projectId, last.seq), outcome: 'updated' };
   }
   const changes = diff(last ? await treeFiles(tx, projectId, last.treeHash) : [], files);
   const seq = (last?.seq ?? 0) + 1;
@@ -314,7 +314,7 @@ async function recordIn(
     treeHash,
     changes,
   });
-  return { version: await byTx(tx, projectId, seq), created: true };
+  return { version: await byTx(tx, projectId, seq), outcome: 'created' };
 }
 
 /** Retries the rare deadlock or serialization failure between two writers of one project. */
@@ -455,7 +455,7 @@ export function versionsRepository(orm: Orm): VersionsRepository {
           );
           return {
             version: restored.version,
-            checkpoint: checkpoint.created ? checkpoint.version : null,
+            checkpoint: checkpoint.outcome === 'created' ? checkpoint.version : null,
             written: [...changes.added, ...changes.modified].sort(),
             deleted: changes.deleted,
           };

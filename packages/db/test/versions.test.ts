@@ -20,15 +20,14 @@ describe.each(KINDS)('version history on %s', (kind) => {
   const newProject = (): Promise<ProjectRow> =>
     t.repos.projects.create({ ownerId: owner, name: 'History', initialPrompt: 'an app', template: 'react-vite' });
   const write = (projectId: string, path: string, content: string) => t.repos.files.upsert(projectId, { path, content, phase: 0 });
-  const stored = async (projectId: string) =>
-    Object.fromEntries((await t.repos.files.readMany(projectId)).map((f) => [f.path, f.content]));
+  const stored = async (projectId: string) => Object.fromEntries((await t.repos.files.readMany(projectId)).map((f) => [f.path, f.content]));
 
   it('records the whole file set per version, with what changed against the one before', async () => {
     const p = await newProject();
     await write(p.id, 'src/App.tsx', 'v1');
     await write(p.id, 'src/a.ts', 'a');
     const first = await t.repos.versions.record(p.id, { kind: 'phase', label: 'Core', round: 1, phaseIndex: 0 });
-    expect(first.created).toBe(true);
+    expect(first.outcome).toBe('created');
     expect(first.version).toMatchObject({ seq: 1, kind: 'phase', label: 'Core', round: 1, phaseIndex: 0, fileCount: 2, totalBytes: 3 });
     expect(first.version.changes).toEqual({ added: ['src/App.tsx', 'src/a.ts'], modified: [], deleted: [] });
 
@@ -64,8 +63,8 @@ describe.each(KINDS)('version history on %s', (kind) => {
     const e1 = await t.repos.versions.record(p.id, { kind: 'edit', label: edited }, burst);
     await write(p.id, 'src/extra.ts', 'x');
     const e2 = await t.repos.versions.record(p.id, { kind: 'edit', label: edited }, burst);
-    expect(e1.created).toBe(true);
-    expect(e2.created).toBe(false);
+    expect(e1.outcome).toBe('created');
+    expect(e2.outcome).toBe('updated');
     expect(e2.version.seq).toBe(e1.version.seq);
     expect(e2.version.label).toBe('Edited src/extra.ts, src/App.tsx');
     expect(e2.version.changes).toEqual({ added: ['src/extra.ts'], modified: ['src/App.tsx'], deleted: [] });
@@ -74,14 +73,14 @@ describe.each(KINDS)('version history on %s', (kind) => {
     await t.repos.versions.record(p.id, { kind: 'phase', label: 'Next', round: 2, phaseIndex: 1 });
     await write(p.id, 'src/App.tsx', 'edit 2');
     const e3 = await t.repos.versions.record(p.id, { kind: 'edit', label: edited }, burst);
-    expect(e3.created).toBe(true);
+    expect(e3.outcome).toBe('created');
     expect(e3.version.seq).toBe(4);
     // Without a window every edit is its own version.
     await write(p.id, 'src/App.tsx', 'edit 3');
     expect((await t.repos.versions.record(p.id, { kind: 'edit', label: edited }, { burstMs: -1 })).version.seq).toBe(5);
     // Unchanged files make no version when asked not to.
     const same = await t.repos.versions.record(p.id, { kind: 'checkpoint', label: 'x' }, { skipUnchanged: true });
-    expect(same).toMatchObject({ created: false, version: { seq: 5 } });
+    expect(same).toMatchObject({ outcome: 'unchanged', version: { seq: 5 } });
   });
 
   it('restore brings back the exact files, deletes later ones, and is itself a new version', async () => {
@@ -105,7 +104,12 @@ describe.each(KINDS)('version history on %s', (kind) => {
     const back = await t.repos.versions.restore(p.id, 2);
     expect(back.checkpoint).toBeNull();
     expect(await stored(p.id)).toEqual({ 'src/App.tsx': 'broken', 'src/keep.ts': 'keep', 'src/later.ts': 'later' });
-    expect((await t.repos.versions.list(p.id)).map((v) => `${v.seq}:${v.kind}`)).toEqual(['4:restore', '3:restore', '2:checkpoint', '1:phase']);
+    expect((await t.repos.versions.list(p.id)).map((v) => `${v.seq}:${v.kind}`)).toEqual([
+      '4:restore',
+      '3:restore',
+      '2:checkpoint',
+      '1:phase',
+    ]);
 
     const missing = await t.repos.versions.restore(p.id, 42).catch((e: unknown) => e);
     expect(isLatheError(missing) && missing.code).toBe('not_found');
