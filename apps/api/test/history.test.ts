@@ -50,7 +50,8 @@ describe('version history: phases, edit bursts, restore, ZIP, authorization', ()
         { role: 'designer', kind: 'reply', content: phaseJson(['src/App.tsx', 'src/Broken.tsx'], 'Broken feature') },
         { role: 'implementer', kind: 'reply', content: `${heredoc('src/App.tsx', BROKEN_APP)}${heredoc('src/Broken.tsx', BROKEN)}` },
         { role: 'designer', kind: 'reply', content: phaseJson(['src/Extra.tsx'], 'Extra part') },
-        { role: 'implementer', kind: 'hold', afterChars: 10, content: heredoc('src/Extra.tsx', EXTRA) },
+        // Held after the file's header line: the agent is writing src/Extra.tsx until released.
+        { role: 'implementer', kind: 'hold', afterChars: 40, content: heredoc('src/Extra.tsx', EXTRA) },
       ],
     });
     api = await ApiProcess.start({
@@ -167,15 +168,14 @@ describe('version history: phases, edit bursts, restore, ZIP, authorization', ()
   });
 
   it("another user's versions, restore and ZIP are 404, like a project that does not exist", async () => {
-    const stranger = client(api, other.cookie);
-    const seq = { params: { path: { id: projectId, seq: 1 } } };
+    const base = `${api.url}/api/projects/${projectId}`;
+    const asStranger = (path: string, method = 'GET') => fetch(`${base}${path}`, { method, headers: { cookie: other.cookie } });
     const responses = [
-      (await stranger.GET('/api/projects/{id}/versions', id())).response,
-      (await stranger.GET('/api/projects/{id}/versions/{seq}', seq)).response,
-      (await stranger.GET('/api/projects/{id}/versions/{seq}/file', { params: { ...seq.params, query: { path: 'src/App.tsx' } } }))
-        .response,
-      (await stranger.POST('/api/projects/{id}/versions/{seq}/restore', seq)).response,
-      await fetch(`${api.url}/api/projects/${projectId}/versions/1/download`, { headers: { cookie: other.cookie } }),
+      await asStranger('/versions'),
+      await asStranger('/versions/1'),
+      await asStranger('/versions/1/file?path=src%2FApp.tsx'),
+      await asStranger('/versions/1/restore', 'POST'),
+      await asStranger('/versions/1/download'),
     ];
     for (const res of responses) {
       expect(res.status).toBe(404);
