@@ -127,6 +127,8 @@ function HistoryBody({ projectId, busy }: { projectId: string; busy: boolean }) 
   const selected = list.find((v) => v.seq === picked) ?? list[0] ?? null;
   const rows = useMemo(() => timelineRows(list), [list]);
   const listLabel = useId();
+  // Outlives the version view: the restore's own version appears at the top of the timeline.
+  const [notice, setNotice] = useState<string | null>(null);
 
   if (versions.isPending)
     return (
@@ -192,7 +194,23 @@ function HistoryBody({ projectId, busy }: { projectId: string; busy: boolean }) 
           )}
         </ol>
       </nav>
-      {selected && <VersionView key={selected.seq} projectId={projectId} version={selected} busy={busy} onRestored={setPicked} />}
+      <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+        <div role="status" className="border-b border-line px-5 py-2 text-sm text-ok empty:hidden" data-testid="restore-status">
+          {notice}
+        </div>
+        {selected && (
+          <VersionView
+            key={selected.seq}
+            projectId={projectId}
+            version={selected}
+            busy={busy}
+            onRestored={(message) => {
+              setNotice(message);
+              setPicked(selected.seq);
+            }}
+          />
+        )}
+      </div>
     </div>
   );
 }
@@ -206,7 +224,7 @@ function VersionView({
   projectId: string;
   version: Version;
   busy: boolean;
-  onRestored: (seq: number) => void;
+  onRestored: (message: string) => void;
 }) {
   const queryClient = useQueryClient();
   const detail = useQuery(versionQuery(projectId, version.seq));
@@ -220,18 +238,16 @@ function VersionView({
   const restoreRef = useRef<HTMLButtonElement>(null);
   const headingId = useId();
   const confirmId = useId();
-  const [done, setDone] = useState<string | null>(null);
 
   const restore = useMutation({
     mutationFn: () => api.restoreVersion(projectId, version.seq),
     onSuccess: async (result) => {
       setConfirming(false);
       const n = result.written.length + result.deleted.length;
-      setDone(
+      onRestored(
         `Restored version ${version.seq} as version ${result.version.seq}: ${n} file${n === 1 ? '' : 's'} changed. The files before it stay in the history.`,
       );
       await queryClient.invalidateQueries({ queryKey: ['project', projectId] });
-      onRestored(result.version.seq);
     },
   });
   useEffect(() => {
@@ -307,9 +323,6 @@ function VersionView({
             </button>
           </fieldset>
         )}
-      </div>
-      <div role="status" className="empty:hidden border-b border-line px-5 py-2 text-sm text-ok" data-testid="restore-status">
-        {done}
       </div>
       {restore.error && (
         <p role="alert" className="border-b border-line px-5 py-2 text-sm text-bad">
