@@ -47,8 +47,12 @@ export function editLabel(changes: VersionChanges): string {
   return `Edited ${paths.length} files`;
 }
 
+/** Told of every version made or moved on (e.g. to commit it to the project's git repository). */
+export type VersionListener = (projectId: string, version: Version, files: { written: string[]; deleted: string[] }) => void;
+
 export class History {
   readonly #restoring = new Set<string>();
+  readonly #listeners = new Set<VersionListener>();
 
   constructor(private readonly opts: HistoryOptions) {}
 
@@ -60,6 +64,12 @@ export class History {
     const { version, outcome } = await this.opts.repos.versions.record(projectId, input, options);
     if (outcome !== 'unchanged') await this.#announce(projectId, version, [], []);
     return version;
+  }
+
+  /** Calls `listener` after each version is recorded; returns the unsubscribe. */
+  onVersion(listener: VersionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** A user saved a file: the edit joins the open burst or starts a new one. */
@@ -130,6 +140,13 @@ export class History {
   async #announce(projectId: string, version: VersionRow, written: string[], deleted: string[]): Promise<void> {
     const event = await this.opts.repos.events.append(projectId, { type: 'version_created', payload: { version, written, deleted } });
     this.opts.publish(event);
+    for (const listener of this.#listeners) {
+      try {
+        listener(projectId, version, { written, deleted });
+      } catch (e) {
+        this.opts.log(`a version listener failed for ${projectId}: ${(e as Error).message}`);
+      }
+    }
   }
 }
 

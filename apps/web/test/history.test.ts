@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { heredoc, phaseJson, type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { auditPage, formatFindings } from './axe';
+import { named, tabTo } from './keyboard';
 import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, register } from './support';
 
 /**
@@ -121,12 +123,18 @@ describe('version history in the IDE (scripted model, real API, Chromium)', () =
     await inPreview(page, (frame) => frame.waitForFunction(() => document.readyState === 'complete' && !document.querySelector('h1')));
     await page.screenshot({ path: join(ARTIFACTS, '01-broken.png') });
 
-    // The History panel: rounds → phases, newest first.
-    await page.getByRole('button', { name: 'History', exact: true }).click();
+    // The History panel, opened from the keyboard: rounds → phases, newest first.
+    // From the header (Tab inside the code editor indents, as it should).
+    await page.getByTestId('project-name').focus();
+    await tabTo(page, named('History'), 'the History button');
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'History' });
     await dialog.waitFor();
     const items = dialog.locator('[data-testid=version-item]');
     await items.nth(1).waitFor();
+    await dialog.locator('.monaco-diff-editor').waitFor();
+    const findings = await auditPage(page);
+    expect(findings, formatFindings('history panel', findings)).toEqual([]);
     expect(await items.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-seq')}:${e.getAttribute('data-kind')}`))).toEqual([
       '2:phase',
       '1:phase',
@@ -153,7 +161,11 @@ describe('version history in the IDE (scripted model, real API, Chromium)', () =
 
     // Restore, confirmed: a new version; the timeline shows it at once.
     await dialog.getByTestId('version-restore').click();
-    await dialog.getByTestId('version-restore-confirm').click();
+    // The confirmation takes the focus: Enter confirms.
+    const confirm = dialog.getByTestId('version-restore-confirm');
+    await confirm.waitFor();
+    expect(await confirm.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
     await dialog.getByTestId('restore-status').getByText('Restored version 1 as version 3').waitFor();
     await dialog.locator('[data-testid=version-item][data-seq="3"][data-kind=restore]').waitFor();
     expect(await dialog.locator('[data-testid=version-item]').first().getAttribute('data-kind')).toBe('restore');

@@ -30,6 +30,11 @@ export default function DiffView({ path, seq, original, modified }: DiffViewProp
       originalModelPath={`lathe-history/v${seq}/${path}`}
       modifiedModelPath={`lathe-history/current/${path}`}
       theme={THEMES[theme]}
+      onMount={(editor) => {
+        // The diff editor's own aria-label options do not reach its two inner editors.
+        editor.getOriginalEditor().updateOptions({ ariaLabel: `${path} in version ${seq}, read only` });
+        editor.getModifiedEditor().updateOptions({ ariaLabel: `${path} now, read only` });
+      }}
       options={{
         readOnly: true,
         originalEditable: false,
@@ -39,8 +44,6 @@ export default function DiffView({ path, seq, original, modified }: DiffViewProp
         scrollBeyondLastLine: false,
         fontSize: 13,
         fontFamily: 'JetBrains Mono, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
-        originalAriaLabel: `${path} in version ${seq}, read only`,
-        modifiedAriaLabel: `${path} now, read only`,
         showUnused: false,
         stickyScroll: { enabled: false },
       }}
