@@ -13,6 +13,7 @@ import type { Log } from './context';
 import { open } from './crypto';
 import { withGitCommits } from './git/agent-store';
 import type { GitService } from './git/service';
+import { type History, withVersionHistory } from './history';
 import { allowedChoices, withModelChoices } from './models';
 import { providerOrder, userKeyEnv } from './providers';
 import { withUsageLedger } from './usage';
@@ -32,6 +33,8 @@ export interface AgentRuntimeOptions {
   env: Record<string, string | undefined>;
   /** Commits each phase snapshot to the project's git repository. */
   git?: GitService;
+  /** Records a version after each phase (issue 15). */
+  history: Pick<History, 'phaseSaved' | 'roundEnded'>;
   log: Log;
 }
 
@@ -57,8 +60,12 @@ export function createAgentFactory(opts: AgentRuntimeOptions): AgentFactory {
     const sandbox = await opts.sandboxes.open(project.id, { template: 'react-vite' });
     const agent = await CodeGeneratorAgent.load({
       projectId: project.id,
-      store: ((ledgered) => (opts.git ? withGitCommits(ledgered, opts.git, project, opts.log) : ledgered))(
-        withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
+      store: withVersionHistory(
+        ((ledgered) => (opts.git ? withGitCommits(ledgered, opts.git, project, opts.log) : ledgered))(
+          withUsageLedger(store, opts.repos.usage, project.ownerId, opts.log),
+        ),
+        opts.history,
+        opts.log,
       ),
       sandbox,
       llm: createLlmClientFromConfig(config),

@@ -6,6 +6,7 @@ import type { Sessions, SessionUser } from './auth';
 import { type ApiConfig, previewUrlFor } from './config';
 import type { SocketTokens } from './crypto';
 import type { GitService } from './git/service';
+import type { History } from './history';
 import type { IdleSandboxes } from './idle-sandboxes';
 import type { PreviewAccess } from './preview-access';
 import { checkSandboxQuota, checkStorageQuota } from './quotas';
@@ -35,6 +36,8 @@ export interface AppContext {
   models: (userId: string) => Promise<Models>;
   /** Projects' git repositories, git credentials and pushes. */
   git: GitService;
+  /** Version history: `ctx.history.record(projectId, { kind, label })` records the current files as a version. */
+  history: History;
   log: Log;
 }
 
@@ -73,6 +76,8 @@ export async function startRound(
   if (ctx.agents.isBusy(project.id)) {
     throw new LatheError('busy', 'the agent is already working on this project; cancel it or wait for it to finish');
   }
+  if (ctx.history.isRestoring(project.id))
+    throw new LatheError('busy', 'a version of this project is being restored; try again in a moment');
   await checkTokenBudget(ctx.repos.usage, userId, ctx.config.monthlyTokenBudget);
   await checkStorageQuota(ctx, userId);
   // A round ends by serving the app, which wakes the project's sandbox.

@@ -12,6 +12,7 @@ import { gitRoutes } from './routes/git';
 import { keyRoutes } from './routes/keys';
 import { projectRoutes } from './routes/projects';
 import { systemRoutes } from './routes/system';
+import { versionRoutes } from './routes/versions';
 
 function validationMessage(error: ValidationError): string {
   const first = error.all[0];
@@ -54,6 +55,7 @@ export function createHttpApp(ctx: AppContext) {
             { name: 'git', description: 'Git credentials, remotes and pushes' },
             { name: 'system', description: 'Health and models' },
             { name: 'admin', description: 'Accounts and their use (administrators only)' },
+            { name: 'history', description: "A project's versions: timeline, diff, restore, ZIP" },
           ],
           components: {
             securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: authCookieName(ctx.config.publicUrl) } },
@@ -73,7 +75,8 @@ export function createHttpApp(ctx: AppContext) {
     .use(agentRoutes(ctx))
     .use(keyRoutes(ctx))
     .use(gitRoutes(ctx))
-    .use(adminRoutes(ctx));
+    .use(adminRoutes(ctx))
+    .use(versionRoutes(ctx));
 }
 
 type OpenApiDoc = { paths: Record<string, Record<string, OpenApiOperation>> };

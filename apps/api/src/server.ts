@@ -15,6 +15,7 @@ import { type SocketGrant, SocketTokens } from './crypto';
 import { errorResponse } from './errors';
 import { loadGitConfig } from './git/config';
 import { GitService } from './git/service';
+import { DEFAULT_EDIT_BURST_MAX_MS, editBurstMsFromEnv, History } from './history';
 import { createApiHandler } from './http';
 import { IdleSandboxes } from './idle-sandboxes';
 import { checkLocalSandbox } from './local-sandbox';
@@ -137,6 +138,23 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       maxBufferedBytes: TERMINAL_MAX_BUFFERED_BYTES,
       log,
     });
+    // Version history: phases, edit bursts and restores; restores wait while a round runs.
+    const history: History = new History({
+      repos,
+      sandboxes,
+      isBusy: (projectId): boolean => agents.isBusy(projectId),
+      publish: (event) => hub?.publish(event),
+      burstMs: editBurstMsFromEnv(config.env),
+      burstMaxMs: DEFAULT_EDIT_BURST_MAX_MS,
+      log,
+    });
+    // A restore is a git commit too (phases and edit bursts are committed by the git service's own triggers).
+    history.onVersion((projectId, version) => {
+      if (version.kind !== 'restore') return;
+      void git
+        .commitStored(projectId, version.label)
+        .catch((e: unknown) => log(`git commit of the restore in ${projectId} failed: ${(e as Error).message}`));
+    });
     const agents = new AgentManager({
       repos,
       sandboxes,
@@ -152,6 +170,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
         previewUrl: (token) => previewUrlFor(config, token),
         env: config.env,
         git,
+        history,
         log,
       }),
       publish: (event) => hub?.publish(event),
@@ -195,6 +214,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       models,
       sandboxActivity: activity,
       git,
+      history,
       log,
     };
 

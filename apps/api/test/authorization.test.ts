@@ -88,6 +88,24 @@ const CASES: Record<string, Case> = {
   'GET /api/projects/{id}/files': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/files`, owner: 200 },
   'GET /api/projects/{id}/file': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/file?path=notes%2Freadme.md`, owner: 200 },
   'GET /api/projects/{id}/download': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/download`, owner: 200 },
+  // Version 1 is the edit saved by PUT /file above (the owner's requests run in this order).
+  'GET /api/projects/{id}/versions': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/versions`, owner: 200 },
+  'GET /api/projects/{id}/versions/{seq}': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/versions/1`, owner: 200 },
+  'GET /api/projects/{id}/versions/{seq}/file': {
+    method: 'GET',
+    path: (f) => `/api/projects/${f.projectId}/versions/1/file?path=notes%2Freadme.md`,
+    owner: 200,
+  },
+  'GET /api/projects/{id}/versions/{seq}/download': {
+    method: 'GET',
+    path: (f) => `/api/projects/${f.projectId}/versions/1/download`,
+    owner: 200,
+  },
+  'POST /api/projects/{id}/versions/{seq}/restore': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/versions/1/restore`,
+    owner: 200,
+  },
   'GET /api/projects/{id}/messages': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/messages`, owner: 200 },
   'GET /api/projects/{id}/state': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/state`, owner: 200 },
   'GET /api/projects/{id}/usage': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/usage`, owner: 200 },

@@ -329,3 +329,44 @@ describe('streamReducer, snapshots', () => {
     expect(selectAgentState(state)).toBe('COMPLETE');
   });
 });
+
+describe('version history events', () => {
+  const version = (seq: number, kind: 'phase' | 'edit' | 'restore') => ({
+    seq,
+    kind,
+    label: `v${seq}`,
+    round: kind === 'phase' ? 1 : null,
+    phaseIndex: kind === 'phase' ? 0 : null,
+    restoredFrom: kind === 'restore' ? 1 : null,
+    treeHash: `t${seq}`,
+    fileCount: 1,
+    totalBytes: 1,
+    changes: { added: [], modified: [], deleted: [] },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+  // The agent wrote and deleted files, then the user restored version 1, then the agent wrote again.
+  const events = sequence([
+    { type: 'file_start', payload: { phaseIndex: 0, path: 'src/App.tsx' } },
+    { type: 'file_chunk', payload: { path: 'src/App.tsx', chunk: 'broken' } },
+    { type: 'file_end', payload: { phaseIndex: 0, path: 'src/App.tsx', hash: 'h', size: 6 } },
+    { type: 'file_deleted', payload: { phaseIndex: 0, path: 'src/Old.tsx' } },
+    { type: 'version_created', payload: { version: version(2, 'phase'), written: [], deleted: [] } },
+    { type: 'version_created', payload: { version: version(3, 'restore'), written: ['src/App.tsx', 'src/Old.tsx'], deleted: [] } },
+    { type: 'file_start', payload: { phaseIndex: 1, path: 'src/New.tsx' } },
+    { type: 'file_chunk', payload: { path: 'src/New.tsx', chunk: 'new' } },
+    { type: 'file_end', payload: { phaseIndex: 1, path: 'src/New.tsx', hash: 'n', size: 3 } },
+  ]);
+
+  it('a restore drops the streamed files and deletions from before it, in any order', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(events, { minLength: events.length }), (shuffled) => {
+        const state = fold(shuffled);
+        expect(state.restoredSeq).toBe(6);
+        expect(state.versionSeq).toBe(6);
+        expect(Object.keys(state.files)).toEqual(['src/New.tsx']);
+        expect(state.removed).toEqual({});
+      }),
+    );
+  });
+});

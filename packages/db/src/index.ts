@@ -13,5 +13,6 @@ export {
 export { createRepositories } from './repositories';
 export type * from './types';
 export { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus, userAdditionalFields } from './user-fields';
+export type * from './versions';
 /** Drizzle tables, better-auth's included: `drizzleAdapter(db.orm, { provider: 'pg', schema })`. */
 export { schema };

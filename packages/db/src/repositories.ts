@@ -57,6 +57,7 @@ import type {
 } from './types';
 import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from './user-fields';
 import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
+import { versionsRepository } from './versions';
 
 const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'problems', 'error', 'cancelled'];
 const MESSAGE_ROLES: readonly MessageRole[] = ['user', 'assistant', 'system'];
@@ -845,5 +846,6 @@ export function createRepositories(db: Database): Repositories {
     sessions: sessionsRepository(orm),
     usage: usageRepository(orm),
     users: usersRepository(orm),
+    versions: versionsRepository(orm),
   };
 }

@@ -257,3 +257,81 @@ export const projectGitRemotes = pgTable('project_git_remotes', {
   updatedAt: updatedAt(),
 });
 // ---- end git block ----
+// ---------------------------------------------------------------- issue 15: version history (branch `history`)
+
+/** What made a version: a finished phase, a burst of user edits, a restore, or the state saved before a restore. */
+export type VersionKind = 'phase' | 'edit' | 'restore' | 'checkpoint';
+
+/** Paths a version changed against the version before it. */
+export interface VersionChanges {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+}
+
+/**
+ * A project's file sets, content-addressed: a tree is the sorted (path, blob hash) list, named by
+ * its own hash, so versions with the same files share one tree and trees share blobs.
+ */
+export const versionTrees = pgTable(
+  'version_trees',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    treeHash: text('tree_hash').notNull(),
+    fileCount: integer('file_count').notNull(),
+    totalBytes: bigint('total_bytes', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.treeHash] })],
+);
+
+export const versionTreeFiles = pgTable(
+  'version_tree_files',
+  {
+    projectId: uuid('project_id').notNull(),
+    treeHash: text('tree_hash').notNull(),
+    path: text('path').notNull(),
+    hash: text('hash').notNull(),
+    size: integer('size').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.treeHash, t.path] }),
+    foreignKey({
+      columns: [t.projectId, t.treeHash],
+      foreignColumns: [versionTrees.projectId, versionTrees.treeHash],
+      name: 'version_tree_files_tree_fk',
+    }).onDelete('cascade'),
+  ],
+);
+
+/** The project's timeline: one row per version, numbered 1, 2, … per project. */
+export const projectVersions = pgTable(
+  'project_versions',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    kind: text('kind').$type<VersionKind>().notNull(),
+    label: text('label').notNull(),
+    round: integer('round'),
+    phaseIndex: integer('phase_index'),
+    /** For a restore: the version whose files it brought back. */
+    restoredFrom: integer('restored_from'),
+    treeHash: text('tree_hash').notNull(),
+    changes: jsonb('changes').$type<VersionChanges>().notNull(),
+    createdAt: createdAt(),
+    /** An edit burst's version moves on with each edit in the burst. */
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.seq] }),
+    foreignKey({
+      columns: [t.projectId, t.treeHash],
+      foreignColumns: [versionTrees.projectId, versionTrees.treeHash],
+      name: 'project_versions_tree_fk',
+    }).onDelete('cascade'),
+    check('project_versions_kind_valid', sql`${t.kind} in ('phase','edit','restore','checkpoint')`),
+  ],
+);

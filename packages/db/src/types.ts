@@ -1,5 +1,6 @@
 import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus, UsageTotals } from '@lathe/protocol';
 import type { UserRole, UserStatus } from './user-fields';
+import type { VersionsRepository } from './versions';
 
 /** Rows as plain JS values; every time is an ISO-8601 string, like the REST shapes. */
 export interface ProjectRow {
@@ -270,4 +271,6 @@ export interface Repositories {
   sessions: SessionsRepository;
   usage: UsageRepository;
   users: UsersRepository;
+  /** Version history (issue 15). */
+  versions: VersionsRepository;
 }

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { AgentStateNameSchema, BlueprintSchema, DiagnosticSchema, PhaseSpecSchema } from './agent';
+import { VersionSchema } from './versions';
 
 /**
  * Every event an agent emits. Each carries the project's monotonically increasing `seq`
@@ -86,6 +87,14 @@ export const EventSchemas = {
     }),
   ),
   error: event('error', Type.Object({ code: Type.String(), message: Type.String() })),
+  /**
+   * A version was added to the project's history (or an edit burst's version moved on). For a
+   * restore, the files it wrote back and the files it deleted: the stored files changed.
+   */
+  version_created: event(
+    'version_created',
+    Type.Object({ version: VersionSchema, written: Type.Array(Type.String()), deleted: Type.Array(Type.String()) }),
+  ),
 } as const;
 
 export type EventType = keyof typeof EventSchemas;

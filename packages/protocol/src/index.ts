@@ -7,3 +7,4 @@ export * from './rest';
 export * from './socket';
 export * from './terminal';
 export * from './validate';
+export * from './versions';

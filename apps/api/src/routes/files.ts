@@ -51,9 +51,13 @@ export function fileRoutes(ctx: AppContext) {
         }
         const replaced = (await ctx.repos.files.list(project.id)).find((f) => f.path === path)?.size ?? 0;
         await checkStorageQuota(ctx, user.id, bytes - replaced);
-        const entry = await ctx.agents.userEdit(project, path, body.content);
+        const saved = await ctx.agents.userEdit(project, path, body.content);
         ctx.git.userEdited(project.id, path);
-        return entry;
+        // The save stands even if its version cannot be recorded; the next one will hold it.
+        await ctx.history.userEdited(project.id).catch((e: unknown) => {
+          ctx.log(`recording the edit of ${path} in ${project.id} as a version failed: ${(e as Error).message}`);
+        });
+        return saved;
       },
       {
         params: ProjectParams,
@@ -68,7 +72,8 @@ export function fileRoutes(ctx: AppContext) {
       '/download',
       async ({ request, params }) => {
         const { project } = await ownedProject(ctx, request.headers, params.id);
-        return zipResponse(ctx, project.id, project.name);
+        const files = await ctx.repos.files.list(project.id);
+        return zipResponse(ctx, { files, read: (paths) => ctx.repos.files.readMany(project.id, paths) }, project.name);
       },
       {
         params: ProjectParams,
@@ -105,8 +110,15 @@ function collectGarbage(): void {
   bun?.gc(true);
 }
 
-async function zipResponse(ctx: AppContext, projectId: string, name: string): Promise<Response> {
-  const files = await ctx.repos.files.list(projectId);
+/** What a ZIP is made of: the file list (sizes for batching) and a reader of their contents. */
+export interface ZipSource {
+  files: readonly { path: string; size: number }[];
+  read(paths: string[]): Promise<{ path: string; content: string }[]>;
+}
+
+/** Streams the files as `<slug of name>.zip`; 413 `project_too_large` beyond LATHE_DOWNLOAD_MAX_BYTES. */
+export async function zipResponse(ctx: AppContext, source: ZipSource, name: string): Promise<Response> {
+  const { files } = source;
   const total = files.reduce((sum, f) => sum + f.size, 0);
   if (total > ctx.config.downloadMaxBytes) {
     throw new LatheError(
@@ -153,7 +165,7 @@ async function zipResponse(ctx: AppContext, projectId: string, name: string): Pr
           sinceGc = 0;
           collectGarbage();
         }
-        for (const file of await ctx.repos.files.readMany(projectId, batch)) {
+        for (const file of await source.read(batch)) {
           const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });
           zip.add(entry);
           entry.push(encoder.encode(file.content), true);

@@ -507,6 +507,91 @@ export interface paths {
     patch: operations['patchApiAdminUsersByUserId'];
     trace?: never;
   };
+  '/api/projects/{id}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The version history, newest first: a version per phase, per burst of your edits, per restore */
+    get: operations['getApiProjectsByIdVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/versions/{seq}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One version and its files, each compared with the project's current files (unchanged, modified, deleted since, added since) */
+    get: operations['getApiProjectsByIdVersionsBySeq'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/versions/{seq}/file': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One file as it was in a version */
+    get: operations['getApiProjectsByIdVersionsBySeqFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/versions/{seq}/restore': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Restore a version: its files are written back (database, sandbox, preview by HMR) and files it did not have are deleted; the restore is a new version, and the replaced files stay in the history. 409 while the agent works. The agent's next round starts from the restored files. */
+    post: operations['postApiProjectsByIdVersionsBySeqRestore'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/versions/{seq}/download': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download a version as a ZIP */
+    get: operations['getApiProjectsByIdVersionsBySeqDownload'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2316,6 +2401,36 @@ export interface operations {
                   message: string;
                 };
               }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'version_created';
+                payload: {
+                  version: {
+                    seq: number;
+                    /** @enum {string} */
+                    kind: 'phase' | 'edit' | 'restore' | 'checkpoint';
+                    label: string;
+                    round: number | null;
+                    phaseIndex: number | null;
+                    restoredFrom: number | null;
+                    treeHash: string;
+                    fileCount: number;
+                    totalBytes: number;
+                    changes: {
+                      added: string[];
+                      modified: string[];
+                      deleted: string[];
+                    };
+                    createdAt: string;
+                    updatedAt: string;
+                  };
+                  written: string[];
+                  deleted: string[];
+                };
+              }
           )[];
         };
       };
@@ -3398,6 +3513,404 @@ export interface operations {
       };
       /** @description Response for status 422 */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdVersions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            seq: number;
+            /** @enum {string} */
+            kind: 'phase' | 'edit' | 'restore' | 'checkpoint';
+            label: string;
+            round: number | null;
+            phaseIndex: number | null;
+            restoredFrom: number | null;
+            treeHash: string;
+            fileCount: number;
+            totalBytes: number;
+            changes: {
+              added: string[];
+              modified: string[];
+              deleted: string[];
+            };
+            createdAt: string;
+            updatedAt: string;
+          }[];
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdVersionsBySeq: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: string | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            version: {
+              seq: number;
+              /** @enum {string} */
+              kind: 'phase' | 'edit' | 'restore' | 'checkpoint';
+              label: string;
+              round: number | null;
+              phaseIndex: number | null;
+              restoredFrom: number | null;
+              treeHash: string;
+              fileCount: number;
+              totalBytes: number;
+              changes: {
+                added: string[];
+                modified: string[];
+                deleted: string[];
+              };
+              createdAt: string;
+              updatedAt: string;
+            };
+            files: {
+              path: string;
+              hash: string | null;
+              size: number | null;
+              /** @enum {string} */
+              status: 'unchanged' | 'modified' | 'deleted' | 'added';
+            }[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdVersionsBySeqFile: {
+    parameters: {
+      query: {
+        path: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+        seq: string | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            seq: number;
+            path: string;
+            content: string;
+            hash: string;
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  postApiProjectsByIdVersionsBySeqRestore: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: string | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            version: {
+              seq: number;
+              /** @enum {string} */
+              kind: 'phase' | 'edit' | 'restore' | 'checkpoint';
+              label: string;
+              round: number | null;
+              phaseIndex: number | null;
+              restoredFrom: number | null;
+              treeHash: string;
+              fileCount: number;
+              totalBytes: number;
+              changes: {
+                added: string[];
+                modified: string[];
+                deleted: string[];
+              };
+              createdAt: string;
+              updatedAt: string;
+            };
+            written: string[];
+            deleted: string[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiProjectsByIdVersionsBySeqDownload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        seq: string | number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the ZIP */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/zip': string;
+        };
+      };
+      /** @description not signed in */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description no such project or version */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description the version is larger than LATHE_DOWNLOAD_MAX_BYTES */
+      413: {
         headers: {
           [name: string]: unknown;
         };

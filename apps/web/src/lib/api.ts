@@ -7,9 +7,13 @@ import type {
   Message,
   Models,
   Project,
+  RestoreResult,
   SetModelsBody,
   UpdateUserBody,
   UsageTotals,
+  Version,
+  VersionDetail,
+  VersionFileContent,
 } from '@lathe/protocol';
 import createClient from 'openapi-fetch';
 import type { paths } from './api-schema';
@@ -104,6 +108,15 @@ export const api = {
   previewTicket: (id: string): Promise<{ url: string; expiresAt: string }> =>
     ok(client.POST('/api/projects/{id}/preview-ticket', byId(id))),
   downloadUrl: (id: string) => `/api/projects/${encodeURIComponent(id)}/download`,
+
+  versions: (id: string): Promise<Version[]> => ok(client.GET('/api/projects/{id}/versions', byId(id))),
+  version: (id: string, seq: number): Promise<VersionDetail> =>
+    ok(client.GET('/api/projects/{id}/versions/{seq}', { params: { path: { id, seq } } })),
+  versionFile: (id: string, seq: number, path: string): Promise<VersionFileContent> =>
+    ok(client.GET('/api/projects/{id}/versions/{seq}/file', { params: { path: { id, seq }, query: { path } } })),
+  restoreVersion: (id: string, seq: number): Promise<RestoreResult> =>
+    ok(client.POST('/api/projects/{id}/versions/{seq}/restore', { params: { path: { id, seq } } })),
+  versionDownloadUrl: (id: string, seq: number) => `/api/projects/${encodeURIComponent(id)}/versions/${seq}/download`,
 
   keys: (): Promise<ApiKey[]> => ok(client.GET('/api/keys')),
   addKey: (provider: string, key: string): Promise<ApiKey> => ok(client.POST('/api/keys', { body: { provider, key } })),

@@ -17,3 +17,13 @@ export const projectUsageQuery = (id: string) => queryOptions({ queryKey: ['proj
 export const modelsQuery = queryOptions({ queryKey: ['models'], queryFn: api.models, staleTime: 60_000 });
 export const keysQuery = queryOptions({ queryKey: ['keys'], queryFn: api.keys });
 export const adminUsersQuery = queryOptions({ queryKey: ['admin', 'users'], queryFn: api.adminUsers });
+export const versionsQuery = (id: string) => queryOptions({ queryKey: ['project', id, 'versions'], queryFn: () => api.versions(id) });
+export const versionQuery = (id: string, seq: number) =>
+  queryOptions({ queryKey: ['project', id, 'versions', seq], queryFn: () => api.version(id, seq) });
+/** A file as a version holds it: versions never change, so it is never stale. */
+export const versionFileQuery = (id: string, seq: number, path: string) =>
+  queryOptions({
+    queryKey: ['project', id, 'version-file', seq, path],
+    queryFn: () => api.versionFile(id, seq, path),
+    staleTime: Number.POSITIVE_INFINITY,
+  });

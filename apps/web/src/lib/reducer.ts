@@ -42,6 +42,13 @@ export interface StreamState {
   removed: Readonly<Record<string, number>>;
   /** The newest render check of each phase (by seq). */
   renders: Readonly<Record<number, RenderInfo>>;
+  /** Seq of the newest version_created event (0: none seen): the history has news. */
+  versionSeq: number;
+  /**
+   * Seq of the newest restore of a version: the stored files were replaced then, so the agent's
+   * streamed files and deletions from before it no longer describe them.
+   */
+  restoredSeq: number;
 }
 
 export type RenderInfo = { seq: number } & EventOf<'render_checked'>['payload'];
@@ -107,6 +114,8 @@ export type StreamAction =
 
 export const LOG_CAP = 2000;
 
+const FILE_EVENTS: ReadonlySet<AgentEvent['type']> = new Set(['file_start', 'file_chunk', 'file_end', 'file_deleted', 'file_renamed']);
+
 export const initialStreamState: StreamState = {
   lastSeq: 0,
   snapshot: null,
@@ -123,6 +132,8 @@ export const initialStreamState: StreamState = {
   blueprint: null,
   removed: {},
   renders: {},
+  versionSeq: 0,
+  restoredSeq: 0,
 };
 
 /** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
@@ -194,9 +205,26 @@ function addLog(state: StreamState, event: AgentEvent, stream: LogLine['stream']
   return { ...state, logs: logs.length > LOG_CAP ? logs.slice(logs.length - LOG_CAP) : logs };
 }
 
+/** A restore replaced the stored files: what the stream knew of them before it is dropped. */
+function foldRestore(state: StreamState, seq: number): StreamState {
+  if (seq <= state.restoredSeq) return state;
+  const files = Object.fromEntries(Object.entries(state.files).filter(([, f]) => f.startSeq > seq));
+  const removed = Object.fromEntries(Object.entries(state.removed).filter(([, at]) => at > seq));
+  return { ...state, restoredSeq: seq, files, removed };
+}
+
 function foldEvent(state: StreamState, event: AgentEvent): StreamState {
   const base: StreamState = event.seq > state.lastSeq ? { ...state, lastSeq: event.seq } : state;
+  // File events from before a restore describe files that are gone (seen late, in a replay).
+  if (event.seq < base.restoredSeq && FILE_EVENTS.has(event.type)) return base;
   switch (event.type) {
+    case 'version_created': {
+      const seen = event.seq > base.versionSeq ? { ...base, versionSeq: event.seq } : base;
+      const { version } = event.payload;
+      const restored = version.kind === 'restore' ? foldRestore(seen, event.seq) : seen;
+      // Every save moves an edit burst's version on: only the other kinds are worth a log line.
+      return version.kind === 'edit' ? restored : addLog(restored, event, 'stdout', `Version ${version.seq}: ${version.label}`);
+    }
     case 'file_start':
     case 'file_chunk': {
       const files = foldFile(base.files, event);

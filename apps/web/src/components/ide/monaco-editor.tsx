@@ -29,7 +29,7 @@ loader.config({ monaco });
 monaco.typescript.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: true, noSyntaxValidation: false });
 monaco.typescript.typescriptDefaults.setCompilerOptions({ jsx: monaco.typescript.JsxEmit.ReactJSX, allowNonTsExtensions: true });
 
-const THEMES = { dark: 'github-dark-default', light: 'github-light-default' } as const;
+export const THEMES = { dark: 'github-dark-default', light: 'github-light-default' } as const;
 
 /** GitHub's line numbers are too faint to read (under WCAG AA's 4.5:1); ours keep the contrast. */
 function readableLineNumbers(theme: ThemeRegistration, color: string): ThemeRegistration {
@@ -40,7 +40,7 @@ function readableLineNumbers(theme: ThemeRegistration, color: string): ThemeRegi
 }
 
 // Monaco's own TS tokenizer leaves JSX uncoloured; shiki's TextMate grammars colour TSX properly.
-const highlighting = createHighlighterCore({
+export const highlighting = createHighlighterCore({
   themes: [readableLineNumbers(githubDark, '#8b949e'), readableLineNumbers(githubLight, '#656d76')],
   langs: [
     import('@shikijs/langs/tsx'),

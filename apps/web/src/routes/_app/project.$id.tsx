@@ -9,6 +9,7 @@ import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-p
 import { EditorPane } from '../../components/ide/editor-pane';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
 import { GitPushButton } from '../../components/ide/git-push';
+import { HistoryDialog, IconHistory, useHistorySync } from '../../components/ide/history-panel';
 import { QuickOpenDialog, ShortcutsDialog } from '../../components/ide/ide-dialogs';
 import { LogsPane } from '../../components/ide/logs-pane';
 import { IDE_TABS, type IdeTab, NarrowIde, progressText } from '../../components/ide/narrow-ide';
@@ -143,7 +144,10 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   }, [callCount, id, queryClient]);
   const error = selectCurrentError(state);
   const streamPreview = selectPreviewUrl(state);
-  const serverVersion = caughtUp && state.preview && state.preview.seq > (baselineSeq ?? 0) ? state.preview.seq : 0;
+  // A restore while the page is open reloads the preview too, so an app the broken version crashed comes back.
+  const restoredNow = caughtUp && state.restoredSeq > (baselineSeq ?? 0) ? state.restoredSeq : 0;
+  const serverVersion = Math.max(caughtUp && state.preview && state.preview.seq > (baselineSeq ?? 0) ? state.preview.seq : 0, restoredNow);
+  useHistorySync(id, state.versionSeq, state.restoredSeq);
   // A project built before (e.g. before an API restart) is served again on its own preview host.
   const previewUrl = streamPreview ?? (!busy && state.completed && agentState !== 'ERROR' ? projectPreviewUrl : null);
 
@@ -242,7 +246,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const [terminalOpen, setTerminalOpen] = useState(false);
   const [filesOpen, setFilesOpen] = useState(true);
   const [tab, setTab] = useState<IdeTab>('chat');
-  const [dialog, setDialog] = useState<'help' | 'quickOpen' | null>(null);
+  const [dialog, setDialog] = useState<'help' | 'quickOpen' | 'history' | null>(null);
   const wide = useWideScreen();
   const mac = useMemo(() => /Mac|iPhone|iPad/.test(navigator.platform), []);
 
@@ -343,6 +347,8 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   );
   const editorPane = (
     <EditorPane
+      // A restore replaced the stored files: drafts and editor state of the old text go.
+      key={state.restoredSeq}
       projectId={id}
       files={state.files}
       writingPaths={streaming}
@@ -469,6 +475,9 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
             <IconDownload width={13} height={13} /> <span className="max-lg:sr-only">Download ZIP</span>
           </a>
           <GitPushButton projectId={id} />
+          <IconButton label="History" aria-haspopup="dialog" onClick={() => setDialog('history')} data-testid="history-button">
+            <IconHistory width={15} height={15} />
+          </IconButton>
           <IconButton label="Terminal" aria-pressed={terminalOpen} onClick={toggleTerminal} className="max-lg:hidden">
             <IconTerminal width={15} height={15} />
           </IconButton>
@@ -552,6 +561,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           }}
         />
       )}
+      <HistoryDialog open={dialog === 'history'} onClose={() => setDialog(null)} projectId={id} busy={busy} />
       <ShortcutsDialog open={dialog === 'help'} onClose={() => setDialog(null)} mac={mac} />
       <QuickOpenDialog
         open={dialog === 'quickOpen'}
