@@ -108,6 +108,15 @@ describe('the IDE on narrow screens (375 px), against the real API', () => {
 
     await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
 
+    // The header's project actions sit behind one menu at phone width; History opens from it.
+    await page.getByRole('button', { name: 'Project actions' }).click();
+    await expect.poll(() => page.getByRole('link', { name: 'Download ZIP' }).isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    await page.getByRole('dialog', { name: 'History' }).waitFor();
+    await expectNoHorizontalScroll(page, 'IDE, history dialog');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog[open]').waitFor({ state: 'detached' });
+
     // Preview: the generated app works at phone width.
     await tab(page, 'Preview').click();
     await page.locator('[data-testid=preview-frame]').waitFor();

@@ -8,24 +8,22 @@ import { IconButton, relativeTime, Spinner } from '../ui';
 
 type Outcome = { ok: true; result: GitPushResult } | { ok: false; code: string; message: string };
 
-/** The header's "Push" button and its dialog: the remote URL, the push, its progress and result. */
-export function GitPushButton({ projectId }: { projectId: string }) {
-  const [open, setOpen] = useState(false);
+/** The header's "Push" button; the route owns the dialog (the narrow header opens it from its menu). */
+export function GitPushButton({ onOpen }: { onOpen: () => void }) {
   return (
-    <>
-      <button
-        type="button"
-        onClick={() => setOpen(true)}
-        className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg max-lg:mr-0 max-lg:size-10 max-lg:justify-center max-lg:border-0 max-lg:p-0"
-      >
-        <IconExternal width={13} height={13} /> <span className="max-lg:sr-only">Push to git</span>
-      </button>
-      <PushDialog projectId={projectId} open={open} onClose={() => setOpen(false)} />
-    </>
+    <button
+      type="button"
+      onClick={onOpen}
+      aria-haspopup="dialog"
+      className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg"
+    >
+      <IconExternal width={13} height={13} /> Push to git
+    </button>
   );
 }
 
-function PushDialog({ projectId, open, onClose }: { projectId: string; open: boolean; onClose: () => void }) {
+/** The push dialog: the remote URL, the push, its progress and result. */
+export function PushDialog({ projectId, open, onClose }: { projectId: string; open: boolean; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const title = useId();
   useEffect(() => {

@@ -3,17 +3,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createFileRoute, Link } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { AccountControls } from '../../components/account-controls';
-import { IconChevron, IconDownload, IconLogo, IconTerminal } from '../../components/icons';
+import { IconChevron, IconDownload, IconExternal, IconLogo, IconTerminal } from '../../components/icons';
 import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
-import { GitPushButton } from '../../components/ide/git-push';
+import { GitPushButton, PushDialog } from '../../components/ide/git-push';
 import { HistoryDialog, IconHistory, useHistorySync } from '../../components/ide/history-panel';
 import { QuickOpenDialog, ShortcutsDialog } from '../../components/ide/ide-dialogs';
 import { LogsPane } from '../../components/ide/logs-pane';
 import { IDE_TABS, type IdeTab, NarrowIde, progressText } from '../../components/ide/narrow-ide';
 import { PreviewPane } from '../../components/ide/preview-pane';
+import { ProjectMenu } from '../../components/ide/project-menu';
 import { TerminalPane } from '../../components/ide/terminal-pane';
 import { Split } from '../../components/split';
 import { cx, IconButton, Spinner } from '../../components/ui';
@@ -246,7 +247,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
   const [terminalOpen, setTerminalOpen] = useState(false);
   const [filesOpen, setFilesOpen] = useState(true);
   const [tab, setTab] = useState<IdeTab>('chat');
-  const [dialog, setDialog] = useState<'help' | 'quickOpen' | 'history' | null>(null);
+  const [dialog, setDialog] = useState<'help' | 'quickOpen' | 'history' | 'push' | null>(null);
   const wide = useWideScreen();
   const mac = useMemo(() => /Mac|iPhone|iPad/.test(navigator.platform), []);
 
@@ -467,17 +468,29 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
               {usageLine(projectSum)}
             </span>
           )}
-          <a
-            href={api.downloadUrl(id)}
-            download
-            className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg max-lg:mr-0 max-lg:size-10 max-lg:justify-center max-lg:border-0 max-lg:p-0"
-          >
-            <IconDownload width={13} height={13} /> <span className="max-lg:sr-only">Download ZIP</span>
-          </a>
-          <GitPushButton projectId={id} />
-          <IconButton label="History" aria-haspopup="dialog" onClick={() => setDialog('history')} data-testid="history-button">
-            <IconHistory width={15} height={15} />
-          </IconButton>
+          {wide ? (
+            <>
+              <a
+                href={api.downloadUrl(id)}
+                download
+                className="mr-1 inline-flex items-center gap-1.5 rounded-md border border-line px-2.5 py-1 text-xs font-medium text-muted hover:border-accent hover:text-fg"
+              >
+                <IconDownload width={13} height={13} /> Download ZIP
+              </a>
+              <GitPushButton onOpen={() => setDialog('push')} />
+              <IconButton label="History" aria-haspopup="dialog" onClick={() => setDialog('history')} data-testid="history-button">
+                <IconHistory width={15} height={15} />
+              </IconButton>
+            </>
+          ) : (
+            <ProjectMenu
+              items={[
+                { label: 'Download ZIP', icon: <IconDownload width={15} height={15} />, href: api.downloadUrl(id), download: true },
+                { label: 'Push to git', icon: <IconExternal width={15} height={15} />, onSelect: () => setDialog('push') },
+                { label: 'History', icon: <IconHistory width={15} height={15} />, onSelect: () => setDialog('history') },
+              ]}
+            />
+          )}
           <IconButton label="Terminal" aria-pressed={terminalOpen} onClick={toggleTerminal} className="max-lg:hidden">
             <IconTerminal width={15} height={15} />
           </IconButton>
@@ -561,6 +574,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           }}
         />
       )}
+      <PushDialog projectId={id} open={dialog === 'push'} onClose={() => setDialog(null)} />
       <HistoryDialog open={dialog === 'history'} onClose={() => setDialog(null)} projectId={id} busy={busy} />
       <ShortcutsDialog open={dialog === 'help'} onClose={() => setDialog(null)} mac={mac} />
       <QuickOpenDialog
