@@ -24,11 +24,19 @@ export interface HistoryOptions {
   publish: (event: AgentEvent) => void;
   burstMs: number;
   burstMaxMs: number;
+  /** BURST_ANNOUNCE_MS unless given (tests). */
+  burstAnnounceMs?: number;
   log: Log;
 }
 
 export const DEFAULT_EDIT_BURST_MS = 30_000;
 export const DEFAULT_EDIT_BURST_MAX_MS = 5 * 60_000;
+/**
+ * An open burst moves on with every save (the editor saves 700 ms after typing stops), so its
+ * `version_created` is told at most once per this many ms per project: the first at once, the
+ * latest at the end of the window. New versions are always told at once (after a pending one).
+ */
+export const BURST_ANNOUNCE_MS = 5_000;
 
 /** LATHE_EDIT_BURST_MS: a whole number of ms (0: every save is a version of its own). */
 export function editBurstMsFromEnv(env: Record<string, string | undefined>): number {
@@ -53,6 +61,8 @@ export type VersionListener = (projectId: string, version: Version, files: { wri
 export class History {
   readonly #restoring = new Set<string>();
   readonly #listeners = new Set<VersionListener>();
+  /** Per project with an open announce window: the moved-on burst waiting for the window's end. */
+  readonly #burstTold = new Map<string, { pending: VersionRow | null; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(private readonly opts: HistoryOptions) {}
 
@@ -62,8 +72,51 @@ export class History {
    */
   async record(projectId: string, input: VersionInput, options: RecordOptions = {}): Promise<Version> {
     const { version, outcome } = await this.opts.repos.versions.record(projectId, input, options);
-    if (outcome !== 'unchanged') await this.#announce(projectId, version, [], []);
+    if (outcome === 'updated') this.#announceBurst(projectId, version);
+    else if (outcome === 'created') {
+      await this.#flushBurst(projectId, false);
+      await this.#announce(projectId, version, [], []);
+    }
     return version;
+  }
+
+  /** Tells any burst version still waiting for its window (shutdown, tests). */
+  async flush(): Promise<void> {
+    for (const projectId of [...this.#burstTold.keys()]) await this.#flushBurst(projectId, false);
+  }
+
+  #announceBurst(projectId: string, version: VersionRow): void {
+    const told = this.#burstTold.get(projectId);
+    if (told) {
+      told.pending = version;
+      return;
+    }
+    this.#openWindow(projectId);
+    void this.#announce(projectId, version, [], []).catch((e: unknown) => this.#announceFailed(projectId, e));
+  }
+
+  /** For the next window, moved-on bursts wait; at its end the latest is told (and a new window opens). */
+  #openWindow(projectId: string): void {
+    const timer = setTimeout(
+      () => void this.#flushBurst(projectId).catch((e: unknown) => this.#announceFailed(projectId, e)),
+      this.opts.burstAnnounceMs ?? BURST_ANNOUNCE_MS,
+    );
+    timer.unref?.();
+    this.#burstTold.set(projectId, { pending: null, timer });
+  }
+
+  async #flushBurst(projectId: string, reopen = true): Promise<void> {
+    const told = this.#burstTold.get(projectId);
+    if (!told) return;
+    clearTimeout(told.timer);
+    this.#burstTold.delete(projectId);
+    if (!told.pending) return;
+    if (reopen) this.#openWindow(projectId);
+    await this.#announce(projectId, told.pending, [], []);
+  }
+
+  #announceFailed(projectId: string, e: unknown): void {
+    this.opts.log(`telling ${projectId}'s sockets of an edit version failed: ${(e as Error).message}`);
   }
 
   /** Calls `listener` after each version is recorded; returns the unsubscribe. */
@@ -119,6 +172,7 @@ export class History {
     try {
       const outcome = await this.opts.repos.versions.restore(id, seq);
       await this.#syncSandbox(id, outcome.written, outcome.deleted);
+      await this.#flushBurst(id, false);
       if (outcome.checkpoint) await this.#announce(id, outcome.checkpoint, [], []);
       await this.#announce(id, outcome.version, outcome.written, outcome.deleted);
       return { version: outcome.version, written: outcome.written, deleted: outcome.deleted };

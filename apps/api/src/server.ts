@@ -148,6 +148,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       burstMaxMs: DEFAULT_EDIT_BURST_MAX_MS,
       log,
     });
+    cleanups.push(() => history.flush());
     // A restore is a git commit too (phases and edit bursts are committed by the git service's own triggers).
     history.onVersion((projectId, version) => {
       if (version.kind !== 'restore') return;

@@ -105,8 +105,21 @@ describe('version history: phases, edit bursts, restore, ZIP, authorization', ()
       changes: { added: ['notes.md'], modified: ['src/App.tsx'], deleted: [] },
       fileCount: 3,
     });
-    const seen = socket.events().filter(isVersionEvent);
-    expect(seen.map((e) => e.payload.version.seq)).toEqual([1, 2, 2]);
+    const told = () => socket.events().filter(isVersionEvent);
+    await expect.poll(() => told().map((e) => e.payload.version.seq)).toEqual([1, 2, 2]);
+
+    // Saves while typing (the editor saves 700 ms after each pause) do not flood the sockets or
+    // the event log: within the announce window the burst waits, then its latest state is told once.
+    for (const content of ['# my notes\n1\n', '# my notes\n2\n', '# my notes\n3\n', '# my notes\n']) {
+      const put = await http().PUT('/api/projects/{id}/file', { ...id(), body: { path: 'notes.md', content } });
+      expect(put.response.status).toBe(200);
+    }
+    expect(told()).toHaveLength(3);
+    await expect.poll(() => told().length, { timeout: 10_000 }).toBe(4);
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(told().map((e) => e.payload.version.seq)).toEqual([1, 2, 2, 2]);
+    const latest = told().at(-1)?.payload.version;
+    expect(latest?.updatedAt).toBe((await versions())[0]?.updatedAt);
   });
 
   it('a breaking follow-up, then restore: the exact files come back (later files removed), in the sandbox too, as a new version', async () => {
