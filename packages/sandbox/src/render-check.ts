@@ -2,16 +2,18 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Diagnostic, LatheError } from '@lathe/protocol';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page, Request } from 'playwright-core';
 
 /**
  * The render check: loads a dev server's page in headless Chromium as a user would, waits for the
  * network to settle, and reports what went wrong in the browser (uncaught errors, rejections,
  * console errors, failed loads, a blank page), with a small screenshot. One browser per server
  * process, started at the first check and shared by every sandbox. Each sandbox keeps one browser
- * context while its dev server runs (so a warm check reuses the browser's HTTP cache of the
- * dependencies, as a user's reload would) and gets a fresh page per check, with the origin's
- * storage (cookies, localStorage, IndexedDB, ...) cleared first. The page may reach only the dev
+ * context and one page while its dev server runs (so a warm check reuses the browser's HTTP cache
+ * and compiled code of the dependencies, as a user's reload would); each check is a new document
+ * in that page, with the origin's storage (cookies, localStorage, IndexedDB, ...) cleared first,
+ * and the page goes back to about:blank after it. A page that failed or timed out is closed, and
+ * the next check opens a new one. The page may reach only the dev
  * server it was opened on: anything else it asks for is refused, so generated code cannot use the
  * check to reach other hosts.
  */
@@ -81,8 +83,8 @@ export const BLANK_PAGE_MESSAGE =
 interface SandboxContext {
   origin: string;
   context: Promise<BrowserContext>;
-  /** A blank page opened after the last check, ready for the next one. */
-  spare: Promise<Page> | null;
+  /** The sandbox's page, on about:blank between checks (null: open a new one). */
+  page: Promise<Page | null> | null;
   idle: ReturnType<typeof setTimeout> | null;
 }
 
@@ -120,13 +122,15 @@ export class RenderChecker {
     }
     const origin = new URL(url).origin;
     const context = await this.contextFor(key, origin);
-    const page = (await this.takeSpare(key)) ?? (await context.newPage());
+    const page = (await this.takePage(key)) ?? (await openPage(context));
+    let healthy = false;
     const onAbort = () => void page.close().catch(() => undefined);
     signal?.addEventListener('abort', onAbort, { once: true });
     const seen: string[] = [];
+    const onError = (e: Error) => seen.push(e.message);
     const network = trackNetwork(page);
     try {
-      page.on('pageerror', (e) => seen.push(e.message));
+      page.on('pageerror', onError);
       await clearStorage(context, page, origin);
       const deadline = started + this.timeoutMs;
       const left = () => Math.max(1_000, deadline - Date.now());
@@ -137,6 +141,7 @@ export class RenderChecker {
       if (network.busySince()) await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
       const blank = (await page.evaluate(BLANK_CHECK)) === true;
       const shot = await page.screenshot({ type: 'jpeg', quality: 55, timeout: left() }).catch(() => null);
+      healthy = true;
       const diagnostics = mergeErrors(reported(), seen);
       if (blank) diagnostics.push({ source: 'runtime', file: null, line: null, column: null, message: BLANK_PAGE_MESSAGE });
       return {
@@ -165,8 +170,9 @@ export class RenderChecker {
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await page.close().catch(() => undefined);
-      this.touch(key, context);
+      page.off('pageerror', onError);
+      network.dispose();
+      this.park(key, page, healthy && !signal?.aborted);
     }
   }
 
@@ -176,7 +182,7 @@ export class RenderChecker {
     if (!entry) return;
     this.contexts.delete(key);
     if (entry.idle) clearTimeout(entry.idle);
-    void entry.spare?.catch(() => undefined);
+    void entry.page?.catch(() => undefined);
     await (await entry.context.catch(() => null))?.close().catch(() => undefined);
   }
 
@@ -215,7 +221,7 @@ export class RenderChecker {
         proxy: { server: proxy, bypass: new URL(origin).host },
       }),
     );
-    const fresh: SandboxContext = { origin, context, spare: null, idle: null };
+    const fresh: SandboxContext = { origin, context, page: null, idle: null };
     this.contexts.set(key, fresh);
     try {
       return await context;
@@ -225,23 +231,34 @@ export class RenderChecker {
     }
   }
 
-  /** The page opened ahead for sandbox `key`, if it opened. */
-  private async takeSpare(key: string): Promise<Page | null> {
+  /** The sandbox's parked page, if it is still open. */
+  private async takePage(key: string): Promise<Page | null> {
     const entry = this.contexts.get(key);
-    const spare = entry?.spare ?? null;
-    if (entry) entry.spare = null;
-    const page = spare ? await spare.catch(() => null) : null;
+    const parked = entry?.page ?? null;
+    if (entry) entry.page = null;
+    const page = parked ? await parked.catch(() => null) : null;
     return page && !page.isClosed() ? page : null;
   }
 
-  /** After a check: the context stays for the next one, with a page opened ahead, until idle. */
-  private touch(key: string, context: BrowserContext): void {
+  /**
+   * After a check: a healthy page leaves the app (about:blank, so nothing of it runs on) and waits
+   * for the next check; a failed one is closed. The context stays until idle.
+   */
+  private park(key: string, page: Page, healthy: boolean): void {
     const entry = this.contexts.get(key);
-    if (!entry) return;
-    if (!entry.spare) {
-      const spare = context.newPage();
-      spare.catch(() => undefined);
-      entry.spare = spare;
+    if (!entry || !healthy) {
+      void page.close().catch(() => undefined);
+      if (!entry) return;
+    } else {
+      const parked = page
+        .goto('about:blank', { timeout: 5_000 })
+        .then(() => page)
+        .catch(async () => {
+          await page.close().catch(() => undefined);
+          return null;
+        });
+      entry.page?.then((old) => old?.close()).catch(() => undefined);
+      entry.page = parked;
     }
     if (entry.idle) clearTimeout(entry.idle);
     entry.idle = setTimeout(() => void this.release(key), CONTEXT_IDLE_MS);
@@ -302,10 +319,18 @@ export class RenderChecker {
  */
 async function clearStorage(context: BrowserContext, page: Page, origin: string): Promise<void> {
   await context.clearCookies();
-  const cdp = await context.newCDPSession(page);
+  const cdp = cdpSessions.get(page) ?? (await context.newCDPSession(page));
+  cdpSessions.set(page, cdp);
   await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: CLEARED_STORAGE }).catch(() => undefined);
-  await cdp.detach().catch(() => undefined);
+}
+
+const cdpSessions = new WeakMap<Page, CDPSession>();
+
+/** A new page for checks: web storage is cleared before each document's own scripts run. */
+async function openPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
   await page.addInitScript(CLEAR_WEB_STORAGE);
+  return page;
 }
 
 /**
@@ -320,7 +345,7 @@ function trackNetwork(page: Page) {
     inFlight = Math.max(0, inFlight - 1);
     lastChange = Date.now();
   };
-  page.on('request', (r) => {
+  const started = (r: Request) => {
     inFlight++;
     lastChange = Date.now();
     try {
@@ -328,7 +353,8 @@ function trackNetwork(page: Page) {
     } catch {
       // not a URL we can parse: not a report
     }
-  });
+  };
+  page.on('request', started);
   page.on('requestfinished', done);
   page.on('requestfailed', done);
   let quietAt = 0;
@@ -343,6 +369,11 @@ function trackNetwork(page: Page) {
       return inFlight > 0 || lastChange > quietAt;
     },
     reports: () => reports,
+    dispose(): void {
+      page.off('request', started);
+      page.off('requestfinished', done);
+      page.off('requestfailed', done);
+    },
   };
 }
 

@@ -545,8 +545,23 @@ class DockerBackend implements Backend {
     stream.setEncoding('utf8');
     stream.on('data', (text: string) => req.onOutput(text));
     stream.on('error', () => undefined);
-    const resize = (cols: number, rows: number) => void exec.resize({ h: rows, w: cols }).catch(() => undefined);
-    resize(req.cols, req.rows);
+    let size = { h: req.rows, w: req.cols };
+    const resize = (cols: number, rows: number) => {
+      size = { h: rows, w: cols };
+      void exec.resize(size).catch(() => undefined);
+    };
+    // The engine refuses a resize until the exec's process has started (a race the docker CLI
+    // retries too): the shell is handed over once its first size is set (tried for about a
+    // second), and the size is set again once the shell has spoken.
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const set = await exec.resize(size).then(
+        () => true,
+        () => false,
+      );
+      if (set) break;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+    stream.once('data', () => void exec.resize(size).catch(() => undefined));
     const killSession = async () => {
       // busybox has no pkill -s: find the session's processes in /proc (field 6 of stat, after the name).
       const script = `[ -f ${pidFile} ] || exit 0; sid=$(cat ${pidFile}); rm -f ${pidFile}; awk -v sid="$sid" '{ l = $0; sub(/^.*) /, "", l); split(l, f, " "); if (f[4] == sid) { split(FILENAME, p, "/"); print p[3] } }' /proc/[0-9]*/stat 2>/dev/null | xargs -r kill -9 2>/dev/null; true`;
