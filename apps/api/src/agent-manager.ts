@@ -156,7 +156,7 @@ export class AgentManager {
     const row = await this.opts.repos.files.upsert(project.id, { path, content, phase: null });
     const sandbox = await this.opts.sandboxes.get(project.id);
     if (sandbox) await sandbox.writeFiles([{ path, content }]);
-    return { path: row.path, size: row.size, hash: row.hash, phase: row.phase, updatedAt: row.updatedAt };
+    return { path: row.path, size: row.size, hash: row.hash, encoding: row.encoding, phase: row.phase, updatedAt: row.updatedAt };
   }
 
   /**
@@ -185,7 +185,7 @@ export class AgentManager {
     if (existing) return existing;
     const files = await this.opts.repos.files.readMany(project.id);
     const sandbox = await this.opts.sandboxes.open(project.id, { template: 'react-vite' });
-    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content })));
+    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content, encoding: f.encoding })));
     return sandbox;
   }
 
@@ -195,7 +195,7 @@ export class AgentManager {
       const files = await this.opts.repos.files.readMany(projectId);
       if (files.length === 0) return '';
       sandbox = await this.opts.sandboxes.open(projectId, { template: 'react-vite' });
-      await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content })));
+      await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content, encoding: f.encoding })));
     }
     return (await sandbox.startDevServer()).url;
   }

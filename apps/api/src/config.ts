@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { LatheError } from '@lathe/protocol';
+import { LatheError, LIMITS } from '@lathe/protocol';
 import { normalizeIp } from './client-ip';
 import type { SignInLimits } from './rate-limit';
 
@@ -60,6 +60,8 @@ export interface ApiConfig {
   signInLimits: SignInLimits;
   /** Projects with more file content than this cannot be downloaded as a ZIP (413). */
   downloadMaxBytes: number;
+  /** Largest file an upload may hold (LATHE_UPLOAD_MAX_BYTES, at most the per-file limit of 1 MiB). */
+  uploadMaxBytes: number;
   /** Log events (each a batch of output lines) kept per project; older ones are deleted. */
   logRing: number;
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (normalised). */
@@ -193,6 +195,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): ApiConfig {
     },
     trustedProxies,
     downloadMaxBytes: intVar(env, 'LATHE_DOWNLOAD_MAX_BYTES', 512 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    uploadMaxBytes: intVar(env, 'LATHE_UPLOAD_MAX_BYTES', LIMITS.fileBytes, 1, LIMITS.fileBytes),
     logRing: intVar(env, 'LATHE_LOG_RING', 1000, 1, 1_000_000),
     env,
   };

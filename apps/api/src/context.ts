@@ -1,5 +1,5 @@
 import type { Database, ProjectRow, Repositories } from '@lathe/db';
-import { LatheError, type Models, type Project } from '@lathe/protocol';
+import { type AgentEvent, LatheError, type Models, type Project } from '@lathe/protocol';
 import type { SandboxProvider } from '@lathe/sandbox';
 import type { AgentManager } from './agent-manager';
 import type { Sessions, SessionUser } from './auth';
@@ -38,6 +38,8 @@ export interface AppContext {
   git: GitService;
   /** Version history: `ctx.history.record(projectId, { kind, label })` records the current files as a version. */
   history: History;
+  /** Sends a stored event to the project's open sockets. */
+  publish: (event: AgentEvent) => void;
   log: Log;
 }
 

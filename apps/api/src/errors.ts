@@ -17,6 +17,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   conflict: 409,
   file_busy: 409,
+  path_exists: 409,
   busy: 409,
   agent_busy: 409,
   invalid_input: 422,

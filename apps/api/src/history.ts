@@ -187,7 +187,7 @@ export class History {
     if (!sandbox) return;
     const files = await this.opts.repos.files.readMany(projectId, written);
     // Written first: a deleted module's importers are already restored when it goes.
-    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content })));
+    if (files.length > 0) await sandbox.writeFiles(files.map((f) => ({ path: f.path, content: f.content, encoding: f.encoding })));
     for (const path of deleted) await sandbox.deleteFile(path);
   }
 

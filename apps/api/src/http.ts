@@ -8,6 +8,7 @@ import { errorResponse, toErrorResponse } from './errors';
 import { adminRoutes } from './routes/admin';
 import { agentRoutes } from './routes/agent';
 import { fileRoutes } from './routes/files';
+import { fileOpRoutes } from './routes/file-ops';
 import { gitRoutes } from './routes/git';
 import { keyRoutes } from './routes/keys';
 import { projectRoutes } from './routes/projects';
@@ -72,6 +73,7 @@ export function createHttpApp(ctx: AppContext) {
     .use(systemRoutes(ctx))
     .use(projectRoutes(ctx))
     .use(fileRoutes(ctx))
+    .use(fileOpRoutes(ctx))
     .use(agentRoutes(ctx))
     .use(keyRoutes(ctx))
     .use(gitRoutes(ctx))

@@ -216,6 +216,7 @@ export async function createServer(config: ApiConfig, options: ServerOptions = {
       sandboxActivity: activity,
       git,
       history,
+      publish: (event) => hub?.publish(event),
       log,
     };
 

@@ -40,4 +40,4 @@ export {
   priceOf,
 } from './pricing';
 export { type AgentListener, type AgentOptions, type AgentSandbox, CodeGeneratorAgent } from './runner';
-export { type AgentRepositories, type AgentStore, createDbAgentStore, type StoredFile } from './store';
+export { type AgentRepositories, type AgentStore, createDbAgentStore, isBinary, type StoredFile } from './store';

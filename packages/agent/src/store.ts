@@ -4,6 +4,13 @@ import type { AgentEvent, AgentSnapshot, NewEvent } from '@lathe/protocol';
 export interface StoredFile {
   path: string;
   content: string;
+  /** Absent or utf8: text. base64: a binary the user uploaded (an image, a font), never shown to a model as text. */
+  encoding?: 'utf8' | 'base64';
+}
+
+/** Whether the file is a binary (its content is base64, not source). */
+export function isBinary(file: StoredFile): boolean {
+  return file.encoding === 'base64';
 }
 
 export interface AgentStore {
@@ -31,7 +38,7 @@ export interface AgentRepositories {
     upsert(projectId: string, file: { path: string; content: string; phase: number | null }): Promise<{ hash: string; size: number }>;
     list(projectId: string): Promise<{ path: string }[]>;
     delete(projectId: string, path: string): Promise<boolean>;
-    readMany(projectId: string, paths?: string[]): Promise<{ path: string; content: string }[]>;
+    readMany(projectId: string, paths?: string[]): Promise<{ path: string; content: string; encoding?: 'utf8' | 'base64' }[]>;
   };
   events: { appendMany(projectId: string, events: NewEvent[]): Promise<AgentEvent[]> };
   agentStates: {
@@ -60,7 +67,7 @@ export function createDbAgentStore(repos: AgentRepositories): AgentStore {
     },
     async readFiles(projectId, paths) {
       const rows = await repos.files.readMany(projectId, paths);
-      return rows.map((r) => ({ path: r.path, content: r.content }));
+      return rows.map((r) => (r.encoding === 'base64' ? { path: r.path, content: r.content, encoding: 'base64' } : { path: r.path, content: r.content }));
     },
     async listPaths(projectId) {
       return (await repos.files.list(projectId)).map((f) => f.path);

@@ -7,12 +7,13 @@ import {
   check,
   EVENT_TYPES,
   EventSchemas,
+  type FileEncoding,
   LatheError,
   LIMITS,
   type NewEvent,
   type ProjectStatus,
 } from '@lathe/protocol';
-import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Database, Orm } from './database';
 import { driverErrorCode } from './errors';
 import {
@@ -56,7 +57,19 @@ import type {
   UsersRepository,
 } from './types';
 import { USER_ROLES, USER_STATUSES, type UserRole, type UserStatus } from './user-fields';
-import { invalid, iso, isUuid, newPreviewToken, notFound, PREVIEW_TOKEN_RE, requireInt, requireText, sha256, withoutNul } from './validate';
+import {
+  fileBytes,
+  invalid,
+  iso,
+  isUuid,
+  newPreviewToken,
+  notFound,
+  PREVIEW_TOKEN_RE,
+  requireInt,
+  requireText,
+  sha256,
+  withoutNul,
+} from './validate';
 import { versionsRepository } from './versions';
 
 const PROJECT_STATUSES: readonly ProjectStatus[] = ['idle', 'generating', 'ready', 'problems', 'error', 'cancelled'];
@@ -93,6 +106,22 @@ function requireContent(content: unknown): string {
   const value = requireText('content', content);
   if (Buffer.byteLength(value, 'utf8') > LIMITS.fileBytes) throw invalid(`file content must be at most ${LIMITS.fileBytes} bytes`);
   return value;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A file's content in its encoding, with its bytes' hash and size (a binary's limit is on its decoded bytes). */
+function requireFileBody(content: unknown, encoding: unknown): { content: string; encoding: FileEncoding; hash: string; size: number } {
+  if (encoding === undefined || encoding === 'utf8') {
+    const text = requireContent(content);
+    return { content: text, encoding: 'utf8', hash: sha256(text), size: Buffer.byteLength(text, 'utf8') };
+  }
+  if (encoding !== 'base64') throw invalid('encoding must be utf8 or base64');
+  const text = requireText('content', content);
+  if (text.length % 4 !== 0 || !BASE64.test(text)) throw invalid('content must be base64');
+  const bytes = fileBytes(text, 'base64');
+  if (bytes.length > LIMITS.fileBytes) throw invalid(`file content must be at most ${LIMITS.fileBytes} bytes`);
+  return { content: text, encoding: 'base64', hash: sha256(bytes), size: bytes.length };
 }
 
 // ---------------------------------------------------------------- projects
@@ -214,11 +243,19 @@ const fileMetaColumns = {
   size: generatedFiles.size,
   hash: generatedFiles.hash,
   phase: generatedFiles.phase,
+  encoding: generatedFiles.encoding,
   updatedAt: generatedFiles.updatedAt,
 };
 
-function toFileMeta(row: { path: string; size: number; hash: string; phase: number | null; updatedAt: Date }): FileMeta {
-  return { path: row.path, size: row.size, hash: row.hash, phase: row.phase, updatedAt: iso(row.updatedAt) };
+function toFileMeta(row: {
+  path: string;
+  size: number;
+  hash: string;
+  encoding: FileEncoding;
+  phase: number | null;
+  updatedAt: Date;
+}): FileMeta {
+  return { path: row.path, size: row.size, hash: row.hash, encoding: row.encoding, phase: row.phase, updatedAt: iso(row.updatedAt) };
 }
 
 function toFile(row: typeof generatedFiles.$inferSelect): FileRow {
@@ -229,7 +266,7 @@ function filesRepository(orm: Orm): FilesRepository {
   return {
     async upsert(projectId, file) {
       const path = requirePath(file.path);
-      const content = requireContent(file.content);
+      const body = requireFileBody(file.content, file.encoding);
       const phase = file.phase === null ? null : requireInt('phase', file.phase, 0);
       if (!isUuid(projectId)) throw notFound('project');
       const [usage] = await orm
@@ -239,7 +276,7 @@ function filesRepository(orm: Orm): FilesRepository {
       if (usage && !usage.exists && usage.files >= LIMITS.filesPerProject) {
         throw new LatheError('too_many_files', `a project may hold at most ${LIMITS.filesPerProject} files`);
       }
-      const values = { content, hash: sha256(content), size: Buffer.byteLength(content, 'utf8'), phase, updatedAt: sql`now()` };
+      const values = { ...body, phase, updatedAt: sql`now()` };
       const [row] = await withParent('project', () =>
         orm
           .insert(generatedFiles)
@@ -290,7 +327,67 @@ function filesRepository(orm: Orm): FilesRepository {
         .returning({ path: generatedFiles.path });
       return deleted.length > 0;
     },
+
+    async move(projectId, from, to) {
+      const source = requirePath(from);
+      const target = requirePath(to);
+      if (!isUuid(projectId)) throw notFound('file');
+      if (target === source || target.startsWith(`${source}/`)) throw invalid('a file or folder cannot be moved into itself');
+      return orm.transaction(async (tx) => {
+        const under = or(eq(generatedFiles.path, source), like(generatedFiles.path, `${likeEscape(source)}/%`));
+        const rows = await tx
+          .select({ path: generatedFiles.path })
+          .from(generatedFiles)
+          .where(and(eq(generatedFiles.projectId, projectId), under))
+          .for('update');
+        if (rows.length === 0) throw notFound('file');
+        const moves = rows.map((r) => ({ from: r.path, to: r.path === source ? target : `${target}${r.path.slice(source.length)}` }));
+        for (const m of moves) requirePath(m.to);
+        const taken = await tx
+          .select({ path: generatedFiles.path })
+          .from(generatedFiles)
+          .where(
+            and(
+              eq(generatedFiles.projectId, projectId),
+              or(
+                inArray(
+                  generatedFiles.path,
+                  moves.map((m) => m.to),
+                ),
+                like(generatedFiles.path, `${likeEscape(target)}/%`),
+                eq(generatedFiles.path, target),
+              ),
+            ),
+          );
+        const clash = taken.find((t) => !moves.some((m) => m.from === t.path));
+        if (clash) throw new LatheError('path_exists', `${clash.path} already exists`);
+        for (const m of moves) {
+          await tx
+            .update(generatedFiles)
+            .set({ path: m.to, updatedAt: sql`now()` })
+            .where(and(eq(generatedFiles.projectId, projectId), eq(generatedFiles.path, m.from)));
+        }
+        return moves.sort((a, b) => (a.from < b.from ? -1 : 1));
+      });
+    },
+
+    async deleteTree(projectId, path) {
+      const at = requirePath(path);
+      if (!isUuid(projectId)) return [];
+      const deleted = await orm
+        .delete(generatedFiles)
+        .where(
+          and(eq(generatedFiles.projectId, projectId), or(eq(generatedFiles.path, at), like(generatedFiles.path, `${likeEscape(at)}/%`))),
+        )
+        .returning({ path: generatedFiles.path });
+      return deleted.map((d) => d.path).sort();
+    },
   };
+}
+
+/** `text` matched literally inside a LIKE pattern. */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 // ---------------------------------------------------------------- events
@@ -474,8 +571,7 @@ function snapshotsRepository(orm: Orm): SnapshotsRepository {
         const path = requirePath(f.path);
         if (seen.has(path)) throw invalid(`duplicate path in snapshot: ${path}`);
         seen.add(path);
-        const content = requireContent(f.content);
-        return { path, content, hash: sha256(content) };
+        return { path, ...requireFileBody(f.content, f.encoding) };
       });
       if (!isUuid(projectId)) throw notFound('project');
       await withParent('project', () =>
@@ -486,7 +582,7 @@ function snapshotsRepository(orm: Orm): SnapshotsRepository {
           for (const batch of chunks(entries, INSERT_BATCH)) {
             await tx
               .insert(fileBlobs)
-              .values(batch.map((e) => ({ projectId, hash: e.hash, content: e.content })))
+              .values(batch.map((e) => ({ projectId, hash: e.hash, content: e.content, encoding: e.encoding })))
               .onConflictDoNothing();
             await tx
               .insert(phaseSnapshotFiles)
@@ -516,7 +612,7 @@ function snapshotsRepository(orm: Orm): SnapshotsRepository {
         .where(and(eq(phaseSnapshots.projectId, projectId), eq(phaseSnapshots.round, r), eq(phaseSnapshots.phaseIndex, p)));
       if (!snapshot) throw notFound('phase snapshot');
       const rows: SnapshotFile[] = await orm
-        .select({ path: phaseSnapshotFiles.path, content: fileBlobs.content })
+        .select({ path: phaseSnapshotFiles.path, content: fileBlobs.content, encoding: fileBlobs.encoding })
         .from(phaseSnapshotFiles)
         .innerJoin(fileBlobs, and(eq(fileBlobs.projectId, phaseSnapshotFiles.projectId), eq(fileBlobs.hash, phaseSnapshotFiles.hash)))
         .where(and(eq(phaseSnapshotFiles.projectId, projectId), eq(phaseSnapshotFiles.round, r), eq(phaseSnapshotFiles.phaseIndex, p)))

@@ -1,4 +1,4 @@
-import type { AgentStateName, PhaseRecord, ProjectStatus, Usage } from '@lathe/protocol';
+import type { AgentStateName, FileEncoding, PhaseRecord, ProjectStatus, Usage } from '@lathe/protocol';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -72,12 +72,14 @@ export const generatedFiles = pgTable(
       .references(() => projects.id, { onDelete: 'cascade' }),
     path: text('path').notNull(),
     content: text('content').notNull(),
+    // How `content` holds the bytes: text as is, or a binary (an uploaded image, ...) in base64.
+    encoding: text('encoding').$type<FileEncoding>().notNull().default('utf8'),
     hash: text('hash').notNull(),
     size: integer('size').notNull(),
     phase: integer('phase'),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.path] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.path] }), check('generated_files_encoding_valid', sql`${t.encoding} in ('utf8','base64')`)],
 );
 
 /** Content-addressed file bodies per project, so phase snapshots share unchanged files. */
@@ -89,8 +91,9 @@ export const fileBlobs = pgTable(
       .references(() => projects.id, { onDelete: 'cascade' }),
     hash: text('hash').notNull(),
     content: text('content').notNull(),
+    encoding: text('encoding').$type<FileEncoding>().notNull().default('utf8'),
   },
-  (t) => [primaryKey({ columns: [t.projectId, t.hash] })],
+  (t) => [primaryKey({ columns: [t.projectId, t.hash] }), check('file_blobs_encoding_valid', sql`${t.encoding} in ('utf8','base64')`)],
 );
 
 export const phaseSnapshots = pgTable(

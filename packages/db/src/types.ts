@@ -1,4 +1,4 @@
-import type { AgentEvent, AgentSnapshot, AgentStateName, NewEvent, ProjectStatus, UsageTotals } from '@lathe/protocol';
+import type { AgentEvent, AgentSnapshot, AgentStateName, FileEncoding, NewEvent, ProjectStatus, UsageTotals } from '@lathe/protocol';
 import type { UserRole, UserStatus } from './user-fields';
 import type { VersionsRepository } from './versions';
 
@@ -28,10 +28,11 @@ export interface NewProject {
 /** A file without its content (the file tree). */
 export interface FileMeta {
   path: string;
-  /** UTF-8 byte length. */
+  /** Byte length (of the UTF-8 text, or of the decoded binary). */
   size: number;
-  /** SHA-256 of the UTF-8 content, lowercase hex. */
+  /** SHA-256 of the file's bytes, lowercase hex: a text and a binary with the same bytes share it. */
   hash: string;
+  encoding: FileEncoding;
   phase: number | null;
   updatedAt: string;
 }
@@ -43,12 +44,16 @@ export interface FileRow extends FileMeta {
 export interface FileInput {
   path: string;
   content: string;
+  /** Default utf8. */
+  encoding?: FileEncoding;
   phase: number | null;
 }
 
 export interface SnapshotFile {
   path: string;
   content: string;
+  /** Absent: utf8. */
+  encoding?: FileEncoding;
 }
 
 export interface PhaseSnapshotInfo {
@@ -130,6 +135,13 @@ export interface FilesRepository {
   /** The given paths that exist (all files when `paths` is omitted), sorted by path. */
   readMany(projectId: string, paths?: string[]): Promise<FileRow[]>;
   delete(projectId: string, path: string): Promise<boolean>;
+  /**
+   * Moves the file at `from`, or every file under the folder `from`, to `to` in one transaction.
+   * Throws `not_found` when there is nothing at `from`, `path_exists` when a target path is taken.
+   */
+  move(projectId: string, from: string, to: string): Promise<{ from: string; to: string }[]>;
+  /** Deletes the file at `path`, or every file under the folder `path`; the deleted paths, sorted. */
+  deleteTree(projectId: string, path: string): Promise<string[]>;
 }
 
 export interface EventsRepository {

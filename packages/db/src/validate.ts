@@ -16,7 +16,13 @@ export function newPreviewToken(): string {
   return Array.from(randomBytes(26), (b) => BASE32[b & 31]).join('');
 }
 
-export function sha256(content: string): string {
+/** A file's bytes from its stored content. */
+export function fileBytes(content: string, encoding: 'utf8' | 'base64' = 'utf8'): Buffer {
+  return Buffer.from(content, encoding);
+}
+
+export function sha256(content: string | Uint8Array): string {
+  if (typeof content !== 'string') return createHash('sha256').update(content).digest('hex');
   return createHash('sha256').update(content, 'utf8').digest('hex');
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LatheError } from '@lathe/protocol';
+import { type FileEncoding, LatheError } from '@lathe/protocol';
 import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Orm } from './database';
 import { driverErrorCode } from './errors';
@@ -82,9 +82,9 @@ export interface VersionsRepository {
   /** The version's files (no content), sorted by path; null when there is no such version. */
   files(projectId: string, seq: number): Promise<VersionFileMeta[] | null>;
   /** One file's content at a version; null when the version or the file does not exist. */
-  read(projectId: string, seq: number, path: string): Promise<{ path: string; content: string; hash: string } | null>;
+  read(projectId: string, seq: number, path: string): Promise<{ path: string; content: string; encoding: FileEncoding; hash: string } | null>;
   /** The given paths' contents at a version (those it has), sorted by path. */
-  readMany(projectId: string, seq: number, paths: string[]): Promise<{ path: string; content: string }[]>;
+  readMany(projectId: string, seq: number, paths: string[]): Promise<{ path: string; content: string; encoding: FileEncoding }[]>;
   /**
    * Makes the stored files exactly those of version `seq` (writes changed and missing files,
    * deletes files it did not have) and records that as a new `restore` version; first records a
@@ -209,10 +209,10 @@ function optionalInt(field: string, value: number | null | undefined): number | 
 async function currentFiles(tx: Tx, projectId: string): Promise<VersionFileMeta[]> {
   const result = await tx.execute(sql`
     with cur as (
-      select path, hash, size, content from generated_files where project_id = ${projectId}
+      select path, hash, size, content, encoding from generated_files where project_id = ${projectId}
     ), blobs as (
-      insert into file_blobs (project_id, hash, content)
-      select distinct on (cur.hash) ${projectId}::uuid, cur.hash, cur.content from cur
+      insert into file_blobs (project_id, hash, content, encoding)
+      select distinct on (cur.hash) ${projectId}::uuid, cur.hash, cur.content, cur.encoding from cur
       where not exists (select 1 from file_blobs b where b.project_id = ${projectId} and b.hash = cur.hash)
       on conflict do nothing
       returning 1
@@ -371,7 +371,7 @@ export function versionsRepository(orm: Orm): VersionsRepository {
       const version = await this.get(projectId, seq);
       if (!version || typeof path !== 'string' || path.includes('\0')) return null;
       const [row] = await orm
-        .select({ path: versionTreeFiles.path, hash: versionTreeFiles.hash, content: fileBlobs.content })
+        .select({ path: versionTreeFiles.path, hash: versionTreeFiles.hash, content: fileBlobs.content, encoding: fileBlobs.encoding })
         .from(versionTreeFiles)
         .innerJoin(fileBlobs, and(eq(fileBlobs.projectId, versionTreeFiles.projectId), eq(fileBlobs.hash, versionTreeFiles.hash)))
         .where(
@@ -384,22 +384,22 @@ export function versionsRepository(orm: Orm): VersionsRepository {
       const version = await this.get(projectId, seq);
       if (!version || paths.length === 0) return [];
       const wanted = new Set(paths);
-      const out: { path: string; content: string }[] = [];
+      const out: { path: string; content: string; encoding: FileEncoding }[] = [];
       // Batched by path list: a tree's file rows are small, its blobs are read only for the batch.
       const metas = (await treeFiles(orm, projectId, version.treeHash)).filter((f) => wanted.has(f.path));
       for (let i = 0; i < metas.length; i += INSERT_BATCH) {
         const batch = metas.slice(i, i + INSERT_BATCH);
         const hashes = [...new Set(batch.map((f) => f.hash))];
         const blobs = await orm
-          .select({ hash: fileBlobs.hash, content: fileBlobs.content })
+          .select({ hash: fileBlobs.hash, content: fileBlobs.content, encoding: fileBlobs.encoding })
           .from(fileBlobs)
           .where(and(eq(fileBlobs.projectId, projectId), inArray(fileBlobs.hash, hashes)));
-        const byHash = new Map(blobs.map((b) => [b.hash, b.content]));
+        const byHash = new Map(blobs.map((b) => [b.hash, b]));
         for (const f of batch) {
-          const content = byHash.get(f.hash);
-          if (content === undefined)
+          const blob = byHash.get(f.hash);
+          if (blob === undefined)
             throw new LatheError('db_corrupt_row', `version ${seq} of project ${projectId} lacks the body of ${f.path}`);
-          out.push({ path: f.path, content });
+          out.push({ path: f.path, content: blob.content, encoding: blob.encoding });
         }
       }
       return out;
@@ -426,13 +426,13 @@ export function versionsRepository(orm: Orm): VersionsRepository {
           const changes = diff(now, wanted);
           // Only files whose content differs are rewritten (their updated_at shows the restore).
           await tx.execute(sql`
-            insert into generated_files (project_id, path, content, hash, size, phase, updated_at)
-            select f.project_id, f.path, b.content, f.hash, f.size, null, now()
+            insert into generated_files (project_id, path, content, encoding, hash, size, phase, updated_at)
+            select f.project_id, f.path, b.content, b.encoding, f.hash, f.size, null, now()
             from version_tree_files f
             join file_blobs b on b.project_id = f.project_id and b.hash = f.hash
             where f.project_id = ${projectId} and f.tree_hash = ${version.treeHash}
             on conflict (project_id, path) do update
-              set content = excluded.content, hash = excluded.hash, size = excluded.size, phase = null, updated_at = now()
+              set content = excluded.content, encoding = excluded.encoding, hash = excluded.hash, size = excluded.size, phase = null, updated_at = now()
               where generated_files.hash <> excluded.hash`);
           await tx.execute(sql`
             delete from generated_files g where g.project_id = ${projectId}

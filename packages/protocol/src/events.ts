@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { AgentStateNameSchema, BlueprintSchema, DiagnosticSchema, PhaseSpecSchema } from './agent';
+import { FilesChangedSchema } from './rest';
 import { VersionSchema } from './versions';
 
 /**
@@ -91,6 +92,8 @@ export const EventSchemas = {
    * A version was added to the project's history (or an edit burst's version moved on). For a
    * restore, the files it wrote back and the files it deleted: the stored files changed.
    */
+  /** The user created, uploaded, moved or deleted files (from the file tree or the API). */
+  files_changed: event('files_changed', FilesChangedSchema),
   version_created: event(
     'version_created',
     Type.Object({ version: VersionSchema, written: Type.Array(Type.String()), deleted: Type.Array(Type.String()) }),

@@ -36,10 +36,48 @@ export type CreateProjectBody = Static<typeof CreateProjectBodySchema>;
 
 export const RenameProjectBodySchema = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.projectNameChars }) });
 
+/** How a stored file's content holds its bytes: text, or a binary (an image, a font, ...) in base64. */
+export const FileEncodingSchema = Type.Union([Type.Literal('utf8'), Type.Literal('base64')]);
+export type FileEncoding = Static<typeof FileEncodingSchema>;
+
+/** What a file operation (create, upload, move, delete) changed; also the `files_changed` event's payload. */
+export const FilesChangedSchema = Type.Object({
+  /** Paths created or replaced. */
+  written: Type.Array(Type.String()),
+  deleted: Type.Array(Type.String()),
+  /** Each file a rename or move took elsewhere (a folder's: one entry per file). */
+  moved: Type.Array(Type.Object({ from: Type.String(), to: Type.String() })),
+});
+export type FilesChanged = Static<typeof FilesChangedSchema>;
+
+export const CreateFileBodySchema = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }),
+  kind: Type.Union([Type.Literal('file'), Type.Literal('folder')]),
+  content: Type.Optional(Type.String()),
+});
+export type CreateFileBody = Static<typeof CreateFileBodySchema>;
+
+export const UploadFileBodySchema = Type.Object({
+  path: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }),
+  /** The file's bytes, base64. */
+  content: Type.String({ contentEncoding: 'base64' }),
+  /** Replace a file already at `path` (else 409). */
+  overwrite: Type.Optional(Type.Boolean()),
+});
+export type UploadFileBody = Static<typeof UploadFileBodySchema>;
+
+export const MoveFileBodySchema = Type.Object({
+  from: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }),
+  to: Type.String({ minLength: 1, maxLength: LIMITS.pathChars }),
+});
+export type MoveFileBody = Static<typeof MoveFileBodySchema>;
+
 export const FileEntrySchema = Type.Object({
   path: Type.String(),
+  /** Bytes (of the decoded content for a binary). */
   size: Type.Integer({ minimum: 0 }),
   hash: Type.String(),
+  encoding: FileEncodingSchema,
   phase: Type.Union([Type.Integer(), Type.Null()]),
   updatedAt: Type.String(),
 });
@@ -48,6 +86,7 @@ export type FileEntry = Static<typeof FileEntrySchema>;
 export const FileContentSchema = Type.Object({
   path: Type.String(),
   content: Type.String(),
+  encoding: FileEncodingSchema,
   hash: Type.String(),
   updatedAt: Type.String(),
 });

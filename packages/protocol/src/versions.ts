@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { FileEncodingSchema } from './rest';
 
 /**
  * Version history (REST shapes and the `version_created` event's payload). A version is the
@@ -64,6 +65,7 @@ export const VersionFileContentSchema = Type.Object({
   seq: Type.Integer({ minimum: 1 }),
   path: Type.String(),
   content: Type.String(),
+  encoding: FileEncodingSchema,
   hash: Type.String(),
 });
 export type VersionFileContent = Static<typeof VersionFileContentSchema>;

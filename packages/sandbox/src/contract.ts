@@ -33,6 +33,8 @@ export interface FileWrite {
   /** Project-relative POSIX path, e.g. `src/App.tsx`. */
   path: string;
   content: string;
+  /** How `content` holds the bytes: text (the default), or a binary in base64. */
+  encoding?: 'utf8' | 'base64';
 }
 
 export interface FileInfo {

@@ -92,7 +92,10 @@ export class SandboxCore implements Sandbox {
     for (const f of files) {
       if (!f || typeof f.content !== 'string') throw new LatheError('invalid_path', 'each file needs a path and string content');
       const path = this.checkPath(f.path);
-      const content = Buffer.from(f.content, 'utf8');
+      if (f.encoding !== undefined && f.encoding !== 'utf8' && f.encoding !== 'base64') {
+        throw new LatheError('invalid_path', `${path}: encoding must be utf8 or base64`);
+      }
+      const content = Buffer.from(f.content, f.encoding ?? 'utf8');
       if (content.length > this.opts.limits.fileBytes) {
         throw new LatheError('file_too_large', `${path} is ${content.length} bytes; the limit is ${this.opts.limits.fileBytes}`);
       }

@@ -13,6 +13,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface GitFile {
   path: string;
   content: string | Uint8Array;
+  /** How a string `content` holds the bytes (default utf8). */
+  encoding?: 'utf8' | 'base64';
 }
 
 export interface GitAuthor {
@@ -105,7 +107,7 @@ export class ProjectRepositories {
     if (files.length === 0 && !(await this.head(projectId))) return null;
     const gitDir = await this.ensure(projectId);
     const blobs = files.map((f) => {
-      const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : Buffer.from(f.content);
+      const bytes = typeof f.content === 'string' ? Buffer.from(f.content, f.encoding ?? 'utf8') : Buffer.from(f.content);
       return { path: f.path, bytes, sha: blobSha(bytes) };
     });
     await this.#writeMissingBlobs(gitDir, blobs);

@@ -1,18 +1,11 @@
-import { ErrorBodySchema, FileContentSchema, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
-import { checkProjectPath } from '@lathe/sandbox';
+import { ErrorBodySchema, FileContentSchema, type FileEncoding, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
 import { Type } from '@sinclair/typebox';
 import { Elysia } from 'elysia';
 import { Zip, ZipDeflate } from 'fflate';
 import { type AppContext, ownedProject } from '../context';
+import { safePath } from '../file-ops';
 import { checkStorageQuota } from '../quotas';
 import { authed, E, ProjectParams } from './common';
-
-/** The sandbox package's path rule, as a 422 at the HTTP boundary. */
-function safePath(path: string): string {
-  const checked = checkProjectPath(path);
-  if (!checked.ok) throw new LatheError('invalid_path', checked.message);
-  return checked.path;
-}
 
 export function fileRoutes(ctx: AppContext) {
   const detail = (summary: string) => ({ tags: ['files'], summary, ...authed });
@@ -31,7 +24,7 @@ export function fileRoutes(ctx: AppContext) {
         const { project } = await ownedProject(ctx, request.headers, params.id);
         const file = await ctx.repos.files.read(project.id, safePath(query.path));
         if (!file) throw new LatheError('not_found', `no file at ${query.path}`);
-        return { path: file.path, content: file.content, hash: file.hash, updatedAt: file.updatedAt };
+        return { path: file.path, content: file.content, encoding: file.encoding, hash: file.hash, updatedAt: file.updatedAt };
       },
       {
         params: ProjectParams,
@@ -113,7 +106,7 @@ function collectGarbage(): void {
 /** What a ZIP is made of: the file list (sizes for batching) and a reader of their contents. */
 export interface ZipSource {
   files: readonly { path: string; size: number }[];
-  read(paths: string[]): Promise<{ path: string; content: string }[]>;
+  read(paths: string[]): Promise<{ path: string; content: string; encoding: FileEncoding }[]>;
 }
 
 /** Streams the files as `<slug of name>.zip`; 413 `project_too_large` beyond LATHE_DOWNLOAD_MAX_BYTES. */
@@ -168,7 +161,7 @@ export async function zipResponse(ctx: AppContext, source: ZipSource, name: stri
         for (const file of await source.read(batch)) {
           const entry = new ZipDeflate(`${slug}/${file.path}`, { level: 6 });
           zip.add(entry);
-          entry.push(encoder.encode(file.content), true);
+          entry.push(file.encoding === 'base64' ? Buffer.from(file.content, 'base64') : encoder.encode(file.content), true);
         }
       },
       cancel() {

@@ -137,8 +137,10 @@ export interface paths {
     /** The file tree */
     get: operations['getApiProjectsByIdFiles'];
     put?: never;
-    post?: never;
-    delete?: never;
+    /** Create a text file (empty unless content is given) or a folder (stored as <folder>/.gitkeep); 409 path_exists when the path is taken, 409 busy while the agent works */
+    post: operations['postApiProjectsByIdFiles'];
+    /** Delete a file, or a folder with all its files */
+    delete: operations['deleteApiProjectsByIdFiles'];
     options?: never;
     head?: never;
     patch?: never;
@@ -173,6 +175,40 @@ export interface paths {
     get: operations['getApiProjectsByIdDownload'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/files/upload': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Upload a file (base64): UTF-8 text is stored as text, anything else as a binary served as is to the preview; 413 beyond LATHE_UPLOAD_MAX_BYTES; 409 path_exists unless overwrite */
+    post: operations['postApiProjectsByIdFilesUpload'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/projects/{id}/files/move': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Rename or move a file, or a folder with all its files; 409 path_exists when a target is taken */
+    post: operations['postApiProjectsByIdFilesMove'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1307,6 +1343,8 @@ export interface operations {
             path: string;
             size: number;
             hash: string;
+            /** @enum {string} */
+            encoding: 'utf8' | 'base64';
             phase: number | null;
             updatedAt: string;
           }[];
@@ -1328,6 +1366,243 @@ export interface operations {
       };
       /** @description Response for status 404 */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  postApiProjectsByIdFiles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          path: string;
+          /** @enum {string} */
+          kind: 'file' | 'folder';
+          content?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Response for status 201 */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            written: string[];
+            deleted: string[];
+            moved: {
+              from: string;
+              to: string;
+            }[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 413 */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 429 */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  deleteApiProjectsByIdFiles: {
+    parameters: {
+      query: {
+        path: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            written: string[];
+            deleted: string[];
+            moved: {
+              from: string;
+              to: string;
+            }[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 413 */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 429 */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -1364,6 +1639,8 @@ export interface operations {
           'application/json': {
             path: string;
             content: string;
+            /** @enum {string} */
+            encoding: 'utf8' | 'base64';
             hash: string;
             updatedAt: string;
           };
@@ -1441,6 +1718,8 @@ export interface operations {
             path: string;
             size: number;
             hash: string;
+            /** @enum {string} */
+            encoding: 'utf8' | 'base64';
             phase: number | null;
             updatedAt: string;
           };
@@ -1582,6 +1861,258 @@ export interface operations {
       };
       /** @description the project is larger than LATHE_DOWNLOAD_MAX_BYTES */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  postApiProjectsByIdFilesUpload: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          path: string;
+          content: string;
+          overwrite?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            file: {
+              path: string;
+              size: number;
+              hash: string;
+              /** @enum {string} */
+              encoding: 'utf8' | 'base64';
+              phase: number | null;
+              updatedAt: string;
+            };
+            changes: {
+              written: string[];
+              deleted: string[];
+              moved: {
+                from: string;
+                to: string;
+              }[];
+            };
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 413 */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 429 */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  postApiProjectsByIdFilesMove: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          from: string;
+          to: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Response for status 200 */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            written: string[];
+            deleted: string[];
+            moved: {
+              from: string;
+              to: string;
+            }[];
+          };
+        };
+      };
+      /** @description Response for status 401 */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 404 */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 409 */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 413 */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 422 */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+            };
+          };
+        };
+      };
+      /** @description Response for status 429 */
+      429: {
         headers: {
           [name: string]: unknown;
         };
@@ -2399,6 +2930,21 @@ export interface operations {
                 payload: {
                   code: string;
                   message: string;
+                };
+              }
+            | {
+                seq: number;
+                projectId: string;
+                at: string;
+                /** @constant */
+                type: 'files_changed';
+                payload: {
+                  written: string[];
+                  deleted: string[];
+                  moved: {
+                    from: string;
+                    to: string;
+                  }[];
                 };
               }
             | {
@@ -3711,6 +4257,8 @@ export interface operations {
             seq: number;
             path: string;
             content: string;
+            /** @enum {string} */
+            encoding: 'utf8' | 'base64';
             hash: string;
           };
         };

@@ -4,6 +4,7 @@ import type {
   ApiKey,
   FileContent,
   FileEntry,
+  FilesChanged,
   Message,
   Models,
   Project,
@@ -100,6 +101,14 @@ export const api = {
     ok(client.GET('/api/projects/{id}/file', { params: { path: { id }, query: { path } } })),
   writeFile: (id: string, path: string, content: string): Promise<FileEntry> =>
     ok(client.PUT('/api/projects/{id}/file', { ...byId(id), body: { path, content } })),
+  createEntry: (id: string, path: string, kind: 'file' | 'folder'): Promise<FilesChanged> =>
+    ok(client.POST('/api/projects/{id}/files', { ...byId(id), body: { path, kind } })),
+  uploadFile: (id: string, path: string, content: string, overwrite: boolean): Promise<{ file: FileEntry; changes: FilesChanged }> =>
+    ok(client.POST('/api/projects/{id}/files/upload', { ...byId(id), body: { path, content, overwrite } })),
+  moveEntry: (id: string, from: string, to: string): Promise<FilesChanged> =>
+    ok(client.POST('/api/projects/{id}/files/move', { ...byId(id), body: { from, to } })),
+  deleteEntry: (id: string, path: string): Promise<FilesChanged> =>
+    ok(client.DELETE('/api/projects/{id}/files', { params: { path: { id }, query: { path } } })),
   messages: (id: string): Promise<Message[]> => ok(client.GET('/api/projects/{id}/messages', byId(id))),
   sendMessage: (id: string, text: string) => ok(client.POST('/api/projects/{id}/messages', { ...byId(id), body: { text } })),
   cancel: (id: string) => ok(client.POST('/api/projects/{id}/cancel', byId(id))),

@@ -6,6 +6,7 @@ import {
   type Diagnostic,
   type ErrorInfo,
   type EventOf,
+  type FilesChanged,
   isActiveState,
   type LogSource,
   type PhaseSpec,
@@ -49,6 +50,8 @@ export interface StreamState {
    * streamed files and deletions from before it no longer describe them.
    */
   restoredSeq: number;
+  /** The newest files_changed (a file operation in any tab): the file list and open tabs follow it. */
+  fileOps: { seq: number; changes: FilesChanged } | null;
 }
 
 export type RenderInfo = { seq: number } & EventOf<'render_checked'>['payload'];
@@ -114,7 +117,14 @@ export type StreamAction =
 
 export const LOG_CAP = 2000;
 
-const FILE_EVENTS: ReadonlySet<AgentEvent['type']> = new Set(['file_start', 'file_chunk', 'file_end', 'file_deleted', 'file_renamed']);
+const FILE_EVENTS: ReadonlySet<AgentEvent['type']> = new Set([
+  'file_start',
+  'file_chunk',
+  'file_end',
+  'file_deleted',
+  'file_renamed',
+  'files_changed',
+]);
 
 export const initialStreamState: StreamState = {
   lastSeq: 0,
@@ -134,6 +144,7 @@ export const initialStreamState: StreamState = {
   renders: {},
   versionSeq: 0,
   restoredSeq: 0,
+  fileOps: null,
 };
 
 /** Inserts into a seq-ascending list; a seq already present is a duplicate and leaves the list as is. */
@@ -308,6 +319,8 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
     case 'blueprint_updated':
       if (base.blueprint && base.blueprint.seq >= event.seq) return base;
       return { ...base, blueprint: { seq: event.seq, blueprint: event.payload.blueprint } };
+    case 'files_changed':
+      return foldFileOps(base, event);
     case 'file_deleted':
     case 'file_renamed': {
       const path = event.type === 'file_deleted' ? event.payload.path : event.payload.from;
@@ -317,6 +330,28 @@ function foldEvent(state: StreamState, event: AgentEvent): StreamState {
       return addLog({ ...base, files, removed: { ...base.removed, [path]: event.seq } }, event, 'stdout', text);
     }
   }
+}
+
+/** A file operation: removed paths leave the stream's files, written ones show again. */
+function foldFileOps(state: StreamState, event: EventOf<'files_changed'>): StreamState {
+  if (state.fileOps && state.fileOps.seq >= event.seq) return state;
+  const { written, deleted, moved } = event.payload;
+  const gone = [...deleted, ...moved.map((m) => m.from)];
+  const back = [...written, ...moved.map((m) => m.to)];
+  const files = { ...state.files };
+  const removed = { ...state.removed };
+  for (const path of gone) {
+    delete files[path];
+    removed[path] = Math.max(removed[path] ?? 0, event.seq);
+  }
+  for (const path of back) if ((removed[path] ?? 0) <= event.seq) delete removed[path];
+  const text =
+    moved.length > 0
+      ? `Moved ${moved.length === 1 ? `${moved[0]?.from} to ${moved[0]?.to}` : `${moved.length} files`}`
+      : deleted.length > 0
+        ? `Deleted ${deleted.length === 1 ? deleted[0] : `${deleted.length} files`}`
+        : `Added ${written.join(', ')}`;
+  return addLog({ ...state, files, removed, fileOps: { seq: event.seq, changes: event.payload } }, event, 'stdout', text);
 }
 
 /** The project's blueprint: the newest of the stream's and the snapshot's. */

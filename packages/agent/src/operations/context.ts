@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { encode } from 'gpt-tokenizer';
 import ts from 'typescript';
-import type { StoredFile } from '../store';
+import { isBinary, type StoredFile } from '../store';
 
 /**
  * The project as a model sees it, under a token budget counted with a real tokenizer (the o200k
@@ -121,7 +121,7 @@ export function selectFiles(files: readonly StoredFile[], priority: string[], bu
   let tokens = 0;
   for (const path of new Set(priority)) {
     const file = byPath.get(path);
-    if (!file) continue;
+    if (!file || isBinary(file)) continue;
     const cost = countTokens(file.content) + 12;
     if (tokens + cost > budgetTokens) {
       omitted.push(path);
@@ -149,8 +149,9 @@ const MAX_DIFF_CHARS = 12_000;
 
 /** The user's own edits since `before` (the files as the last round left them) as unified diffs, or null when none. */
 export function editDiffs(before: readonly StoredFile[], now: readonly StoredFile[]): string | null {
-  const old = new Map(before.map((f) => [f.path, f.content]));
-  const cur = new Map(now.map((f) => [f.path, f.content]));
+  const shown = (f: StoredFile) => (isBinary(f) ? `(a binary file, ${Buffer.from(f.content, 'base64').length} bytes)\n` : f.content);
+  const old = new Map(before.map((f) => [f.path, shown(f)]));
+  const cur = new Map(now.map((f) => [f.path, shown(f)]));
   const patches: string[] = [];
   for (const path of [...new Set([...old.keys(), ...cur.keys()])].sort()) {
     const a = old.get(path);

@@ -1,7 +1,7 @@
 import type { Diagnostic } from '@lathe/protocol';
 import type { ChatMessage } from '../llm';
 import type { RoundKind } from '../machine';
-import type { StoredFile } from '../store';
+import { isBinary, type StoredFile } from '../store';
 
 /**
  * What every operation's prompt shares: the template's rules, the file format, the role intros.
@@ -67,6 +67,7 @@ export const ROLE_INTRO: Record<PromptRole, string> = {
 /** Files as heredoc blocks with a delimiter that cannot clash with a file's own "EOF" lines. */
 export function fileBlocks(files: StoredFile[]): string {
   return files
+    .filter((f) => !isBinary(f))
     .map(
       (f) =>
         `cat > ${f.path} << '${FILE_BLOCK_END}'\n${f.content}${f.content.endsWith('\n') || f.content === '' ? '' : '\n'}${FILE_BLOCK_END}`,
