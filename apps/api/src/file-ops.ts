@@ -1,6 +1,6 @@
+import type { ProjectRow } from '@lathe/db';
 import { type FileEncoding, type FileEntry, type FilesChanged, LatheError, LIMITS } from '@lathe/protocol';
 import { checkProjectPath } from '@lathe/sandbox';
-import type { ProjectRow } from '@lathe/db';
 import type { AppContext } from './context';
 import { checkStorageQuota } from './quotas';
 
@@ -97,7 +97,12 @@ export async function createEntry(
   safePath(stored);
   await ctx.repos.files.upsert(project.id, { path: stored, content, phase: null });
   await writeToSandbox(ctx, project.id, [{ path: stored, content, encoding: 'utf8' }]);
-  return announce(ctx, project.id, { written: [stored], deleted: [], moved: [] }, `${input.kind === 'folder' ? 'Create folder' : 'Create'} ${path}`);
+  return announce(
+    ctx,
+    project.id,
+    { written: [stored], deleted: [], moved: [] },
+    `${input.kind === 'folder' ? 'Create folder' : 'Create'} ${path}`,
+  );
 }
 
 /**
@@ -114,7 +119,10 @@ export async function uploadFile(
   const path = safePath(input.path);
   const limit = ctx.config.uploadMaxBytes;
   if (input.bytes.length > limit) {
-    throw new LatheError('file_too_large', `an upload may hold at most ${limit} bytes (LATHE_UPLOAD_MAX_BYTES); this one has ${input.bytes.length}`);
+    throw new LatheError(
+      'file_too_large',
+      `an upload may hold at most ${limit} bytes (LATHE_UPLOAD_MAX_BYTES); this one has ${input.bytes.length}`,
+    );
   }
   requireIdle(ctx, project.id);
   const existing = (await ctx.repos.files.list(project.id)).find((f) => f.path === path);
@@ -125,7 +133,14 @@ export async function uploadFile(
   const row = await ctx.repos.files.upsert(project.id, { path, content, encoding, phase: null });
   await writeToSandbox(ctx, project.id, [{ path, content, encoding }]);
   const changes = await announce(ctx, project.id, { written: [path], deleted: [], moved: [] }, `Upload ${path}`);
-  const file: FileEntry = { path: row.path, size: row.size, hash: row.hash, encoding: row.encoding, phase: row.phase, updatedAt: row.updatedAt };
+  const file: FileEntry = {
+    path: row.path,
+    size: row.size,
+    hash: row.hash,
+    encoding: row.encoding,
+    phase: row.phase,
+    updatedAt: row.updatedAt,
+  };
   return { file, changes };
 }
 

@@ -67,7 +67,9 @@ export function createDbAgentStore(repos: AgentRepositories): AgentStore {
     },
     async readFiles(projectId, paths) {
       const rows = await repos.files.readMany(projectId, paths);
-      return rows.map((r) => (r.encoding === 'base64' ? { path: r.path, content: r.content, encoding: 'base64' } : { path: r.path, content: r.content }));
+      return rows.map((r) =>
+        r.encoding === 'base64' ? { path: r.path, content: r.content, encoding: 'base64' } : { path: r.path, content: r.content },
+      );
     },
     async listPaths(projectId) {
       return (await repos.files.list(projectId)).map((f) => f.path);

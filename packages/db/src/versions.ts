@@ -82,7 +82,11 @@ export interface VersionsRepository {
   /** The version's files (no content), sorted by path; null when there is no such version. */
   files(projectId: string, seq: number): Promise<VersionFileMeta[] | null>;
   /** One file's content at a version; null when the version or the file does not exist. */
-  read(projectId: string, seq: number, path: string): Promise<{ path: string; content: string; encoding: FileEncoding; hash: string } | null>;
+  read(
+    projectId: string,
+    seq: number,
+    path: string,
+  ): Promise<{ path: string; content: string; encoding: FileEncoding; hash: string } | null>;
   /** The given paths' contents at a version (those it has), sorted by path. */
   readMany(projectId: string, seq: number, paths: string[]): Promise<{ path: string; content: string; encoding: FileEncoding }[]>;
   /**

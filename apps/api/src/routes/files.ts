@@ -1,4 +1,12 @@
-import { ErrorBodySchema, FileContentSchema, type FileEncoding, FileEntrySchema, LatheError, LIMITS, WriteFileBodySchema } from '@lathe/protocol';
+import {
+  ErrorBodySchema,
+  FileContentSchema,
+  type FileEncoding,
+  FileEntrySchema,
+  LatheError,
+  LIMITS,
+  WriteFileBodySchema,
+} from '@lathe/protocol';
 import { Type } from '@sinclair/typebox';
 import { Elysia } from 'elysia';
 import { Zip, ZipDeflate } from 'fflate';

@@ -51,6 +51,7 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
   const fromDraft = !!draft && !agentNewer;
   const rest = useQuery({ ...fileQuery(projectId, active ?? '', stream?.endSeq ?? 0), enabled: !!active && !fromStream && !fromDraft });
   const value = fromStream ? stream?.content : fromDraft && draft ? draft.text : rest.data?.content;
+  const binary = !fromStream && !fromDraft && rest.data?.encoding === 'base64' ? rest.data : null;
 
   const save = useCallback(
     async (path: string) => {
@@ -238,6 +239,8 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
       >
         {!active ? (
           <div className="grid h-full place-items-center text-sm text-faint">Pick a file to view or edit it.</div>
+        ) : binary ? (
+          <BinaryView path={active} content={binary.content} />
         ) : value === undefined ? (
           rest.error ? (
             <p role="alert" className="p-4 text-sm text-bad">
@@ -259,6 +262,39 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
           </Suspense>
         )}
       </div>
+    </div>
+  );
+}
+
+const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  ico: 'image/x-icon',
+  bmp: 'image/bmp',
+};
+
+/** A binary file (an uploaded image, a font, ...): shown, not edited. */
+function BinaryView({ path, content }: { path: string; content: string }) {
+  const type = IMAGE_TYPES[path.split('.').pop()?.toLowerCase() ?? ''];
+  const bytes = Math.floor((content.length * 3) / 4) - (content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0);
+  const size = bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`;
+  return (
+    <div className="flex h-full flex-col items-center justify-center gap-3 p-6 text-sm text-muted" data-testid="binary-file">
+      {type && (
+        <img
+          src={`data:${type};base64,${content}`}
+          alt={path.split('/').pop() ?? path}
+          className="max-h-[60%] max-w-full rounded border border-line bg-[repeating-conic-gradient(#8883_0_25%,transparent_0_50%)] bg-[length:16px_16px] object-contain"
+        />
+      )}
+      <p>
+        {path} · binary file, {size}
+      </p>
+      <p className="text-xs text-faint">Binary files cannot be edited here; upload a new one to replace it.</p>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type DragEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { IconChevron, IconFile } from '../icons';
 import { cx } from '../ui';
 
@@ -46,6 +46,14 @@ interface FileTreeProps {
   marks: Readonly<Record<string, FileMark>>;
   active: string | null;
   onOpen: (path: string) => void;
+  /** The row file operations act on (the focused one, else the open file) changed. */
+  onTarget?: (target: { path: string; folder: boolean } | null) => void;
+  /** F2 on a row. */
+  onRename?: (target: { path: string; folder: boolean }) => void;
+  /** Delete on a row. */
+  onDelete?: (target: { path: string; folder: boolean }) => void;
+  /** Files dropped from the desktop, into `folder` ('' for the root). */
+  onDropFiles?: (files: File[], folder: string) => void;
 }
 
 /** One row of the tree as shown: a node with its place among its siblings. */
@@ -78,7 +86,7 @@ export function visibleRows(
  * The project's files as an ARIA tree: one tab stop, arrow keys move and open or close folders,
  * Enter opens a file, Home and End jump (WAI-ARIA APG tree view pattern).
  */
-export function FileTree({ paths, marks, active, onOpen }: FileTreeProps) {
+export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onDelete, onDropFiles }: FileTreeProps) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const tree = useRef<HTMLDivElement>(null);
@@ -97,6 +105,37 @@ export function FileTree({ paths, marks, active, onOpen }: FileTreeProps) {
 
   // The tab stop: the row last focused, else the open file, else the first row.
   const tabStop = rows.find((r) => r.key === focusKey)?.key ?? rows.find((r) => r.key === `f:${active}`)?.key ?? rows[0]?.key ?? null;
+  // What the toolbar's rename and delete act on: the row last focused, else the open file.
+  const targetRow = rows.find((r) => r.key === focusKey) ?? rows.find((r) => r.key === `f:${active}`) ?? null;
+  const targetKey = targetRow?.key ?? null;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: told when the target row changes, not on every render
+  useEffect(() => {
+    onTarget?.(targetRow ? { path: targetRow.node.path, folder: targetRow.node.children !== null } : null);
+  }, [targetKey]);
+  const [dropping, setDropping] = useState(false);
+  const dropProps = onDropFiles
+    ? {
+        onDragOver: (e: DragEvent<HTMLDivElement>) => {
+          if (!e.dataTransfer.types.includes('Files')) return;
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+          setDropping(true);
+        },
+        onDragLeave: (e: DragEvent<HTMLDivElement>) => {
+          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
+        },
+        onDrop: (e: DragEvent<HTMLDivElement>) => {
+          setDropping(false);
+          const files = [...e.dataTransfer.files];
+          if (files.length === 0) return;
+          e.preventDefault();
+          const row = (e.target as HTMLElement).closest<HTMLElement>('[data-key]')?.dataset.key ?? '';
+          const path = row.slice(2);
+          const folder = row.startsWith('d:') ? path : path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+          onDropFiles(files, folder);
+        },
+      }
+    : {};
 
   useEffect(() => {
     const key = pendingFocus.current;
@@ -146,21 +185,39 @@ export function FileTree({ paths, marks, active, onOpen }: FileTreeProps) {
       case ' ':
         activate(row);
         break;
+      case 'F2':
+        if (!onRename) return;
+        onRename({ path: row.node.path, folder: row.node.children !== null });
+        break;
+      case 'Delete':
+        if (!onDelete) return;
+        onDelete({ path: row.node.path, folder: row.node.children !== null });
+        break;
       default:
         return;
     }
     e.preventDefault();
   }
 
+  const dropClass = dropping ? 'bg-accent-soft outline-dashed outline-2 outline-offset-[-4px] outline-accent' : '';
   if (paths.length === 0)
     return (
-      <div className="min-h-0 flex-1 py-1">
-        <p className="px-3 py-2 text-xs text-faint">Files appear here as Lathe writes them.</p>
+      <div className={cx('min-h-0 flex-1 py-1', dropClass)} {...dropProps}>
+        <p className="px-3 py-2 text-xs text-faint">
+          Files appear here as Lathe writes them{onDropFiles ? ', or drop files here to upload them' : ''}.
+        </p>
       </div>
     );
 
   return (
-    <div ref={tree} role="tree" aria-label="Files" className="min-h-0 flex-1 overflow-y-auto py-1">
+    <div
+      ref={tree}
+      role="tree"
+      aria-label="Files"
+      aria-keyshortcuts={onRename ? 'F2 Delete' : undefined}
+      className={cx('min-h-0 flex-1 overflow-y-auto py-1', dropClass)}
+      {...dropProps}
+    >
       {rows.map((row, index) => {
         const { node } = row;
         const folder = node.children !== null;

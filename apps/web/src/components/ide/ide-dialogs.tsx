@@ -4,7 +4,17 @@ import { IconFile, IconX } from '../icons';
 import { cx, IconButton } from '../ui';
 
 /** A modal <dialog> that opens with `open` and tells its owner when it closes (Escape included). */
-function Modal({ open, onClose, labelledBy, children }: { open: boolean; onClose: () => void; labelledBy: string; children: ReactNode }) {
+export function Modal({
+  open,
+  onClose,
+  labelledBy,
+  children,
+}: {
+  open: boolean;
+  onClose: () => void;
+  labelledBy: string;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

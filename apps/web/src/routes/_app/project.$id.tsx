@@ -7,6 +7,7 @@ import { IconChevron, IconDownload, IconExternal, IconLogo, IconTerminal } from 
 import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
+import { FileActions, type TreeTarget, useFileOps } from '../../components/ide/file-actions';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
 import { GitPushButton, PushDialog } from '../../components/ide/git-push';
 import { HistoryDialog, IconHistory, useHistorySync } from '../../components/ide/history-panel';
@@ -189,6 +190,22 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
 
   const [tabs, setTabs] = useState<readonly string[]>([]);
   const [active, setActive] = useState<string | null>(null);
+  const fileOps = useFileOps(id);
+  const [treeTarget, setTreeTarget] = useState<TreeTarget | null>(null);
+  // A file operation in this tab or another: the list refreshes, tabs follow a move and close on a delete.
+  const fileOpSeq = state.fileOps?.seq ?? 0;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per files_changed event
+  useEffect(() => {
+    const ops = state.fileOps;
+    if (!ops) return;
+    void queryClient.invalidateQueries({ queryKey: filesQuery(id).queryKey });
+    void queryClient.invalidateQueries({ queryKey: ['project', id, 'file'] });
+    const to = new Map(ops.changes.moved.map((m) => [m.from, m.to]));
+    const gone = new Set(ops.changes.deleted);
+    const next = [...new Set(tabs.filter((p) => !gone.has(p)).map((p) => to.get(p) ?? p))];
+    setTabs(next);
+    if (active !== null) setActive(gone.has(active) ? (next.at(-1) ?? null) : (to.get(active) ?? active));
+  }, [fileOpSeq]);
   const [follow, setFollow] = useState(true);
   const open = (path: string, byUser: boolean) => {
     setTabs((t) => (t.includes(path) ? t : [...t, path]));
@@ -343,7 +360,28 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
           Follow
         </label>
       </div>
-      <FileTree paths={paths} marks={marks} active={active} onOpen={openFromTree} />
+      <FileActions ops={fileOps} target={treeTarget} paths={paths} busy={busy} />
+      <FileTree
+        paths={paths}
+        marks={marks}
+        active={active}
+        onOpen={openFromTree}
+        onTarget={setTreeTarget}
+        onRename={(target) => !busy && fileOps.setRequest({ kind: 'rename', target })}
+        onDelete={(target) =>
+          !busy &&
+          fileOps.setRequest({
+            kind: 'delete',
+            target,
+            files: target.folder ? paths.filter((p) => p.startsWith(`${target.path}/`)).length : 1,
+          })
+        }
+        onDropFiles={(dropped, folder) =>
+          busy
+            ? fileOps.setStatus({ text: 'Wait for Lathe to finish before uploading files.', error: true })
+            : void fileOps.upload(dropped, folder)
+        }
+      />
     </div>
   );
   const editorPane = (

@@ -1,0 +1,297 @@
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, api } from '../../lib/api';
+import { IconFilePlus, IconFolderPlus, IconPencil, IconTrash, IconUpload, IconX } from '../icons';
+import { IconButton } from '../ui';
+import { Modal } from './ide-dialogs';
+
+/** The row the file operations act on: a file or a folder of the tree. */
+export interface TreeTarget {
+  path: string;
+  folder: boolean;
+}
+
+/** What the user asked for, waiting for a name or a confirmation. */
+export type FileRequest =
+  | { kind: 'newFile' | 'newFolder'; in: string }
+  | { kind: 'rename'; target: TreeTarget }
+  | { kind: 'delete'; target: TreeTarget; files: number }
+  | { kind: 'replace'; path: string; file: File };
+
+/** The folder a new file goes in: the focused folder, or the focused file's folder ('' for the root). */
+export function folderOf(target: TreeTarget | null): string {
+  if (!target) return '';
+  if (target.folder) return target.path;
+  const slash = target.path.lastIndexOf('/');
+  return slash < 0 ? '' : target.path.slice(0, slash);
+}
+
+const join = (folder: string, name: string) => (folder ? `${folder}/${name}` : name);
+
+/** A file's bytes as base64 (without the data: URL's prefix). */
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error ?? new Error(`could not read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : 'the server did not answer');
+
+type Status = { text: string; error: boolean };
+
+/** The file operations' state, shared by the toolbar and the tree (which takes dropped files). */
+export function useFileOps(projectId: string) {
+  const [request, setRequest] = useState<FileRequest | null>(null);
+  const [status, setStatus] = useState<Status | null>(null);
+  const upload = useCallback(
+    async (files: readonly File[], folder: string, overwrite = false) => {
+      for (const file of files) {
+        const path = join(folder, file.name);
+        try {
+          await api.uploadFile(projectId, path, await readBase64(file), overwrite);
+          setStatus({ text: `Uploaded ${path}`, error: false });
+        } catch (e) {
+          if (e instanceof ApiError && e.code === 'path_exists' && !overwrite) setRequest({ kind: 'replace', path, file });
+          else setStatus({ text: `Could not upload ${path}: ${messageOf(e)}`, error: true });
+        }
+      }
+    },
+    [projectId],
+  );
+  return { projectId, request, setRequest, status, setStatus, upload };
+}
+
+export type FileOps = ReturnType<typeof useFileOps>;
+
+interface FileActionsProps {
+  ops: FileOps;
+  /** The tree's focused row. */
+  target: TreeTarget | null;
+  /** Paths in the project (to count a folder's files). */
+  paths: readonly string[];
+  /** Structural changes wait while the agent works. */
+  busy: boolean;
+}
+
+/**
+ * The file tree's toolbar (new file, new folder, upload, rename, delete) and its dialogs. The
+ * tree and the tabs follow the result through the project's `files_changed` event, in this tab
+ * and every other one.
+ */
+export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
+  const { projectId, request, setRequest: onRequest, status, setStatus, upload } = ops;
+  const input = useRef<HTMLInputElement>(null);
+  const why = busy ? ' (wait for Lathe to finish)' : '';
+
+  return (
+    <>
+      <div className="flex shrink-0 items-center gap-0.5 border-b border-line px-1.5 py-1" role="toolbar" aria-label="File actions">
+        <IconButton label={`New file${why}`} disabled={busy} onClick={() => onRequest({ kind: 'newFile', in: folderOf(target) })}>
+          <IconFilePlus width={15} height={15} />
+        </IconButton>
+        <IconButton label={`New folder${why}`} disabled={busy} onClick={() => onRequest({ kind: 'newFolder', in: folderOf(target) })}>
+          <IconFolderPlus width={15} height={15} />
+        </IconButton>
+        <IconButton label={`Upload files${why}`} disabled={busy} onClick={() => input.current?.click()}>
+          <IconUpload width={15} height={15} />
+        </IconButton>
+        <span className="mx-1 h-4 w-px bg-line" aria-hidden="true" />
+        <IconButton
+          label={target ? `Rename ${target.path} (F2)${why}` : 'Rename (select a file first)'}
+          disabled={busy || !target}
+          onClick={() => target && onRequest({ kind: 'rename', target })}
+        >
+          <IconPencil width={15} height={15} />
+        </IconButton>
+        <IconButton
+          label={target ? `Delete ${target.path}${why}` : 'Delete (select a file first)'}
+          disabled={busy || !target}
+          onClick={() => target && onRequest({ kind: 'delete', target, files: countUnder(paths, target) })}
+        >
+          <IconTrash width={15} height={15} />
+        </IconButton>
+        <input
+          ref={input}
+          type="file"
+          multiple
+          hidden
+          data-testid="upload-input"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            void upload(files, folderOf(target));
+          }}
+        />
+      </div>
+      <p role="status" className={status ? `truncate px-3 py-1 text-[11px] ${status.error ? 'text-bad' : 'text-faint'}` : 'sr-only'}>
+        {status?.text}
+      </p>
+      <FileRequestDialog projectId={projectId} request={request} onClose={() => onRequest(null)} onUpload={upload} onDone={setStatus} />
+    </>
+  );
+}
+
+function countUnder(paths: readonly string[], target: TreeTarget): number {
+  return target.folder ? paths.filter((p) => p.startsWith(`${target.path}/`)).length : 1;
+}
+
+function FileRequestDialog({
+  projectId,
+  request,
+  onClose,
+  onUpload,
+  onDone,
+}: {
+  projectId: string;
+  request: FileRequest | null;
+  onClose: () => void;
+  onUpload: (files: readonly File[], folder: string, overwrite: boolean) => Promise<void>;
+  onDone: (status: { text: string; error: boolean }) => void;
+}) {
+  const title = useId();
+  const hint = useId();
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    setError(null);
+    setPending(false);
+    if (!request) return;
+    if (request.kind === 'newFile' || request.kind === 'newFolder') setName(request.in ? `${request.in}/` : '');
+    else if (request.kind === 'rename') setName(request.target.path);
+    // Select the name (not the folder, nor the extension) for a rename: typing replaces it.
+    requestAnimationFrame(() => {
+      const el = field.current;
+      if (!el) return;
+      el.focus();
+      const value = el.value;
+      const start = value.lastIndexOf('/') + 1;
+      const dot = value.lastIndexOf('.');
+      el.setSelectionRange(start, request.kind === 'rename' && dot > start ? dot : value.length);
+    });
+  }, [request]);
+
+  if (!request) return null;
+
+  async function run(action: () => Promise<unknown>, done: string) {
+    setPending(true);
+    setError(null);
+    try {
+      await action();
+      onDone({ text: done, error: false });
+      onClose();
+    } catch (e) {
+      setError(messageOf(e));
+      setPending(false);
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!request) return;
+    const path = name.trim().replace(/\/+$/, '');
+    if (!path) return setError('Type a name.');
+    if (request.kind === 'newFile') void run(() => api.createEntry(projectId, path, 'file'), `Created ${path}`);
+    else if (request.kind === 'newFolder') void run(() => api.createEntry(projectId, path, 'folder'), `Created folder ${path}`);
+    else if (request.kind === 'rename') {
+      if (path === request.target.path) return onClose();
+      void run(() => api.moveEntry(projectId, request.target.path, path), `Renamed ${request.target.path} to ${path}`);
+    } else if (request.kind === 'delete') {
+      const { target } = request;
+      void run(() => api.deleteEntry(projectId, target.path), `Deleted ${target.path}`);
+    } else if (request.kind === 'replace') {
+      const folder = request.path.includes('/') ? request.path.slice(0, request.path.lastIndexOf('/')) : '';
+      const { file } = request;
+      onClose();
+      void onUpload([file], folder, true);
+    }
+  }
+
+  const heading =
+    request.kind === 'newFile'
+      ? 'New file'
+      : request.kind === 'newFolder'
+        ? 'New folder'
+        : request.kind === 'rename'
+          ? `Rename ${request.target.folder ? 'folder' : 'file'}`
+          : request.kind === 'delete'
+            ? `Delete ${request.target.path}?`
+            : request.kind === 'replace'
+              ? `Replace ${request.path}?`
+              : '';
+  const asksName = request.kind === 'newFile' || request.kind === 'newFolder' || request.kind === 'rename';
+  const action =
+    request.kind === 'delete' ? 'Delete' : request.kind === 'replace' ? 'Replace' : request.kind === 'rename' ? 'Rename' : 'Create';
+
+  return (
+    <Modal open onClose={onClose} labelledBy={title}>
+      <form onSubmit={submit} data-testid="file-dialog">
+        <header className="flex items-center justify-between border-b border-line px-5 py-3">
+          <h2 id={title} className="truncate text-base font-semibold">
+            {heading}
+          </h2>
+          <IconButton label="Cancel" onClick={onClose}>
+            <IconX />
+          </IconButton>
+        </header>
+        <div className="space-y-2 px-5 py-4 text-sm">
+          {asksName ? (
+            <>
+              <label htmlFor={`${title}-name`} className="block text-muted">
+                Path in the project
+              </label>
+              <input
+                ref={field}
+                id={`${title}-name`}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                aria-describedby={hint}
+                aria-invalid={error ? true : undefined}
+                spellCheck={false}
+                autoComplete="off"
+                className="w-full rounded-lg border border-line bg-canvas px-3 py-2.5 font-mono text-sm outline-none focus:border-accent focus:ring-2 focus:ring-accent/20"
+              />
+              <p id={hint} className="text-xs text-faint">
+                {request.kind === 'rename'
+                  ? 'Change the folder part to move it.'
+                  : request.kind === 'newFolder'
+                    ? 'An empty folder holds a .gitkeep file, as git needs.'
+                    : 'Folders in the path are created as needed.'}
+              </p>
+            </>
+          ) : request.kind === 'delete' ? (
+            <p>
+              {request.target.folder
+                ? `The folder and the ${request.files} file${request.files === 1 ? '' : 's'} in it are deleted.`
+                : 'The file is deleted.'}{' '}
+              The version history keeps them: restore an earlier version to bring them back.
+            </p>
+          ) : (
+            <p>A file with this name exists. Replace it with the one you uploaded?</p>
+          )}
+          {error && (
+            <p role="alert" className="text-bad">
+              {error}
+            </p>
+          )}
+        </div>
+        <footer className="flex justify-end gap-2 border-t border-line px-5 py-3">
+          <button type="button" onClick={onClose} className="rounded-md px-3 py-1.5 text-sm text-muted hover:bg-raised max-lg:min-h-10">
+            Cancel
+          </button>
+          <button
+            type="submit"
+            disabled={pending}
+            className={`rounded-md px-3 py-1.5 text-sm font-medium text-white disabled:opacity-50 max-lg:min-h-10 ${request.kind === 'delete' ? 'bg-bad' : 'bg-accent'}`}
+          >
+            {action}
+          </button>
+        </footer>
+      </form>
+    </Modal>
+  );
+}
