@@ -106,6 +106,30 @@ const CASES: Record<string, Case> = {
     path: (f) => `/api/projects/${f.projectId}/versions/1/restore`,
     owner: 200,
   },
+  // File operations, before a round makes the project busy.
+  'POST /api/projects/{id}/files': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/files`,
+    body: { path: 'notes/todo.md', kind: 'file', content: '- [ ] ship\n' },
+    owner: 201,
+  },
+  'POST /api/projects/{id}/files/upload': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/files/upload`,
+    body: { path: 'public/pixel.bin', content: Buffer.from([0, 1, 2, 255]).toString('base64') },
+    owner: 200,
+  },
+  'POST /api/projects/{id}/files/move': {
+    method: 'POST',
+    path: (f) => `/api/projects/${f.projectId}/files/move`,
+    body: { from: 'notes/todo.md', to: 'notes/done.md' },
+    owner: 200,
+  },
+  'DELETE /api/projects/{id}/files': {
+    method: 'DELETE',
+    path: (f) => `/api/projects/${f.projectId}/files?path=notes%2Fdone.md`,
+    owner: 200,
+  },
   'GET /api/projects/{id}/messages': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/messages`, owner: 200 },
   'GET /api/projects/{id}/state': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/state`, owner: 200 },
   'GET /api/projects/{id}/usage': { method: 'GET', path: (f) => `/api/projects/${f.projectId}/usage`, owner: 200 },
