@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { heredoc, phaseJson, type ScriptedModel, startScriptedModel } from '@lathe/agent';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { auditPage, formatFindings } from './axe';
 import { named, tabTo } from './keyboard';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, register } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, inPreview, ROOT, register } from './support';
 
 /**
  * Version history as a user meets it: a follow-up breaks a working app, the History panel shows
@@ -47,23 +47,6 @@ export default function App() {
   );
 }
 `;
-
-/**
- * Runs `check` in the preview frame; the IDE remounts the iframe when the app is served anew (a
- * round's end, a restore), so a frame that goes away meanwhile is looked up again.
- */
-async function inPreview(page: Page, check: (frame: Frame) => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.locator('[data-testid=preview-frame]').waitFor();
-      await check(await previewFrame(page));
-      return;
-    } catch (e) {
-      const gone = /detached|no frame|Target closed|navigat/i.test((e as Error).message);
-      if (!gone || attempt >= 10) throw e;
-    }
-  }
-}
 
 let api: ApiServer;
 let model: ScriptedModel;

@@ -132,3 +132,20 @@ export async function previewFrame(page: Page): Promise<Frame> {
   if (!frame) throw new Error('the preview iframe has no frame');
   return frame;
 }
+
+/**
+ * Runs `check` in the preview frame; the IDE remounts the iframe when the app is served anew (a
+ * round's end, a restore), so a frame that goes away meanwhile is looked up again.
+ */
+export async function inPreview(page: Page, check: (frame: Frame) => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.locator('[data-testid=preview-frame]').waitFor();
+      await check(await previewFrame(page));
+      return;
+    } catch (e) {
+      const gone = /detached|no frame|Target closed|navigat/i.test((e as Error).message);
+      if (!gone || attempt >= 10) throw e;
+    }
+  }
+}

@@ -94,7 +94,7 @@ export function readRole(messages: readonly { role: string; content: unknown }[]
 /** The round's last message: "Done …", or "Finished …" naming the problems review left. */
 export function roundEndMessage(r: { names: string[]; files: number; offline: boolean; problems: readonly Diagnostic[] }): string {
   const offline = r.offline ? ' (written by the built-in offline model; add an API key for a real LLM)' : '';
-  const what = `in ${r.names.length} phase${r.names.length === 1 ? '' : 's'}: ${r.names.join(', ')}. The project has ${r.files} files${offline}.`;
+  const what = `in ${r.names.length} phase${r.names.length === 1 ? '' : 's'}: ${r.names.join(', ')}. The project has ${r.files} file${r.files === 1 ? '' : 's'}${offline}.`;
   return r.problems.length === 0 ? `Done ${what}` : `Finished ${what}\n${describeProblems(r.problems)}`;
 }
 

@@ -288,7 +288,8 @@ function BinaryView({ path, content }: { path: string; content: string }) {
         <img
           src={`data:${type};base64,${content}`}
           alt={path.split('/').pop() ?? path}
-          className="max-h-[60%] max-w-full rounded border border-line bg-[repeating-conic-gradient(#8883_0_25%,transparent_0_50%)] bg-[length:16px_16px] object-contain"
+          style={{ imageRendering: 'pixelated' }}
+          className="max-h-[60%] min-h-16 min-w-16 max-w-full rounded border border-line bg-[repeating-conic-gradient(#8883_0_25%,transparent_0_50%)] bg-[length:16px_16px] object-contain"
         />
       )}
       <p>

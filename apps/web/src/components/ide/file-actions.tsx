@@ -87,7 +87,7 @@ export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
 
   return (
     <>
-      <div className="flex shrink-0 items-center gap-0.5 border-b border-line px-1.5 py-1" role="toolbar" aria-label="File actions">
+      <div className="flex shrink-0 flex-wrap items-center border-b border-line px-1 py-1" role="toolbar" aria-label="File actions">
         <IconButton label={`New file${why}`} disabled={busy} onClick={() => onRequest({ kind: 'newFile', in: folderOf(target) })}>
           <IconFilePlus width={15} height={15} />
         </IconButton>
@@ -97,7 +97,6 @@ export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
         <IconButton label={`Upload files${why}`} disabled={busy} onClick={() => input.current?.click()}>
           <IconUpload width={15} height={15} />
         </IconButton>
-        <span className="mx-1 h-4 w-px bg-line" aria-hidden="true" />
         <IconButton
           label={target ? `Rename ${target.path} (F2)${why}` : 'Rename (select a file first)'}
           disabled={busy || !target}
@@ -128,13 +127,33 @@ export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
       <p role="status" className={status ? `truncate px-3 py-1 text-[11px] ${status.error ? 'text-bad' : 'text-faint'}` : 'sr-only'}>
         {status?.text}
       </p>
-      <FileRequestDialog projectId={projectId} request={request} onClose={() => onRequest(null)} onUpload={upload} onDone={setStatus} />
+      {request && (
+        // A new dialog (fresh name and error) per request.
+        <FileRequestDialog
+          key={requestKey(request)}
+          projectId={projectId}
+          request={request}
+          onClose={() => onRequest(null)}
+          onUpload={upload}
+          onDone={setStatus}
+        />
+      )}
     </>
   );
 }
 
 function countUnder(paths: readonly string[], target: TreeTarget): number {
   return target.folder ? paths.filter((p) => p.startsWith(`${target.path}/`)).length : 1;
+}
+
+function requestKey(request: FileRequest): string {
+  if ('in' in request) return `${request.kind}:${request.in}`;
+  return `${request.kind}:${'target' in request ? request.target.path : request.path}`;
+}
+
+function initialName(request: FileRequest): string {
+  if (request.kind === 'newFile' || request.kind === 'newFolder') return request.in ? `${request.in}/` : '';
+  return request.kind === 'rename' ? request.target.path : '';
 }
 
 function FileRequestDialog({
@@ -145,25 +164,20 @@ function FileRequestDialog({
   onDone,
 }: {
   projectId: string;
-  request: FileRequest | null;
+  request: FileRequest;
   onClose: () => void;
   onUpload: (files: readonly File[], folder: string, overwrite: boolean) => Promise<void>;
   onDone: (status: { text: string; error: boolean }) => void;
 }) {
   const title = useId();
   const hint = useId();
-  const [name, setName] = useState('');
+  const [name, setName] = useState(() => initialName(request));
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const field = useRef<HTMLInputElement>(null);
 
+  // Select the name (not the folder, nor the extension) for a rename: typing replaces it.
   useEffect(() => {
-    setError(null);
-    setPending(false);
-    if (!request) return;
-    if (request.kind === 'newFile' || request.kind === 'newFolder') setName(request.in ? `${request.in}/` : '');
-    else if (request.kind === 'rename') setName(request.target.path);
-    // Select the name (not the folder, nor the extension) for a rename: typing replaces it.
     requestAnimationFrame(() => {
       const el = field.current;
       if (!el) return;
@@ -173,9 +187,7 @@ function FileRequestDialog({
       const dot = value.lastIndexOf('.');
       el.setSelectionRange(start, request.kind === 'rename' && dot > start ? dot : value.length);
     });
-  }, [request]);
-
-  if (!request) return null;
+  }, [request.kind]);
 
   async function run(action: () => Promise<unknown>, done: string) {
     setPending(true);
@@ -192,9 +204,8 @@ function FileRequestDialog({
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (!request) return;
     const path = name.trim().replace(/\/+$/, '');
-    if (!path) return setError('Type a name.');
+    if (!path && (request.kind === 'newFile' || request.kind === 'newFolder' || request.kind === 'rename')) return setError('Type a name.');
     if (request.kind === 'newFile') void run(() => api.createEntry(projectId, path, 'file'), `Created ${path}`);
     else if (request.kind === 'newFolder') void run(() => api.createEntry(projectId, path, 'folder'), `Created folder ${path}`);
     else if (request.kind === 'rename') {
@@ -266,9 +277,8 @@ function FileRequestDialog({
           ) : request.kind === 'delete' ? (
             <p>
               {request.target.folder
-                ? `The folder and the ${request.files} file${request.files === 1 ? '' : 's'} in it are deleted.`
-                : 'The file is deleted.'}{' '}
-              The version history keeps them: restore an earlier version to bring them back.
+                ? `The folder and the ${request.files} file${request.files === 1 ? '' : 's'} in it are deleted. The version history keeps them: restore an earlier version to bring them back.`
+                : 'The file is deleted. The version history keeps it: restore an earlier version to bring it back.'}
             </p>
           ) : (
             <p>A file with this name exists. Replace it with the one you uploaded?</p>
