@@ -73,8 +73,10 @@ describe('file operations: create, upload (binaries too), move, delete; live, ve
           role: 'implementer',
           kind: 'hold',
           afterChars: 45,
-          content: heredoc('src/Caption.tsx', 'export function Caption() {\n  return <p>caption</p>;\n}\n'),
+          content: `${heredoc('src/Caption.tsx', 'export function Caption() {\n  return <p>caption</p>;\n}\n')}\nI'll also move the logo:\n\n\`\`\`bash\nmv public/logo.png public/brand-logo.png\n\`\`\`\n`,
         },
+        // Told the move was refused (the logo is an upload), the model leaves it be.
+        { role: 'implementer', kind: 'reply', content: 'Understood: the logo stays at public/logo.png.' },
       ],
     });
     api = await ApiProcess.start({
@@ -262,10 +264,17 @@ describe('file operations: create, upload (binaries too), move, delete; live, ve
       (f) => f.frame === 'event' && f.event.seq > at && (f.event.type === 'generation_complete' || f.event.type === 'error'),
       170_000,
     );
-    expect((end as { event: AgentEvent }).event.type).toBe('generation_complete');
+    const ended = (end as { event: AgentEvent }).event;
+    expect(ended.type === 'error' ? ended.payload : ended.type).toBe('generation_complete');
     const prompts = model.requests.map((r) => r.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n'));
     expect(prompts.some((p) => p.includes('public/logo.png') || p.includes('logo.png'))).toBe(true);
     for (const p of prompts) expect(p).not.toContain(PNG.toString('base64').slice(0, 40));
+    // The model's `mv` of the uploaded image was refused: it is where it was, still bytes.
+    expect(await json(await call('GET', '/file?path=public%2Flogo.png'))).toMatchObject({
+      encoding: 'base64',
+      content: PNG.toString('base64'),
+    });
+    expect(await paths()).not.toContain('public/brand-logo.png');
     // The round's sync wrote the stored binary to the sandbox as bytes.
     const preview = await previewLogin(api, owner.cookie, projectId);
     expect((await requestWithHost(api, preview.host, '/logo.png', { cookie: preview.cookie })).bytes.equals(PNG)).toBe(true);

@@ -6,7 +6,7 @@ import { applyEdit } from './operations/edits';
 import type { Prompt } from './operations/shared';
 import { createHeredocParser, type ParserItem } from './parser';
 import type { AgentSandbox } from './runner';
-import type { AgentStore } from './store';
+import { type AgentStore, isBinary } from './store';
 import { protectedFileReason } from './template-contract';
 
 /**
@@ -148,7 +148,10 @@ export class FileStream {
             applied.add(key);
             const done = await this.applyOperation(item, phaseIndex, signal);
             if (done.ok) outcome.completed.push(...done.paths);
-            else {
+            else if (done.code === 'binary_file') {
+              // Not a failure to ask the model about again: the upload simply stays as it is.
+              await this.port.log(`${done.path} was left as it is: ${done.reason}.`);
+            } else {
               outcome.failed.set(done.path, done.reason);
               await this.port.emit({
                 type: 'error',
@@ -218,7 +221,19 @@ export class FileStream {
       const refused = path === 'package.json' ? 'package.json changes only through install lines' : protectedFileReason(path);
       if (refused !== null) return { ok: false, path, reason: refused, code: 'protected_file' };
     }
-    const read = async (path: string) => (await this.port.store.readFiles(this.port.projectId, [path]))[0]?.content ?? null;
+    const stored = async (path: string) => (await this.port.store.readFiles(this.port.projectId, [path]))[0] ?? null;
+    const read = async (path: string) => (await stored(path))?.content ?? null;
+    // An uploaded binary (an image, a font) is the user's: the model may delete or replace it, not edit or move its bytes as text.
+    const source = item.type === 'edit' ? item.path : item.type === 'rename' ? item.from : null;
+    const binary = source === null ? null : await stored(source);
+    if (source !== null && binary && isBinary(binary)) {
+      return {
+        ok: false,
+        path: source,
+        reason: 'it is a binary file the user uploaded: it can be replaced or deleted, not edited or renamed',
+        code: 'binary_file',
+      };
+    }
     if (item.type === 'edit') {
       const result = applyEdit(item.path, await read(item.path), item.search, item.replace);
       if (!result.ok) return { ok: false, path: item.path, reason: result.reason, code: 'edit_failed' };
