@@ -150,13 +150,20 @@ export async function moveEntry(ctx: AppContext, project: ProjectRow, input: { f
   const to = safePath(input.to);
   if (from === to) throw new LatheError('invalid_input', 'the new path is the same as the old one');
   requireIdle(ctx, project.id);
+  // A folder on the way to `to` may not be a file (the repository checks the target paths themselves).
+  const files = new Set((await ctx.repos.files.list(project.id)).map((f) => f.path));
+  const parts = to.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    if (files.has(parent) && parent !== from) throw new LatheError('path_exists', `${parent} is a file, so it cannot hold ${to}`);
+  }
   const moved = await ctx.repos.files.move(project.id, from, to);
-  const files = await ctx.repos.files.readMany(
+  const written = await ctx.repos.files.readMany(
     project.id,
     moved.map((m) => m.to),
   );
   // Written first: the old paths' importers may point at the new ones already when they go.
-  await writeToSandbox(ctx, project.id, files);
+  await writeToSandbox(ctx, project.id, written);
   await deleteFromSandbox(
     ctx,
     project.id,

@@ -207,6 +207,7 @@ describe('file operations: create, upload (binaries too), move, delete; live, ve
     expect((await json(await call('POST', '/files/move', { from: 'public/brand.png', to: 'public/logo.png' }))).moved).toHaveLength(1);
 
     expect((await call('POST', '/files/move', { from: 'notes.md', to: 'src/App.tsx' })).status).toBe(409);
+    expect((await call('POST', '/files/move', { from: 'notes.md', to: 'src/App.tsx/notes.md' })).status).toBe(409);
     expect((await call('POST', '/files/move', { from: 'src', to: 'src/inner' })).status).toBe(422);
     expect((await call('POST', '/files/move', { from: 'missing.txt', to: 'found.txt' })).status).toBe(404);
     expect((await call('POST', '/files/move', { from: 'notes.md', to: '../notes.md' })).status).toBe(422);
