@@ -611,13 +611,14 @@ function snapshotsRepository(orm: Orm): SnapshotsRepository {
         .from(phaseSnapshots)
         .where(and(eq(phaseSnapshots.projectId, projectId), eq(phaseSnapshots.round, r), eq(phaseSnapshots.phaseIndex, p)));
       if (!snapshot) throw notFound('phase snapshot');
-      const rows: SnapshotFile[] = await orm
+      const rows = await orm
         .select({ path: phaseSnapshotFiles.path, content: fileBlobs.content, encoding: fileBlobs.encoding })
         .from(phaseSnapshotFiles)
         .innerJoin(fileBlobs, and(eq(fileBlobs.projectId, phaseSnapshotFiles.projectId), eq(fileBlobs.hash, phaseSnapshotFiles.hash)))
         .where(and(eq(phaseSnapshotFiles.projectId, projectId), eq(phaseSnapshotFiles.round, r), eq(phaseSnapshotFiles.phaseIndex, p)))
         .orderBy(asc(phaseSnapshotFiles.path));
-      return rows;
+      // Text files as before; only a binary says how its content is encoded.
+      return rows.map((r): SnapshotFile => (r.encoding === 'base64' ? r : { path: r.path, content: r.content }));
     },
   };
 }

@@ -164,7 +164,14 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(second.phase).toBe(1);
       const list = await t.repos.files.list(p.id);
       expect(list).toHaveLength(1);
-      expect(list[0]).toEqual({ path: 'src/main.tsx', size: 6, hash: second.hash, phase: 1, updatedAt: second.updatedAt });
+      expect(list[0]).toEqual({
+        path: 'src/main.tsx',
+        size: 6,
+        hash: second.hash,
+        encoding: 'utf8',
+        phase: 1,
+        updatedAt: second.updatedAt,
+      });
       expect(list[0]).not.toHaveProperty('content');
       expect(await t.repos.files.read(p.id, 'src/main.tsx')).toEqual(second);
     });
@@ -190,6 +197,59 @@ describe.each(KINDS)('repositories on %s', (kind) => {
       expect(await t.repos.files.delete(p.id, 'x.ts')).toBe(false);
       expect(await t.repos.files.read(p.id, 'x.ts')).toBeNull();
       expect((await t.repos.files.read(q.id, 'x.ts'))?.content).toBe('q');
+    });
+
+    it('stores a binary as base64 with the hash and size of its bytes, limited by its bytes', async () => {
+      const p = await newProject();
+      const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+      const row = await t.repos.files.upsert(p.id, {
+        path: 'public/a.png',
+        content: bytes.toString('base64'),
+        encoding: 'base64',
+        phase: null,
+      });
+      expect(row).toMatchObject({ encoding: 'base64', size: 8, hash: createHash('sha256').update(bytes).digest('hex') });
+      expect(await t.repos.files.read(p.id, 'public/a.png')).toMatchObject({ content: bytes.toString('base64'), encoding: 'base64' });
+      // The same bytes as text share the hash: a hash names bytes, whatever their encoding.
+      const text = await t.repos.files.upsert(p.id, { path: 'b.txt', content: 'hi', phase: null });
+      const asBinary = await t.repos.files.upsert(p.id, {
+        path: 'c.bin',
+        content: Buffer.from('hi').toString('base64'),
+        encoding: 'base64',
+        phase: null,
+      });
+      expect(asBinary.hash).toBe(text.hash);
+      for (const content of ['not base64!', 'abc', Buffer.alloc(LIMITS.fileBytes + 1).toString('base64')]) {
+        const refused = t.repos.files.upsert(p.id, { path: 'x.bin', content, encoding: 'base64', phase: null });
+        expect(await rejection(refused)).toMatchObject({ code: 'invalid_input' });
+      }
+      // A binary of almost the limit fits although its base64 is longer than the limit.
+      const large = Buffer.alloc(LIMITS.fileBytes, 7).toString('base64');
+      expect((await t.repos.files.upsert(p.id, { path: 'big.bin', content: large, encoding: 'base64', phase: null })).size).toBe(
+        LIMITS.fileBytes,
+      );
+    });
+
+    it('moves a file or a folder in one step, refusing a taken target, and deletes a folder', async () => {
+      const p = await newProject();
+      for (const path of ['src/a.ts', 'src/lib/b.ts', 'src/lib/c.ts', 'src/lib_d.ts', 'other.ts']) {
+        await t.repos.files.upsert(p.id, { path, content: path, phase: 0 });
+      }
+      expect(await t.repos.files.move(p.id, 'src/lib', 'src/util')).toEqual([
+        { from: 'src/lib/b.ts', to: 'src/util/b.ts' },
+        { from: 'src/lib/c.ts', to: 'src/util/c.ts' },
+      ]);
+      expect((await t.repos.files.read(p.id, 'src/util/b.ts'))?.content).toBe('src/lib/b.ts');
+      expect(await rejection(t.repos.files.move(p.id, 'other.ts', 'src/a.ts'))).toMatchObject({ code: 'path_exists' });
+      expect(await rejection(t.repos.files.move(p.id, 'src/util', 'src/util/inner'))).toMatchObject({ code: 'invalid_input' });
+      expect(await rejection(t.repos.files.move(p.id, 'missing', 'found'))).toMatchObject({ code: 'not_found' });
+      expect(await t.repos.files.deleteTree(p.id, 'src/util')).toEqual(['src/util/b.ts', 'src/util/c.ts']);
+      expect((await t.repos.files.list(p.id)).map((f) => f.path)).toEqual(['other.ts', 'src/a.ts', 'src/lib_d.ts']);
+      // LIKE's wildcards in a folder name are literal: "a_b" is not "aXb".
+      await t.repos.files.upsert(p.id, { path: 'a_b/x.ts', content: 'x', phase: 0 });
+      await t.repos.files.upsert(p.id, { path: 'aXb/y.ts', content: 'y', phase: 0 });
+      expect(await t.repos.files.deleteTree(p.id, 'a_b')).toEqual(['a_b/x.ts']);
+      expect(await t.repos.files.deleteTree(p.id, 'src/u')).toEqual([]);
     });
 
     it('rejects bad paths, oversized or NUL content and unknown projects', async () => {

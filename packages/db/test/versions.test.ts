@@ -46,8 +46,8 @@ describe.each(KINDS)('version history on %s', (kind) => {
     expect((await t.repos.versions.read(p.id, 1, 'src/App.tsx'))?.content).toBe('v1');
     expect(await t.repos.versions.read(p.id, 1, 'src/b.ts')).toBeNull();
     expect(await t.repos.versions.readMany(p.id, 1, ['src/a.ts', 'src/App.tsx', 'nope'])).toEqual([
-      { path: 'src/App.tsx', content: 'v1' },
-      { path: 'src/a.ts', content: 'a' },
+      { path: 'src/App.tsx', content: 'v1', encoding: 'utf8' },
+      { path: 'src/a.ts', content: 'a', encoding: 'utf8' },
     ]);
     expect(await t.repos.versions.get(p.id, 3)).toBeNull();
     expect(await t.repos.versions.files(p.id, 99)).toBeNull();
