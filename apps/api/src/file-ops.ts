@@ -42,15 +42,25 @@ function requireIdle(ctx: AppContext, projectId: string): void {
   }
 }
 
-/** A file may not sit where a folder is, nor under a path that is a file. */
-async function requireFree(ctx: AppContext, projectId: string, path: string): Promise<void> {
-  const files = await ctx.repos.files.list(projectId);
-  const parents = new Set(path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/')));
-  for (const f of files) {
-    if (f.path === path) throw new LatheError('path_exists', `${path} already exists`);
-    if (f.path.startsWith(`${path}/`)) throw new LatheError('path_exists', `${path} is a folder`);
-    if (parents.has(f.path)) throw new LatheError('path_exists', `${f.path} is a file, so it cannot hold ${path}`);
+/** The project's stored paths. */
+async function storedPaths(ctx: AppContext, projectId: string): Promise<Set<string>> {
+  return new Set((await ctx.repos.files.list(projectId)).map((f) => f.path));
+}
+
+/** 409 when a folder on the way to `path` is a file (`except`: a path that is about to move away). */
+function requireNoFileOnTheWay(paths: ReadonlySet<string>, path: string, except?: string): void {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const parent = parts.slice(0, i).join('/');
+    if (paths.has(parent) && parent !== except) throw new LatheError('path_exists', `${parent} is a file, so it cannot hold ${path}`);
   }
+}
+
+/** A file may not sit where a file or a folder is, nor under a path that is a file. */
+function requireFree(paths: ReadonlySet<string>, path: string): void {
+  if (paths.has(path)) throw new LatheError('path_exists', `${path} already exists`);
+  for (const p of paths) if (p.startsWith(`${path}/`)) throw new LatheError('path_exists', `${path} is a folder`);
+  requireNoFileOnTheWay(paths, path);
 }
 
 /** After a change: tell the other tabs, commit it, record it as (part of) an edit version. */
@@ -88,7 +98,7 @@ export async function createEntry(
 ): Promise<FilesChanged> {
   const path = safePath(input.path);
   requireIdle(ctx, project.id);
-  await requireFree(ctx, project.id, path);
+  requireFree(await storedPaths(ctx, project.id), path);
   const content = input.kind === 'folder' ? '' : (input.content ?? '');
   const bytes = Buffer.byteLength(content, 'utf8');
   if (bytes > LIMITS.fileBytes) throw new LatheError('file_too_large', `a file may hold at most ${LIMITS.fileBytes} bytes`);
@@ -125,8 +135,9 @@ export async function uploadFile(
     );
   }
   requireIdle(ctx, project.id);
-  const existing = (await ctx.repos.files.list(project.id)).find((f) => f.path === path);
-  if (!existing || !input.overwrite) await requireFree(ctx, project.id, path);
+  const listed = await ctx.repos.files.list(project.id);
+  const existing = listed.find((f) => f.path === path);
+  if (!existing || !input.overwrite) requireFree(new Set(listed.map((f) => f.path)), path);
   await checkStorageQuota(ctx, userId, input.bytes.length - (existing?.size ?? 0));
   const encoding = encodingFor(input.bytes);
   const content = Buffer.from(input.bytes).toString(encoding);
@@ -150,13 +161,8 @@ export async function moveEntry(ctx: AppContext, project: ProjectRow, input: { f
   const to = safePath(input.to);
   if (from === to) throw new LatheError('invalid_input', 'the new path is the same as the old one');
   requireIdle(ctx, project.id);
-  // A folder on the way to `to` may not be a file (the repository checks the target paths themselves).
-  const files = new Set((await ctx.repos.files.list(project.id)).map((f) => f.path));
-  const parts = to.split('/');
-  for (let i = 1; i < parts.length; i++) {
-    const parent = parts.slice(0, i).join('/');
-    if (files.has(parent) && parent !== from) throw new LatheError('path_exists', `${parent} is a file, so it cannot hold ${to}`);
-  }
+  // The repository checks the target paths themselves.
+  requireNoFileOnTheWay(await storedPaths(ctx, project.id), to, from);
   const moved = await ctx.repos.files.move(project.id, from, to);
   const written = await ctx.repos.files.readMany(
     project.id,

@@ -4,7 +4,7 @@ import { heredoc, phaseJson, type ScriptedModel, startScriptedModel } from '@lat
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { auditPage, formatFindings } from './axe';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, inPreview, ROOT, register } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, inPreview, ROOT, registerAndBuild } from './support';
 
 /**
  * File operations as a user meets them: the tree's toolbar, F2 and Delete, uploads by the file
@@ -70,11 +70,7 @@ describe('file operations in the IDE (scripted model, real API, Chromium)', () =
       await writeFile(join(ARTIFACTS, 'failed-file-ops-api.log'), api.output);
     });
 
-    await register(page, api.origin, 'grace');
-    await page.getByLabel('What do you want to build?').fill('a brand page with our logo');
-    await page.getByRole('button', { name: 'Build it' }).click();
-    await page.waitForURL(/\/project\/[^/]+$/);
-    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+    await registerAndBuild(page, api.origin, 'grace', 'a brand page with our logo');
     await row(page, 'src/App.tsx').waitFor();
 
     // The same project in a second tab of the same user.

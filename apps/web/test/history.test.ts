@@ -5,7 +5,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { auditPage, formatFindings } from './axe';
 import { named, tabTo } from './keyboard';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, inPreview, ROOT, register } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, inPreview, ROOT, registerAndBuild } from './support';
 
 /**
  * Version history as a user meets it: a follow-up breaks a working app, the History panel shows
@@ -89,12 +89,7 @@ describe('version history in the IDE (scripted model, real API, Chromium)', () =
       await writeFile(join(ARTIFACTS, 'failed-history-api.log'), api.output);
     });
 
-    await register(page, api.origin, 'ada');
-    await page.getByLabel('What do you want to build?').fill('a tally counter');
-    await page.getByRole('button', { name: 'Build it' }).click();
-    await page.waitForURL(/\/project\/[^/]+$/);
-    const projectId = page.url().split('/').pop() ?? '';
-    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+    const projectId = await registerAndBuild(page, api.origin, 'ada', 'a tally counter');
     await inPreview(page, (frame) => frame.getByRole('heading', { name: 'Tally' }).waitFor());
 
     // The follow-up breaks the app: it throws while rendering, the preview is blank.

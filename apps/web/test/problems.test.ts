@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type ScriptedModel, startScriptedModel } from '@lathe/agent';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, register } from './support';
+import { ApiServer, CHROMIUM, CHROMIUM_ARGS, previewFrame, ROOT, registerAndBuild } from './support';
 
 /**
  * Runtime errors as the user meets them: an app that renders fine and throws when a button is
@@ -111,11 +111,7 @@ describe('problems in the IDE (scripted model, real API, Chromium)', () => {
       await writeFile(join(ARTIFACTS, 'failed-problems-api.log'), api.output);
     });
 
-    await register(page, api.origin, 'grace');
-    await page.getByLabel('What do you want to build?').fill('a bill splitter');
-    await page.getByRole('button', { name: 'Build it' }).click();
-    await page.waitForURL(/\/project\/[^/]+$/);
-    await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+    await registerAndBuild(page, api.origin, 'grace', 'a bill splitter');
 
     // Review looked at the page in a browser: its thumbnail is the phase's picture. The console
     // error of the first load survived both fix rounds, and the round says so.

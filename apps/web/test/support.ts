@@ -126,6 +126,16 @@ export async function register(page: Page, origin: string, name: string): Promis
 }
 
 /** The IDE's preview iframe, as a frame to drive. */
+/** Signs up and builds `prompt` from the start page, as a user would; the project's id once its first round is COMPLETE. */
+export async function registerAndBuild(page: Page, origin: string, name: string, prompt: string): Promise<string> {
+  await register(page, origin, name);
+  await page.getByLabel('What do you want to build?').fill(prompt);
+  await page.getByRole('button', { name: 'Build it' }).click();
+  await page.waitForURL(/\/project\/[^/]+$/);
+  await page.locator('[data-testid=agent-state][data-state=COMPLETE]').waitFor({ timeout: 240_000 });
+  return page.url().split('/').pop() ?? '';
+}
+
 export async function previewFrame(page: Page): Promise<Frame> {
   const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
   const frame = await handle?.contentFrame();

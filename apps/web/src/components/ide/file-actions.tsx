@@ -142,7 +142,8 @@ export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
   );
 }
 
-function countUnder(paths: readonly string[], target: TreeTarget): number {
+/** How many files a delete of `target` removes. */
+export function countUnder(paths: readonly string[], target: TreeTarget): number {
   return target.folder ? paths.filter((p) => p.startsWith(`${target.path}/`)).length : 1;
 }
 

@@ -7,7 +7,7 @@ import { IconChevron, IconDownload, IconExternal, IconLogo, IconTerminal } from 
 import { Announcer, announcement } from '../../components/ide/announcer';
 import { ChatPanel, mergeMessages, stateText } from '../../components/ide/chat-panel';
 import { EditorPane } from '../../components/ide/editor-pane';
-import { FileActions, type TreeTarget, useFileOps } from '../../components/ide/file-actions';
+import { countUnder, FileActions, type TreeTarget, useFileOps } from '../../components/ide/file-actions';
 import { type FileMark, FileTree } from '../../components/ide/file-tree';
 import { GitPushButton, PushDialog } from '../../components/ide/git-push';
 import { HistoryDialog, IconHistory, useHistorySync } from '../../components/ide/history-panel';
@@ -368,14 +368,7 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         onOpen={openFromTree}
         onTarget={setTreeTarget}
         onRename={(target) => !busy && fileOps.setRequest({ kind: 'rename', target })}
-        onDelete={(target) =>
-          !busy &&
-          fileOps.setRequest({
-            kind: 'delete',
-            target,
-            files: target.folder ? paths.filter((p) => p.startsWith(`${target.path}/`)).length : 1,
-          })
-        }
+        onDelete={(target) => !busy && fileOps.setRequest({ kind: 'delete', target, files: countUnder(paths, target) })}
         onDropFiles={(dropped, folder) =>
           busy
             ? fileOps.setStatus({ text: 'Wait for Lathe to finish before uploading files.', error: true })
