@@ -8,6 +8,7 @@ import {
   EVENT_TYPES,
   EventSchemas,
   type FileEncoding,
+  isBase64,
   LatheError,
   LIMITS,
   type NewEvent,
@@ -108,8 +109,6 @@ function requireContent(content: unknown): string {
   return value;
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** A file's content in its encoding, with its bytes' hash and size (a binary's limit is on its decoded bytes). */
 function requireFileBody(content: unknown, encoding: unknown): { content: string; encoding: FileEncoding; hash: string; size: number } {
   if (encoding === undefined || encoding === 'utf8') {
@@ -118,7 +117,7 @@ function requireFileBody(content: unknown, encoding: unknown): { content: string
   }
   if (encoding !== 'base64') throw invalid('encoding must be utf8 or base64');
   const text = requireText('content', content);
-  if (text.length % 4 !== 0 || !BASE64.test(text)) throw invalid('content must be base64');
+  if (!isBase64(text)) throw invalid('content must be base64');
   const bytes = fileBytes(text, 'base64');
   if (bytes.length > LIMITS.fileBytes) throw invalid(`file content must be at most ${LIMITS.fileBytes} bytes`);
   return { content: text, encoding: 'base64', hash: sha256(bytes), size: bytes.length };

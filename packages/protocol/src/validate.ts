@@ -34,3 +34,8 @@ export function parseServerFrame(raw: string): Parsed<ServerFrame> {
   }
   return check(ServerFrameSchema, data);
 }
+
+/** Whether `text` is standard padded base64 (how binary file contents travel and are stored). */
+export function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}

@@ -2,6 +2,7 @@ import {
   CreateFileBodySchema,
   FileEntrySchema,
   FilesChangedSchema,
+  isBase64,
   LatheError,
   LIMITS,
   MoveFileBodySchema,
@@ -12,8 +13,6 @@ import { Elysia } from 'elysia';
 import { type AppContext, ownedProject } from '../context';
 import { createEntry, deleteEntry, moveEntry, uploadFile } from '../file-ops';
 import { authed, E, ProjectParams } from './common';
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The file tree's operations: create, upload, move or rename, delete (see file-ops.ts). */
 export function fileOpRoutes(ctx: AppContext) {
@@ -41,7 +40,7 @@ export function fileOpRoutes(ctx: AppContext) {
       '/files/upload',
       async ({ request, params, body }) => {
         const { user, project } = await ownedProject(ctx, request.headers, params.id);
-        if (body.content.length % 4 !== 0 || !BASE64.test(body.content)) {
+        if (!isBase64(body.content)) {
           throw new LatheError('invalid_input', 'content must be the file in base64');
         }
         return uploadFile(ctx, user.id, project, {
