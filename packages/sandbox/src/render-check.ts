@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Diagnostic, LatheError } from '@lathe/protocol';
-import type { Browser, BrowserContext, CDPSession, Page, Request } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Frame, Page, Request } from 'playwright-core';
 
 /**
  * The render check: loads a dev server's page in headless Chromium as a user would, waits for the
@@ -48,6 +48,10 @@ const QUIET_MS = 150;
 const MAX_QUIET_WAIT_MS = 8_000;
 /** Runs in the page: resolves after two frames and a moment, so effects run and errors surface. */
 const AFTER_FRAMES = `new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 50))))`;
+/** Reloads by the dev server a check follows before it reports the page as not loading. */
+const MAX_RELOADS = 3;
+/** A page evaluation failed because the page navigated away (Playwright's wording). */
+const isNavigationError = (e: unknown) => e instanceof Error && /Execution context was destroyed|navigat/i.test(e.message);
 /** A sandbox's browser context is closed after this long without a check. */
 const CONTEXT_IDLE_MS = 60_000;
 /** Storage a check starts without; the HTTP cache is kept (it is what makes a warm check fast). */
@@ -128,6 +132,7 @@ export class RenderChecker {
     signal?.addEventListener('abort', onAbort, { once: true });
     const seen: string[] = [];
     const onError = (e: Error) => seen.push(e.message);
+    let onNavigated: ((frame: Frame) => void) | null = null;
     const network = trackNetwork(page);
     try {
       page.on('pageerror', onError);
@@ -135,11 +140,28 @@ export class RenderChecker {
       const deadline = started + this.timeoutMs;
       const left = () => Math.max(1_000, deadline - Date.now());
       await page.goto(url, { waitUntil: 'load', timeout: left() });
-      await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
-      await page.evaluate(AFTER_FRAMES);
-      // Effects that fetched or reported after the first quiet spell: let those settle too.
-      if (network.busySince()) await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
-      const blank = (await page.evaluate(BLANK_CHECK)) === true;
+      // The dev server may reload the page under the check (a file written just before it, or
+      // the dependency optimiser's reload): the new document is the one to judge, and the errors
+      // of the one it replaced are stale.
+      onNavigated = (frame: Frame) => {
+        if (frame === page.mainFrame()) seen.length = 0;
+      };
+      page.on('framenavigated', onNavigated);
+      let blank = false;
+      for (let reloads = 0; ; reloads++) {
+        try {
+          await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
+          await page.evaluate(AFTER_FRAMES);
+          // Effects that fetched or reported after the first quiet spell: let those settle too.
+          if (network.busySince()) await network.quiet(Math.min(MAX_QUIET_WAIT_MS, left()));
+          blank = (await page.evaluate(BLANK_CHECK)) === true;
+          break;
+        } catch (e) {
+          // A reload while the page was evaluated: judge the document that replaced it.
+          if (reloads >= MAX_RELOADS || !isNavigationError(e)) throw e;
+          await page.waitForLoadState('load', { timeout: left() });
+        }
+      }
       const shot = await page.screenshot({ type: 'jpeg', quality: 55, timeout: left() }).catch(() => null);
       healthy = true;
       const diagnostics = mergeErrors(reported(), seen);
@@ -171,6 +193,7 @@ export class RenderChecker {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       page.off('pageerror', onError);
+      if (onNavigated) page.off('framenavigated', onNavigated);
       network.dispose();
       this.park(key, page, healthy && !signal?.aborted);
     }
