@@ -137,6 +137,12 @@ describe('file operations in the IDE (scripted model, real API, Chromium)', () =
     await page.getByRole('tree', { name: 'Files' }).dispatchEvent('drop', { dataTransfer: dropped });
     await row(other, 'NOTES.md').waitFor();
 
+    // A row dragged onto a folder moves there (the other tab follows).
+    await row(page, 'NOTES.md').dragTo(folderRow(page, 'public'));
+    await row(other, 'public/NOTES.md').waitFor();
+    await row(other, 'NOTES.md').waitFor({ state: 'detached' });
+    await page.getByRole('status').getByText('Moved NOTES.md to public/NOTES.md').waitFor();
+
     // The binary opens as an image, not as text in the editor.
     await row(page, 'public/logo.png').click();
     await page.getByTestId('binary-file').getByRole('img', { name: 'logo.png' }).waitFor();
@@ -155,6 +161,22 @@ describe('file operations in the IDE (scripted model, real API, Chromium)', () =
 
     const findings = await auditPage(page);
     expect(findings, formatFindings('IDE with an uploaded image', findings)).toEqual([]);
+
+    // History compares a binary as images, not as base64 text: the build's version had no logo.
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    const history = page.getByRole('dialog', { name: 'History' });
+    await history.locator('[data-testid=version-item][data-kind=phase]').first().click();
+    await history.locator('[data-testid=version-file]', { hasText: 'public/logo.png' }).click();
+    const binaryDiff = history.getByTestId('binary-diff');
+    await binaryDiff.getByRole('region', { name: 'Now' }).getByRole('img', { name: 'logo.png' }).waitFor();
+    await binaryDiff
+      .getByRole('region', { name: /^Version \d+$/ })
+      .getByText('No file at this path.')
+      .waitFor();
+    expect(await history.locator('[data-testid=version-diff]').textContent()).not.toContain(PNG.toString('base64').slice(0, 40));
+    await page.screenshot({ path: join(ARTIFACTS, '03-history-binary.png') });
+    const inHistory = await auditPage(page);
+    expect(inHistory, formatFindings('history with a binary file', inHistory)).toEqual([]);
     await context.close();
   }, 600_000);
 });

@@ -2,7 +2,9 @@ import type { Message } from '@lathe/protocol';
 import { describe, expect, it } from 'vitest';
 import { announcement } from '../src/components/ide/announcer';
 import { mergeMessages } from '../src/components/ide/chat-panel';
-import { buildTree, visibleRows } from '../src/components/ide/file-tree';
+import { moveTarget } from '../src/components/ide/file-actions';
+import { buildTree, dropFolder, visibleRows } from '../src/components/ide/file-tree';
+import { type DropEntry, walkEntries } from '../src/lib/dropped-files';
 import { safeRedirect } from '../src/lib/redirect';
 import type { PhaseView } from '../src/lib/reducer';
 import { roundUsage, sumUsage, usageLine } from '../src/lib/usage';
@@ -122,5 +124,82 @@ describe('announcement', () => {
     );
     expect(announcement({ ...base, agentState: 'CANCELLED' })).toBe('Stopped.');
     expect(announcement({ ...base, agentState: 'IDLE' })).toBe('');
+  });
+});
+
+describe('dropped folders', () => {
+  type Fake = DropEntry & Record<string, unknown>;
+  const file = (name: string): Fake => ({
+    name,
+    isFile: true,
+    isDirectory: false,
+    file: (ok: (f: File) => void) => ok(new File([name], name)),
+  });
+  /** A folder whose reader hands out its entries two at a time, then an empty batch. */
+  const folder = (name: string, children: Fake[]): Fake => ({
+    name,
+    isFile: false,
+    isDirectory: true,
+    createReader: () => {
+      let at = 0;
+      return {
+        readEntries: (ok: (e: DropEntry[]) => void) => {
+          ok(children.slice(at, at + 2));
+          at += 2;
+        },
+      };
+    },
+  });
+
+  it("uploads a folder's files under its name, in every batch the reader gives, skipping node_modules and .git", async () => {
+    const site = folder('site', [
+      file('index.html'),
+      folder('img', [file('a.png'), file('b.png'), file('c.png')]),
+      folder('node_modules', [file('x.js')]),
+      folder('.git', [file('HEAD')]),
+      file('README.md'),
+    ]);
+    const result = await walkEntries([site, file('notes.txt')]);
+    expect(result.files.map((f) => f.path)).toEqual([
+      'site/img/a.png',
+      'site/img/b.png',
+      'site/img/c.png',
+      'site/index.html',
+      'site/README.md',
+      'notes.txt',
+    ]);
+    expect(await result.files[0]?.file.text()).toBe('a.png');
+    expect(result.skipped).toEqual(['site/.git/', 'site/node_modules/']);
+  });
+
+  it('stops at the file limit and names what it left out; an unreadable entry is named, not fatal', async () => {
+    const broken: Fake = {
+      name: 'gone.txt',
+      isFile: true,
+      isDirectory: false,
+      file: (_ok: unknown, fail: (e: unknown) => void) => fail(new Error('NotFound')),
+    };
+    const result = await walkEntries([folder('many', [file('1'), file('2'), file('3')]), broken], 2);
+    expect(result.files.map((f) => f.path)).toEqual(['many/1', 'many/2']);
+    expect(result.skipped).toEqual(['many/3', 'gone.txt']);
+  });
+});
+
+describe('moving rows', () => {
+  it('drops into the folder under the pointer; a file row stands for its folder', () => {
+    expect(dropFolder('d:src/components')).toBe('src/components');
+    expect(dropFolder('f:src/App.tsx')).toBe('src');
+    expect(dropFolder('f:README.md')).toBe('');
+    expect(dropFolder(undefined)).toBe('');
+  });
+
+  it('keeps the name; no move into the same folder or a folder into itself', () => {
+    expect(moveTarget({ path: 'NOTES.md', folder: false }, 'public')).toBe('public/NOTES.md');
+    expect(moveTarget({ path: 'src/a/b.ts', folder: false }, '')).toBe('b.ts');
+    expect(moveTarget({ path: 'src/a', folder: true }, 'lib')).toBe('lib/a');
+    expect(moveTarget({ path: 'src/a.ts', folder: false }, 'src')).toBeNull();
+    expect(moveTarget({ path: 'src', folder: true }, 'src')).toBeNull();
+    expect(moveTarget({ path: 'src', folder: true }, 'src/components')).toBeNull();
+    expect(moveTarget({ path: 'src', folder: true }, 'srcx')).toBe('srcx/src');
   });
 });

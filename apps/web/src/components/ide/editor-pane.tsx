@@ -5,6 +5,7 @@ import { fileQuery } from '../../lib/queries';
 import { type FileStream, hasWholeContent, isFileDone } from '../../lib/reducer';
 import { IconCheck, IconX } from '../icons';
 import { cx, Spinner } from '../ui';
+import { BinaryFile } from './binary-file';
 
 const CodeEditor = lazy(() => import('./monaco-editor'));
 
@@ -240,7 +241,9 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
         {!active ? (
           <div className="grid h-full place-items-center text-sm text-faint">Pick a file to view or edit it.</div>
         ) : binary ? (
-          <BinaryView path={active} content={binary.content} />
+          <BinaryFile path={active} content={binary.content}>
+            <p className="text-xs text-faint">Binary files cannot be edited here; upload a new one to replace it.</p>
+          </BinaryFile>
         ) : value === undefined ? (
           rest.error ? (
             <p role="alert" className="p-4 text-sm text-bad">
@@ -262,40 +265,6 @@ export function EditorPane({ projectId, files, writingPaths, baselineSeq, lastSe
           </Suspense>
         )}
       </div>
-    </div>
-  );
-}
-
-const IMAGE_TYPES: Readonly<Record<string, string>> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  ico: 'image/x-icon',
-  bmp: 'image/bmp',
-};
-
-/** A binary file (an uploaded image, a font, ...): shown, not edited. */
-function BinaryView({ path, content }: { path: string; content: string }) {
-  const type = IMAGE_TYPES[path.split('.').pop()?.toLowerCase() ?? ''];
-  const bytes = Math.floor((content.length * 3) / 4) - (content.endsWith('==') ? 2 : content.endsWith('=') ? 1 : 0);
-  const size = bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`;
-  return (
-    <div className="flex h-full flex-col items-center justify-center gap-3 p-6 text-sm text-muted" data-testid="binary-file">
-      {type && (
-        <img
-          src={`data:${type};base64,${content}`}
-          alt={path.split('/').pop() ?? path}
-          style={{ imageRendering: 'pixelated' }}
-          className="max-h-[60%] min-h-16 min-w-16 max-w-full rounded border border-line bg-[repeating-conic-gradient(#8883_0_25%,transparent_0_50%)] bg-[length:16px_16px] object-contain"
-        />
-      )}
-      <p>
-        {path} · binary file, {size}
-      </p>
-      <p className="text-xs text-faint">Binary files cannot be edited here; upload a new one to replace it.</p>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
+import { type DroppedFile, type DropResult, MAX_DROPPED_FILES } from '../../lib/dropped-files';
 import { IconFilePlus, IconFolderPlus, IconPencil, IconTrash, IconUpload, IconX } from '../icons';
 import { IconButton } from '../ui';
 import { Modal } from './ide-dialogs';
@@ -16,6 +17,18 @@ export type FileRequest =
   | { kind: 'rename'; target: TreeTarget }
   | { kind: 'delete'; target: TreeTarget; files: number }
   | { kind: 'replace'; path: string; file: File };
+
+/**
+ * Where a row dragged onto `folder` ('' for the root) goes: the same name in that folder, or null
+ * when it would not move (its own folder, or a folder dropped into itself or below itself).
+ */
+export function moveTarget(from: TreeTarget, folder: string): string | null {
+  const name = from.path.slice(from.path.lastIndexOf('/') + 1);
+  const to = join(folder, name);
+  if (to === from.path) return null;
+  if (from.folder && (folder === from.path || folder.startsWith(`${from.path}/`))) return null;
+  return to;
+}
 
 /** The folder a new file goes in: the focused folder, or the focused file's folder ('' for the root). */
 export function folderOf(target: TreeTarget | null): string {
@@ -46,12 +59,14 @@ export function useFileOps(projectId: string) {
   const [request, setRequest] = useState<FileRequest | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
   const upload = useCallback(
-    async (files: readonly File[], folder: string, overwrite = false) => {
-      for (const file of files) {
-        const path = join(folder, file.name);
+    async (files: readonly DroppedFile[], folder: string, overwrite = false) => {
+      let done = 0;
+      for (const { file, path: relative } of files) {
+        const path = join(folder, relative);
         try {
           await api.uploadFile(projectId, path, await readBase64(file), overwrite);
-          setStatus({ text: `Uploaded ${path}`, error: false });
+          done++;
+          setStatus({ text: files.length > 1 ? `Uploaded ${path} (${done} of ${files.length})` : `Uploaded ${path}`, error: false });
         } catch (e) {
           if (e instanceof ApiError && e.code === 'path_exists' && !overwrite) setRequest({ kind: 'replace', path, file });
           else setStatus({ text: `Could not upload ${path}: ${messageOf(e)}`, error: true });
@@ -60,7 +75,36 @@ export function useFileOps(projectId: string) {
     },
     [projectId],
   );
-  return { projectId, request, setRequest, status, setStatus, upload };
+  /** Files and folders dropped from the desktop: uploaded, and what was left out said. */
+  const drop = useCallback(
+    async (dropped: Promise<DropResult>, folder: string) => {
+      const result = await dropped;
+      await upload(result.files, folder);
+      if (result.skipped.length > 0) {
+        const shown = result.skipped.slice(0, 3).join(', ');
+        const more = result.skipped.length > 3 ? ` and ${result.skipped.length - 3} more` : '';
+        setStatus({
+          text: `Not uploaded: ${shown}${more} (installed packages, git data, unreadable, or past ${MAX_DROPPED_FILES} files)`,
+          error: true,
+        });
+      } else if (result.files.length === 0) setStatus({ text: 'The drop held no files.', error: true });
+    },
+    [upload],
+  );
+  const move = useCallback(
+    async (from: TreeTarget, folder: string) => {
+      const to = moveTarget(from, folder);
+      if (to === null) return;
+      try {
+        await api.moveEntry(projectId, from.path, to);
+        setStatus({ text: `Moved ${from.path} to ${to}`, error: false });
+      } catch (e) {
+        setStatus({ text: `Could not move ${from.path} to ${to}: ${messageOf(e)}`, error: true });
+      }
+    },
+    [projectId],
+  );
+  return { projectId, request, setRequest, status, setStatus, upload, drop, move };
 }
 
 export type FileOps = ReturnType<typeof useFileOps>;
@@ -120,7 +164,10 @@ export function FileActions({ ops, target, paths, busy }: FileActionsProps) {
           onChange={(e) => {
             const files = [...(e.target.files ?? [])];
             e.target.value = '';
-            void upload(files, folderOf(target));
+            void upload(
+              files.map((file) => ({ file, path: file.name })),
+              folderOf(target),
+            );
           }}
         />
       </div>
@@ -167,7 +214,7 @@ function FileRequestDialog({
   projectId: string;
   request: FileRequest;
   onClose: () => void;
-  onUpload: (files: readonly File[], folder: string, overwrite: boolean) => Promise<void>;
+  onUpload: (files: readonly DroppedFile[], folder: string, overwrite: boolean) => Promise<void>;
   onDone: (status: { text: string; error: boolean }) => void;
 }) {
   const title = useId();
@@ -216,10 +263,9 @@ function FileRequestDialog({
       const { target } = request;
       void run(() => api.deleteEntry(projectId, target.path), `Deleted ${target.path}`);
     } else if (request.kind === 'replace') {
-      const folder = request.path.includes('/') ? request.path.slice(0, request.path.lastIndexOf('/')) : '';
-      const { file } = request;
+      const { file, path } = request;
       onClose();
-      void onUpload([file], folder, true);
+      void onUpload([{ file, path }], '', true);
     }
   }
 

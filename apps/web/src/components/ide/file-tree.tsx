@@ -1,4 +1,5 @@
 import { type DragEvent, type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type DropResult, droppedFiles } from '../../lib/dropped-files';
 import { IconChevron, IconFile } from '../icons';
 import { cx } from '../ui';
 
@@ -52,9 +53,25 @@ interface FileTreeProps {
   onRename?: (target: { path: string; folder: boolean }) => void;
   /** Delete on a row. */
   onDelete?: (target: { path: string; folder: boolean }) => void;
-  /** Files dropped from the desktop, into `folder` ('' for the root). */
-  onDropFiles?: (files: File[], folder: string) => void;
+  /** Files (and folders) dropped from the desktop, into `folder` ('' for the root). */
+  onDropFiles?: (dropped: Promise<DropResult>, folder: string) => void;
+  /** A row dragged onto a folder ('' for the root). */
+  onMove?: (from: { path: string; folder: boolean }, folder: string) => void;
 }
+
+/** The data type of a row being dragged (its path and kind, as JSON). */
+const ROW_DRAG_TYPE = 'application/x-lathe-tree-row';
+
+/** The folder a drop on the row with `key` lands in: the folder itself, or the file's folder ('' for the root). */
+export function dropFolder(key: string | undefined): string {
+  if (!key) return '';
+  const path = key.slice(2);
+  if (key.startsWith('d:')) return path;
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+}
+
+const rowKeyAt = (target: EventTarget | null) =>
+  target instanceof Element ? target.closest<HTMLElement>('[data-key]')?.dataset.key : undefined;
 
 /** One row of the tree as shown: a node with its place among its siblings. */
 export interface VisibleRow {
@@ -86,7 +103,7 @@ export function visibleRows(
  * The project's files as an ARIA tree: one tab stop, arrow keys move and open or close folders,
  * Enter opens a file, Home and End jump (WAI-ARIA APG tree view pattern).
  */
-export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onDelete, onDropFiles }: FileTreeProps) {
+export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onDelete, onDropFiles, onMove }: FileTreeProps) {
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [focusKey, setFocusKey] = useState<string | null>(null);
   const tree = useRef<HTMLDivElement>(null);
@@ -112,30 +129,36 @@ export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onD
   useEffect(() => {
     onTarget?.(targetRow ? { path: targetRow.node.path, folder: targetRow.node.children !== null } : null);
   }, [targetKey]);
-  const [dropping, setDropping] = useState(false);
-  const dropProps = onDropFiles
-    ? {
-        onDragOver: (e: DragEvent<HTMLDivElement>) => {
-          if (!e.dataTransfer.types.includes('Files')) return;
-          e.preventDefault();
-          e.dataTransfer.dropEffect = 'copy';
-          setDropping(true);
-        },
-        onDragLeave: (e: DragEvent<HTMLDivElement>) => {
-          if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(false);
-        },
-        onDrop: (e: DragEvent<HTMLDivElement>) => {
-          setDropping(false);
-          const files = [...e.dataTransfer.files];
-          if (files.length === 0) return;
-          e.preventDefault();
-          const row = (e.target as HTMLElement).closest<HTMLElement>('[data-key]')?.dataset.key ?? '';
-          const path = row.slice(2);
-          const folder = row.startsWith('d:') ? path : path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-          onDropFiles(files, folder);
-        },
-      }
-    : {};
+  // The folder a drag hovers over ('' for the root), or null when nothing is dragged here.
+  const [dropping, setDropping] = useState<string | null>(null);
+  const accepts = (types: readonly string[]) => (onDropFiles && types.includes('Files')) || (onMove && types.includes(ROW_DRAG_TYPE));
+  const dropProps =
+    onDropFiles || onMove
+      ? {
+          onDragOver: (e: DragEvent<HTMLDivElement>) => {
+            if (!accepts(e.dataTransfer.types)) return;
+            e.preventDefault();
+            e.dataTransfer.dropEffect = e.dataTransfer.types.includes(ROW_DRAG_TYPE) ? 'move' : 'copy';
+            setDropping(dropFolder(rowKeyAt(e.target)));
+          },
+          onDragLeave: (e: DragEvent<HTMLDivElement>) => {
+            if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDropping(null);
+          },
+          onDrop: (e: DragEvent<HTMLDivElement>) => {
+            setDropping(null);
+            const folder = dropFolder(rowKeyAt(e.target));
+            const row = e.dataTransfer.getData(ROW_DRAG_TYPE);
+            if (row && onMove) {
+              e.preventDefault();
+              const from = JSON.parse(row) as { path: string; folder: boolean };
+              onMove(from, folder);
+            } else if (onDropFiles && e.dataTransfer.types.includes('Files')) {
+              e.preventDefault();
+              onDropFiles(droppedFiles(e.dataTransfer), folder);
+            }
+          },
+        }
+      : {};
 
   useEffect(() => {
     const key = pendingFocus.current;
@@ -199,7 +222,8 @@ export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onD
     e.preventDefault();
   }
 
-  const dropClass = dropping ? 'bg-accent-soft outline-dashed outline-2 outline-offset-[-4px] outline-accent' : '';
+  const dropOutline = 'outline-dashed outline-2 outline-offset-[-4px] outline-accent';
+  const dropClass = dropping === '' ? `bg-accent-soft ${dropOutline}` : '';
   if (paths.length === 0)
     return (
       <div className={cx('min-h-0 flex-1 py-1', dropClass)} {...dropProps}>
@@ -237,6 +261,17 @@ export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onD
             data-key={row.key}
             data-path={folder ? undefined : node.path}
             data-mark={mark ?? undefined}
+            data-drop-target={folder && dropping === node.path ? 'true' : undefined}
+            draggable={onMove ? true : undefined}
+            onDragStart={
+              onMove
+                ? (e) => {
+                    e.dataTransfer.setData(ROW_DRAG_TYPE, JSON.stringify({ path: node.path, folder }));
+                    e.dataTransfer.setData('text/plain', node.path);
+                    e.dataTransfer.effectAllowed = 'move';
+                  }
+                : undefined
+            }
             style={{ paddingLeft: 8 + (row.level - 1) * 12 }}
             onClick={() => activate(row)}
             onKeyDown={(e) => onKeyDown(e, index)}
@@ -245,6 +280,7 @@ export function FileTree({ paths, marks, active, onOpen, onTarget, onRename, onD
               'flex w-full cursor-pointer items-center py-1 pr-2 text-left text-sm outline-offset-[-2px]',
               folder ? 'gap-1' : 'gap-1.5',
               selected ? 'bg-accent-soft text-fg' : 'text-muted hover:bg-raised hover:text-fg',
+              folder && dropping === node.path && `bg-accent-soft text-fg ${dropOutline}`,
             )}
           >
             {folder ? (

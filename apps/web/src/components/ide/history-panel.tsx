@@ -5,6 +5,7 @@ import { ApiError, api } from '../../lib/api';
 import { versionFileQuery, versionQuery, versionsQuery } from '../../lib/queries';
 import { IconDownload, IconX } from '../icons';
 import { cx, IconButton, relativeTime, Spinner } from '../ui';
+import { BinaryFile } from './binary-file';
 
 const DiffView = lazy(() => import('./monaco-diff'));
 
@@ -387,6 +388,12 @@ function FileDiff({ projectId, seq, file }: { projectId: string; seq: number; fi
           <p role="alert" className="p-4 text-sm text-bad">
             {failed.message}
           </p>
+        ) : ready && (then.data?.encoding === 'base64' || now.data?.encoding === 'base64') ? (
+          // A binary (an upload) has no text to compare: the file then and now, side by side.
+          <div className="grid h-full min-h-0 grid-cols-2 divide-x divide-line overflow-auto" data-testid="binary-diff">
+            <BinarySide label={`Version ${seq}`} path={file.path} file={then.data} />
+            <BinarySide label="Now" path={file.path} file={now.data} />
+          </div>
         ) : ready ? (
           <Suspense fallback={<div className="p-4 text-sm text-faint">Loading diff…</div>}>
             <DiffView path={file.path} seq={seq} original={then.data?.content ?? ''} modified={now.data?.content ?? ''} />
@@ -398,5 +405,29 @@ function FileDiff({ projectId, seq, file }: { projectId: string; seq: number; fi
         )}
       </div>
     </div>
+  );
+}
+
+/** One side of a binary file's comparison: the file (image and size), a text file, or none. */
+function BinarySide({
+  label,
+  path,
+  file,
+}: {
+  label: string;
+  path: string;
+  file: { content: string; encoding: 'utf8' | 'base64' } | undefined;
+}) {
+  return (
+    <section aria-label={label} className="flex min-h-0 min-w-0 flex-col">
+      <h4 className="shrink-0 px-4 pt-3 text-xs font-medium text-muted">{label}</h4>
+      {!file ? (
+        <p className="p-4 text-sm text-faint">No file at this path.</p>
+      ) : file.encoding === 'base64' ? (
+        <BinaryFile path={path} content={file.content} testId="binary-side" />
+      ) : (
+        <p className="p-4 text-sm text-faint">A text file of {file.content.length} characters.</p>
+      )}
+    </section>
   );
 }

@@ -372,7 +372,10 @@ function Ide({ id, name, projectPreviewUrl }: { id: string; name: string; projec
         onDropFiles={(dropped, folder) =>
           busy
             ? fileOps.setStatus({ text: 'Wait for Lathe to finish before uploading files.', error: true })
-            : void fileOps.upload(dropped, folder)
+            : void fileOps.drop(dropped, folder)
+        }
+        onMove={(from, folder) =>
+          busy ? fileOps.setStatus({ text: 'Wait for Lathe to finish before moving files.', error: true }) : void fileOps.move(from, folder)
         }
       />
     </div>
