@@ -146,9 +146,10 @@ describe('headers of the IDE and of previews; preview sockets are bounded and en
     expect(res.headers['x-frame-options']).toBeUndefined();
   }, 300_000);
 
-  const previewSocket = (host: string, path: string, protocol: string, cookie: string) =>
+  const previewSocket = (host: string, path: string, protocol: string, cookie: string, onMessage?: (data: string) => void) =>
     new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${api.port}${path}`, protocol, { headers: { host, origin: `http://${host}`, cookie } });
+      if (onMessage) ws.on('message', (d) => onMessage(String(d)));
       ws.once('open', () => resolve(ws));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`status ${res.statusCode}`)));
       ws.once('error', reject);
@@ -174,8 +175,17 @@ describe('headers of the IDE and of previews; preview sockets are bounded and en
     const preview = await previewLogin(api, session, projectId);
     const viteClient = (await requestWithHost(api, preview.host, '/@vite/client', { cookie: preview.cookie })).body;
     const viteToken = /const wsToken = "([^"]*)"/.exec(viteClient)?.[1] ?? '';
-    const hmr = await previewSocket(preview.host, `/?token=${encodeURIComponent(viteToken)}`, 'vite-hmr', preview.cookie);
-    const connected = new Promise<void>((resolve) => hmr.on('message', (d) => (String(d).includes('"connected"') ? resolve() : undefined)));
+    expect(viteToken).not.toBe('');
+    // Vite's "connected" may come in the same read as the upgrade's answer, so the listener is
+    // there before the socket opens.
+    let onConnected = () => {};
+    const connected = new Promise<void>((resolve, reject) => {
+      onConnected = resolve;
+      setTimeout(() => reject(new Error('Vite sent no "connected" through the preview socket in 60 s')), 60_000).unref();
+    });
+    const hmr = await previewSocket(preview.host, `/?token=${encodeURIComponent(viteToken)}`, 'vite-hmr', preview.cookie, (d) => {
+      if (d.includes('"connected"')) onConnected();
+    });
     await connected;
     const closed = closeOf(hmr);
     const out = await fetch(`${api.url}/api/auth/sign-out`, { method: 'POST', headers: { cookie: session, origin: api.origin } });
