@@ -125,7 +125,6 @@ export async function register(page: Page, origin: string, name: string): Promis
   return email;
 }
 
-/** The IDE's preview iframe, as a frame to drive. */
 /** Signs up and builds `prompt` from the start page, as a user would; the project's id once its first round is COMPLETE. */
 export async function registerAndBuild(page: Page, origin: string, name: string, prompt: string): Promise<string> {
   await register(page, origin, name);
@@ -136,6 +135,7 @@ export async function registerAndBuild(page: Page, origin: string, name: string,
   return page.url().split('/').pop() ?? '';
 }
 
+/** The IDE's preview iframe, as a frame to drive. */
 export async function previewFrame(page: Page): Promise<Frame> {
   const handle = await page.locator('[data-testid=preview-frame]').elementHandle();
   const frame = await handle?.contentFrame();

@@ -132,7 +132,12 @@ export class RenderChecker {
     signal?.addEventListener('abort', onAbort, { once: true });
     const seen: string[] = [];
     const onError = (e: Error) => seen.push(e.message);
-    let onNavigated: ((frame: Frame) => void) | null = null;
+    // The dev server may reload the page under the check (a file written just before it, or the
+    // dependency optimiser's reload): the new document is the one to judge, and the errors of the
+    // one it replaced are stale.
+    const onNavigated = (frame: Frame) => {
+      if (frame === page.mainFrame()) seen.length = 0;
+    };
     const network = trackNetwork(page);
     try {
       page.on('pageerror', onError);
@@ -140,12 +145,6 @@ export class RenderChecker {
       const deadline = started + this.timeoutMs;
       const left = () => Math.max(1_000, deadline - Date.now());
       await page.goto(url, { waitUntil: 'load', timeout: left() });
-      // The dev server may reload the page under the check (a file written just before it, or
-      // the dependency optimiser's reload): the new document is the one to judge, and the errors
-      // of the one it replaced are stale.
-      onNavigated = (frame: Frame) => {
-        if (frame === page.mainFrame()) seen.length = 0;
-      };
       page.on('framenavigated', onNavigated);
       let blank = false;
       for (let reloads = 0; ; reloads++) {
@@ -193,7 +192,7 @@ export class RenderChecker {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       page.off('pageerror', onError);
-      if (onNavigated) page.off('framenavigated', onNavigated);
+      page.off('framenavigated', onNavigated);
       network.dispose();
       this.park(key, page, healthy && !signal?.aborted);
     }

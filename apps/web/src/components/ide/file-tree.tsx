@@ -2,6 +2,7 @@ import { type DragEvent, type KeyboardEvent, useEffect, useMemo, useRef, useStat
 import { type DropResult, droppedFiles } from '../../lib/dropped-files';
 import { IconChevron, IconFile } from '../icons';
 import { cx } from '../ui';
+import { folderOf } from './file-actions';
 
 export type FileMark = 'new' | 'changed' | 'writing' | null;
 
@@ -64,10 +65,7 @@ const ROW_DRAG_TYPE = 'application/x-lathe-tree-row';
 
 /** The folder a drop on the row with `key` lands in: the folder itself, or the file's folder ('' for the root). */
 export function dropFolder(key: string | undefined): string {
-  if (!key) return '';
-  const path = key.slice(2);
-  if (key.startsWith('d:')) return path;
-  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  return key ? folderOf({ path: key.slice(2), folder: key.startsWith('d:') }) : '';
 }
 
 const rowKeyAt = (target: EventTarget | null) =>

@@ -1,4 +1,4 @@
-import type { Version, VersionFile } from '@lathe/protocol';
+import type { FileEncoding, Version, VersionFile } from '@lathe/protocol';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, type SVGProps, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError, api } from '../../lib/api';
@@ -409,15 +409,7 @@ function FileDiff({ projectId, seq, file }: { projectId: string; seq: number; fi
 }
 
 /** One side of a binary file's comparison: the file (image and size), a text file, or none. */
-function BinarySide({
-  label,
-  path,
-  file,
-}: {
-  label: string;
-  path: string;
-  file: { content: string; encoding: 'utf8' | 'base64' } | undefined;
-}) {
+function BinarySide({ label, path, file }: { label: string; path: string; file: { content: string; encoding: FileEncoding } | undefined }) {
   return (
     <section aria-label={label} className="flex min-h-0 min-w-0 flex-col">
       <h4 className="shrink-0 px-4 pt-3 text-xs font-medium text-muted">{label}</h4>
